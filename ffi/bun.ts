@@ -1,0 +1,53 @@
+/**
+ * The facade over `bun:ffi`. Only this file and `mod.ts` may know they run on Bun.
+ *
+ * @module
+ */
+import { dlopen, type FFIFunction, FFIType, ptr, toArrayBuffer } from "bun:ffi";
+import type { Backend, NativeFunction, NativeLibrary, NativeType, SymbolTable } from "./types.ts";
+
+// `ptr` accepts both a number and a TypedArray in Bun, so `buffer` and `ptr` share it; 64-bit results come back as
+// bigints for u64/i64 and as numbers for ptr, and are normalised to numbers below.
+const TYPES: Record<NativeType, FFIType> = {
+  i32: FFIType.i32,
+  u32: FFIType.u32,
+  i64: FFIType.i64,
+  u64: FFIType.u64,
+  usize: FFIType.u64,
+  ptr: FFIType.ptr,
+  buffer: FFIType.ptr,
+  void: FFIType.void,
+};
+
+const WIDE = new Set<NativeType>(["i64", "u64", "usize", "ptr"]);
+
+function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
+  const defs: Record<string, FFIFunction> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    defs[name] = { args: spec.args.map((t) => TYPES[t]), returns: TYPES[spec.returns] };
+  }
+  const lib = dlopen(path, defs);
+  const symbols: Record<string, NativeFunction> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const fn = lib.symbols[name] as unknown as NativeFunction;
+    // A 64-bit result may arrive as a bigint (or, for ptr, null); the wrapper costs a call, so only those get one.
+    symbols[name] = WIDE.has(spec.returns) ? (...a: unknown[]) => toNumber(fn(...a)) : fn;
+  }
+  return { symbols: symbols as NativeLibrary<T>["symbols"], close: () => lib.close() };
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return v >= 0x8000000000000000n ? Number(v - 0x10000000000000000n) : Number(v);
+  return 0;
+}
+
+/** The Bun backend. */
+export const backend: Backend = {
+  runtime: "bun",
+  version: (globalThis as unknown as { Bun: { version: string } }).Bun.version,
+  open,
+  addressOf: (view) => (view.byteLength === 0 ? 0 : ptr(view)),
+  viewAt: (address, byteLength) => toArrayBuffer(address, 0, byteLength),
+  gc: () => (globalThis as unknown as { Bun: { gc(sync: boolean): void } }).Bun.gc(true),
+};

@@ -1,0 +1,65 @@
+/**
+ * The facade over `Deno.dlopen`. Only this file and `mod.ts` may know they run on Deno.
+ *
+ * @module
+ */
+import type { Backend, NativeFunction, NativeLibrary, NativeType, SymbolTable } from "./types.ts";
+
+// Addresses cross as `usize` numbers rather than pointer objects: no object per call, and the same numbers Bun
+// uses. `buffer` is Deno's fast path for a TypedArray the call reads or writes.
+const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
+  i32: "i32",
+  u32: "u32",
+  i64: "i64",
+  u64: "u64",
+  usize: "usize",
+  ptr: "usize",
+  buffer: "buffer",
+  void: "void",
+};
+
+const WIDE = new Set<NativeType>(["i64", "u64", "usize", "ptr"]);
+
+function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
+  const defs: Record<string, Deno.ForeignFunction> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    defs[name] = {
+      parameters: spec.args.map((t) => TYPES[t] as Deno.NativeType),
+      result: TYPES[spec.returns] as Deno.NativeResultType,
+    };
+  }
+  const lib = Deno.dlopen(path, defs);
+  const symbols: Record<string, NativeFunction> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const fn = lib.symbols[name] as unknown as NativeFunction;
+    // Deno returns 64-bit results as bigints; the wrapper costs a call, so only those functions get one.
+    symbols[name] = WIDE.has(spec.returns) ? (...a: unknown[]) => toNumber(fn(...a)) : fn;
+  }
+  return { symbols: symbols as NativeLibrary<T>["symbols"], close: () => lib.close() };
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return v >= 0x8000000000000000n ? Number(v - 0x10000000000000000n) : Number(v);
+  return 0;
+}
+
+/** The Deno backend. */
+export const backend: Backend = {
+  runtime: "deno",
+  version: Deno.version.deno,
+  open,
+  addressOf(view) {
+    if (view.byteLength === 0) return 0;
+    return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as Uint8Array<ArrayBuffer>)));
+  },
+  viewAt(address, byteLength) {
+    const p = Deno.UnsafePointer.create(BigInt(address));
+    if (p === null) throw new RangeError("Cannot view native memory: the address is NULL");
+    return Deno.UnsafePointerView.getArrayBuffer(p, byteLength);
+  },
+  gc() {
+    const gc = (globalThis as unknown as { gc?: () => void }).gc;
+    if (gc) gc();
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * The runtime-neutral vocabulary of the FFI facade. Symbol tables are written once in these terms and translated
+ * by `bun.ts` or `deno.ts`; nothing above `ffi/` sees a runtime's own FFI types.
+ *
+ * @module
+ */
+
+/**
+ * A C type as the facade knows it.
+ *
+ * - `i32`, `u32`: 32-bit integers, passed and returned as numbers.
+ * - `i64`, `u64`, `usize`: 64-bit integers, passed as numbers (or bigints) and returned as numbers; every value
+ *   this project passes (lengths, offsets, addresses) fits in 53 bits.
+ * - `ptr`: an address held as a number (0 for NULL). Addresses come from {@link Backend.addressOf} or from native
+ *   allocations, never from a guess.
+ * - `buffer`: a TypedArray (or null) whose bytes the C function reads or writes during the call only.
+ * - `void`: no value (results only).
+ */
+export type NativeType = "i32" | "u32" | "i64" | "u64" | "usize" | "ptr" | "buffer" | "void";
+
+/** One C function: its parameter types in order and its result type. */
+export interface SymbolSpec {
+  readonly args: readonly NativeType[];
+  readonly returns: NativeType;
+}
+
+/** A table of C functions by symbol name. */
+export type SymbolTable = Readonly<Record<string, SymbolSpec>>;
+
+/** A C function bound through the facade: numbers and TypedArrays in, a number out. */
+// deno-lint-ignore no-explicit-any
+export type NativeFunction = (...args: any[]) => number;
+
+/** An opened shared library. */
+export interface NativeLibrary<T extends SymbolTable> {
+  /** The bound functions, one per symbol of the table. */
+  readonly symbols: { readonly [K in keyof T]: NativeFunction };
+  /** Unloads the library; the bound functions must not be called afterwards. */
+  close(): void;
+}
+
+/** What each runtime's FFI must provide: the whole surface the rest of ringside uses. */
+export interface Backend {
+  /** Which runtime this is. */
+  readonly runtime: "bun" | "deno";
+  /** The runtime's version, for diagnostics and benchmark output. */
+  readonly version: string;
+  /**
+   * Opens `path` (a file path or a soname that the dynamic loader searches) and binds every symbol of `table`.
+   * Throws when the library or any symbol is missing.
+   */
+  open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T>;
+  /**
+   * The address of the first byte of `view`. UNSAFE to hand to the kernel beyond the current call unless the view
+   * is over native memory that outlives the operation: a GC-owned buffer may be freed once unreferenced.
+   */
+  addressOf(view: ArrayBufferView): number;
+  /**
+   * An ArrayBuffer over `byteLength` bytes of native memory at `address`, which must stay mapped while the buffer
+   * is reachable; callers detach it (with `transfer(0)`) before unmapping.
+   */
+  viewAt(address: number, byteLength: number): ArrayBuffer;
+  /** Forces a full garbage collection where the runtime allows it (tests that prove memory stays pinned). */
+  gc(): void;
+}
