@@ -47,7 +47,7 @@ export const backend: Backend = {
   runtime: "bun",
   version: (globalThis as unknown as { Bun: { version: string } }).Bun.version,
   open,
-  addressOf: (view) => (view.byteLength === 0 ? 0 : ptr(view)),
+  addressOf: (view) => (view.byteLength === 0 ? 0 : ptr(view as DataView)),
   viewAt: (address, byteLength) => toArrayBuffer(address, 0, byteLength),
   gc: () => (globalThis as unknown as { Bun: { gc(sync: boolean): void } }).Bun.gc(true),
 };

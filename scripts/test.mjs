@@ -1,0 +1,315 @@
+// What `npm test` runs: the whole suite under `bun test`, then under `deno test`, output streamed live, and one
+// total at the end.
+//
+//   node scripts/test.mjs [--bun-only|--deno-only] [paths...]
+//
+// Paths are test files or directories (default: the directories in deno.json's test.include). Files named
+// *_deno_test.ts / *_deno.ts never go to Bun and *_bun_test.ts / *_bun.ts never go to Deno. The last lines are
+//
+//   bun: 10 passed, 0 failed, 2 skipped
+//   deno: 10 passed, 0 failed, 2 skipped
+//   20 passed, 0 failed, 4 skipped
+//
+// (", N skipped" only when something skipped), and the exit status is non-zero when anything failed. A runner that
+// crashes, times out (15 minutes each; RINGSIDE_TEST_TIMEOUT_S overrides) or prints no summary counts as at least
+// one failure.
+//
+// Counting: Bun counts every test() that ran, nested ones included; todo tests count as skipped. Deno counts
+// top-level tests (a describe() is one test whose children are steps, and a failing step fails its parent);
+// ignored steps are added to skipped so that no skip goes unseen.
+
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { ensure, isMain, ROOT } from "./ensure.mjs";
+
+/** A runner that has not finished after this long is killed and counted as failed. */
+const TIMEOUT_MS = Number(process.env.RINGSIDE_TEST_TIMEOUT_S ?? 15 * 60) * 1000;
+/** How much of each output stream is kept for parsing; the summaries are at the very end. */
+const KEEP_CHARS = 1 << 20;
+
+const USAGE = "usage: node scripts/test.mjs [--bun-only|--deno-only] [paths...]";
+
+// --- finding test files ----------------------------------------------------------------------------------------
+
+function isTestFile(name) {
+  return name.endsWith("_test.ts");
+}
+
+/** Whether `file` may run on `runtime`: the other runtime's files (by name) are left out. */
+function runsOn(runtime, file) {
+  const other = runtime === "bun" ? "deno" : "bun";
+  return !file.endsWith(`_${other}_test.ts`) && !file.endsWith(`_${other}.ts`);
+}
+
+function walk(dir, out) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) walk(p, out);
+    else if (entry.isFile() && isTestFile(entry.name)) out.push(p);
+  }
+  return out;
+}
+
+function defaultRoots() {
+  try {
+    const include = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).test?.include;
+    if (Array.isArray(include) && include.length) return include;
+  } catch {
+    // fall through to the layout in DESIGN.md
+  }
+  return ["ffi/", "uring/", "examples/", "bench/", "testing/"];
+}
+
+/** Absolute paths of the test files under `paths` (files named explicitly are kept whatever their name). */
+function collect(paths) {
+  const files = [];
+  // Under `npm test -- paths`, npm has moved us to the repo root; INIT_CWD is where the paths were typed.
+  const typedIn = process.env.npm_lifecycle_event && process.env.INIT_CWD;
+  const bases = paths.length ? [...(typedIn ? [typedIn] : []), process.cwd()] : [ROOT];
+  const roots = paths.length ? paths : defaultRoots().filter((p) => existsSync(resolve(ROOT, p)));
+  for (const p of roots) {
+    const abs = bases.map((b) => resolve(b, p)).find((c) => existsSync(c));
+    if (!abs) {
+      console.error(`test: ${p}: no such file or directory\n${USAGE}`);
+      process.exit(2);
+    }
+    if (statSync(abs).isDirectory()) walk(abs, files);
+    else files.push(abs);
+  }
+  return [...new Set(files)].sort();
+}
+
+/** How a file is named on the command line: `./relative` inside the repo (Bun reads a bare word as a filter). */
+function arg(file) {
+  const rel = relative(ROOT, file);
+  return rel.startsWith("..") || isAbsolute(rel) ? file : `./${rel}`;
+}
+
+// --- running ---------------------------------------------------------------------------------------------------
+
+const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+
+/**
+ * Runs `cmd` in its own process group, copying its stdout and stderr to our stdout as they arrive and keeping the
+ * tail of each. Kills the whole group after `timeoutMs`, or when we are interrupted.
+ */
+function stream(label, cmd, args, env, timeoutMs) {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const kept = { stdout: "", stderr: "" };
+    let timedOut = false;
+    let exit = null;
+    let finished = false;
+
+    const killGroup = (signal) => {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    const onSignal = (signal) => {
+      killGroup(signal);
+      setTimeout(() => killGroup("SIGKILL"), 3000).unref();
+      process.exitCode = 130;
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.stdout.write(`\ntest: ${label} did not finish in ${timeoutMs / 1000} s; killing it\n`);
+      killGroup("SIGTERM");
+      setTimeout(() => killGroup("SIGKILL"), 10_000).unref();
+    }, timeoutMs);
+
+    for (const name of ["stdout", "stderr"]) {
+      const decoder = new TextDecoder();
+      child[name].on("data", (chunk) => {
+        process.stdout.write(chunk);
+        kept[name] += decoder.decode(chunk, { stream: true });
+        if (kept[name].length > 2 * KEEP_CHARS) kept[name] = kept[name].slice(-KEEP_CHARS);
+      });
+    }
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      // Anything still in the group (a test's leaked child process) must not outlive the run.
+      killGroup("SIGKILL");
+      done({ ...exit, timedOut, stdout: kept.stdout, stderr: kept.stderr });
+    };
+    child.on("error", (error) => {
+      exit = { code: null, signal: null, error };
+      finish();
+    });
+    child.on("exit", (code, signal) => {
+      exit = { code, signal };
+      // A grandchild holding the pipes open must not keep us waiting for "close".
+      setTimeout(finish, 5000).unref();
+    });
+    child.on("close", finish);
+  });
+}
+
+// --- parsing the summaries -------------------------------------------------------------------------------------
+
+/**
+ * Bun (to stderr): `Ran 12 tests across 3 files. [80.00ms]`, preceded by lines such as ` 9 pass`, ` 2 skip`,
+ * ` 1 todo`, ` 0 fail`, ` 1 error`, ` 20 expect() calls`.
+ */
+export function parseBun(text) {
+  const lines = text.replace(ANSI, "").split("\n");
+  let ran = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (/^Ran \d+ tests? across \d+ files?\b/.test(lines[i].trim())) {
+      ran = i;
+      break;
+    }
+  }
+  if (ran < 0) return null;
+  const n = {};
+  for (let i = ran - 1; i >= 0; i--) {
+    const m = /^\s*(\d+) ([a-z].*?)\s*$/.exec(lines[i]);
+    if (!m) break;
+    n[m[2]] = Number(m[1]);
+  }
+  if (!("pass" in n) && !("fail" in n)) return null;
+  return {
+    passed: n.pass ?? 0,
+    failed: n.fail ?? 0,
+    skipped: (n.skip ?? 0) + (n.todo ?? 0),
+    errors: n.error ?? n.errors ?? 0,
+  };
+}
+
+/** Deno (to stdout): `ok | 3 passed (1 step) | 0 failed | 1 ignored (2 steps) | 4 filtered out (26ms)`. */
+export function parseDeno(text) {
+  const lines = text.replace(ANSI, "").split("\n");
+  const line = lines.findLast((l) => /^(ok|FAILED) \| \d+ passed/.test(l.trim()));
+  if (!line) return null;
+  const n = {};
+  const steps = {};
+  for (const part of line.trim().split(" | ").slice(1)) {
+    const m = /^(\d+) (passed|failed|ignored|measured|filtered out)(?: \((\d+) steps?\))?/.exec(part);
+    if (!m) continue;
+    n[m[2]] = Number(m[1]);
+    steps[m[2]] = Number(m[3] ?? 0);
+  }
+  return {
+    passed: n.passed ?? 0,
+    failed: n.failed ?? 0,
+    skipped: (n.ignored ?? 0) + (steps.ignored ?? 0),
+    errors: 0,
+    ok: line.trim().startsWith("ok "),
+  };
+}
+
+function describeExit(r) {
+  if (r.error) return `could not be started (${r.error.message})`;
+  if (r.timedOut) return `timed out after ${TIMEOUT_MS / 1000} s and was killed`;
+  if (r.signal) return `was killed by ${r.signal}`;
+  return `exited with code ${r.code}`;
+}
+
+/** Counts for one runner, plus notes explaining any failure that is not a failed test. */
+export function judge(runtime, r) {
+  const counts = runtime === "bun" ? parseBun(r.stderr) ?? parseBun(r.stdout) : parseDeno(r.stdout) ?? parseDeno(r.stderr);
+  const notes = [];
+  if (!counts) {
+    notes.push(`${runtime}: ${describeExit(r)} without a summary I could read; counted as 1 failure`);
+    return { passed: 0, failed: 1, skipped: 0, notes };
+  }
+  if (r.timedOut) {
+    notes.push(`${runtime}: ${describeExit(r)}; counted as a failure`);
+    counts.failed = Math.max(counts.failed, 1);
+  } else if ((r.code !== 0 || r.signal) && counts.failed === 0) {
+    const extra = counts.errors ? ` (${counts.errors} error${counts.errors === 1 ? "" : "s"} outside tests)` : "";
+    notes.push(`${runtime}: ${describeExit(r)} but reported no failed test${extra}; counted as 1 failure`);
+    counts.failed = 1;
+  } else if (counts.errors) {
+    notes.push(`${runtime}: ${counts.errors} error${counts.errors === 1 ? "" : "s"} outside tests (see above)`);
+  }
+  return { passed: counts.passed, failed: counts.failed, skipped: counts.skipped, notes };
+}
+
+export function format({ passed, failed, skipped }) {
+  return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`;
+}
+
+function commandFor(runtime, bin, files) {
+  if (runtime === "bun") {
+    return { cmd: bin, args: ["test", "--timeout", "120000", ...files.map(arg)], env: { ...process.env } };
+  }
+  return {
+    cmd: bin,
+    args: ["test", "-A", "--v8-flags=--expose-gc", "--config=deno.json", ...files.map(arg)],
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" },
+  };
+}
+
+async function main(argv) {
+  let bunOnly = false;
+  let denoOnly = false;
+  const paths = [];
+  for (const a of argv) {
+    if (a === "--bun-only") bunOnly = true;
+    else if (a === "--deno-only") denoOnly = true;
+    else if (a === "-h" || a === "--help") {
+      console.log(USAGE);
+      return 0;
+    } else if (a.startsWith("-")) {
+      console.error(`test: unknown option ${a}\n${USAGE}`);
+      return 2;
+    } else paths.push(a);
+  }
+  const runtimes = bunOnly ? ["bun"] : denoOnly ? ["deno"] : ["bun", "deno"];
+  if (bunOnly && denoOnly) {
+    console.error(`test: --bun-only and --deno-only together leave nothing to run\n${USAGE}`);
+    return 2;
+  }
+
+  const ready = ensure();
+  const files = collect(paths);
+  const results = [];
+  for (const runtime of runtimes) {
+    const mine = files.filter((f) => runsOn(runtime, f));
+    const bin = ready[runtime];
+    let result;
+    if (!bin) {
+      result = { passed: 0, failed: 1, skipped: 0, notes: [`${runtime}: node_modules/.bin/${runtime} is unusable (see ensure above); counted as 1 failure`] };
+    } else if (mine.length === 0) {
+      console.log(`\n== ${runtime}: no test files${paths.length ? ` in ${paths.join(" ")}` : ""}`);
+      result = { passed: 0, failed: 0, skipped: 0, notes: [] };
+    } else {
+      const { cmd, args, env } = commandFor(runtime, bin, mine);
+      const shown = [relative(ROOT, cmd), ...args.slice(0, args.length - mine.length)].join(" ");
+      console.log(`\n== ${runtime}: ${shown} <${mine.length} test file${mine.length === 1 ? "" : "s"}>`);
+      const r = await stream(runtime, cmd, args, env, TIMEOUT_MS);
+      if (process.exitCode === 130) return 130;
+      result = judge(runtime, r);
+    }
+    results.push({ runtime, ...result });
+  }
+
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  console.log("");
+  for (const r of results) for (const note of r.notes) console.log(note);
+  for (const r of results) {
+    console.log(`${r.runtime}: ${format(r)}`);
+    total.passed += r.passed;
+    total.failed += r.failed;
+    total.skipped += r.skipped;
+  }
+  console.log(format(total));
+  return total.failed ? 1 : 0;
+}
+
+if (isMain(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}

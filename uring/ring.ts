@@ -1,0 +1,804 @@
+/**
+ * An io_uring instance driven from TypeScript: set up through liburing's `io_uring_setup`, its rings mapped once
+ * from the offsets the kernel returns, SQEs written and CQEs read through TypedArrays, one `io_uring_enter` per
+ * batch. No FFI call and no allocation per SQE or CQE.
+ *
+ * @example
+ * ```ts
+ * import { Ring } from "./ring.ts";
+ * import { prepNop } from "./prep.ts";
+ * import { sqeSetData } from "./sqe.ts";
+ *
+ * const ring = new Ring(8);
+ * const sqe = ring.getSqe()!;
+ * prepNop(sqe);
+ * sqeSetData(sqe, 7);
+ * ring.submitAndWait(1);
+ * ring.forEachCqe((userData, res) => console.log(userData, res)); // 7 0
+ * ring.close();
+ * ```
+ *
+ * @module
+ */
+import { errnoName, libc, liburing } from "../ffi/mod.ts";
+import { check, refuse, UringError } from "./errors.ts";
+import { detach, NativeMemory, pageAlign } from "./memory.ts";
+import { Sqe } from "./sqe.ts";
+import {
+  io_cqring_offsets,
+  io_sqring_offsets,
+  io_uring_getevents_arg,
+  io_uring_params,
+  io_uring_rsrc_update,
+  IORING_CQE_F_32,
+  IORING_CQE_F_SKIP,
+  IORING_ENTER_ABS_TIMER,
+  IORING_ENTER_EXT_ARG,
+  IORING_ENTER_GETEVENTS,
+  IORING_ENTER_REGISTERED_RING,
+  IORING_ENTER_SQ_WAIT,
+  IORING_ENTER_SQ_WAKEUP,
+  IORING_FEAT_EXT_ARG,
+  IORING_FEAT_MIN_TIMEOUT,
+  IORING_FEAT_SINGLE_MMAP,
+  IORING_OFF_CQ_RING,
+  IORING_OFF_SQ_RING,
+  IORING_OFF_SQES,
+  IORING_REGISTER_ENABLE_RINGS,
+  IORING_REGISTER_RING_FDS,
+  IORING_REGISTER_USE_REGISTERED_RING,
+  IORING_SETUP_ATTACH_WQ,
+  IORING_SETUP_CLAMP,
+  IORING_SETUP_COOP_TASKRUN,
+  IORING_SETUP_CQE32,
+  IORING_SETUP_CQE_MIXED,
+  IORING_SETUP_CQSIZE,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SETUP_NO_MMAP,
+  IORING_SETUP_NO_SQARRAY,
+  IORING_SETUP_R_DISABLED,
+  IORING_SETUP_REGISTERED_FD_ONLY,
+  IORING_SETUP_SINGLE_ISSUER,
+  IORING_SETUP_SQ_AFF,
+  IORING_SETUP_SQE128,
+  IORING_SETUP_SQE_MIXED,
+  IORING_SETUP_SQPOLL,
+  IORING_SETUP_TASKRUN_FLAG,
+  IORING_SQ_CQ_OVERFLOW,
+  IORING_SQ_NEED_WAKEUP,
+  IORING_SQ_TASKRUN,
+  IORING_UNREGISTER_RING_FDS,
+} from "./uapi.ts";
+
+/** The kernel's limits (io_uring/io_uring.h): larger requests need IORING_SETUP_CLAMP. */
+export const IORING_MAX_ENTRIES = 32768;
+/** The kernel's largest CQ ring. */
+export const IORING_MAX_CQ_ENTRIES = 2 * IORING_MAX_ENTRIES;
+
+/** What `new Ring()` takes beside the entry count: the fields of `struct io_uring_params` a caller sets. */
+export interface RingOptions {
+  /** `IORING_SETUP_*` flags. CQSIZE, SQ_AFF and ATTACH_WQ are added for you when their options are given. */
+  flags?: number;
+  /** CQ ring size (IORING_SETUP_CQSIZE, Linux 5.5); by default twice the SQ size. */
+  cqEntries?: number;
+  /** The CPU the SQPOLL thread is pinned to (IORING_SETUP_SQ_AFF). Needs IORING_SETUP_SQPOLL. */
+  sqThreadCpu?: number;
+  /** Milliseconds the SQPOLL thread spins idle before it sleeps and needs a wake-up. Needs IORING_SETUP_SQPOLL. */
+  sqThreadIdle?: number;
+  /** Share the async worker pool of this ring (IORING_SETUP_ATTACH_WQ, Linux 5.6). */
+  attachWq?: Ring | number;
+}
+
+/** How `submitAndWait` bounds its wait. */
+export interface WaitOptions {
+  /** Give up after this many nanoseconds (IORING_ENTER_EXT_ARG, Linux 5.11); the call then returns normally. */
+  timeoutNs?: number;
+  /** Treat `timeoutNs` as an absolute time on the ring's clock (IORING_ENTER_ABS_TIMER, Linux 6.12). */
+  absolute?: boolean;
+  /**
+   * Once this many microseconds have passed and at least one CQE is ready, return even if fewer than `waitNr`
+   * are (`min_wait_usec`, IORING_FEAT_MIN_TIMEOUT, Linux 6.12).
+   */
+  minWaitUsec?: number;
+}
+
+/** Called for each CQE: its user_data, result (`-errno` on failure), flags, and word index in `ring.cqes32`. */
+export type CqeVisitor = (userData: number, res: number, flags: number, word: number) => void;
+
+const TWO_32 = 4294967296;
+
+const SETUP_HINTS: Readonly<Record<string, string>> = {
+  ENOSYS: "this kernel has no io_uring (it needs Linux 5.1 or later built with CONFIG_IO_URING)",
+  EPERM: "io_uring is disabled by /proc/sys/kernel/io_uring_disabled or blocked by a seccomp filter " +
+    "(containers often block it); `npm run doctor` says which",
+  ENOMEM: "the kernel could not allocate or lock the rings: raise RLIMIT_MEMLOCK (`ulimit -l`) or use fewer entries",
+  EINVAL: "the kernel refused these entries or flags (a flag newer than the kernel, or a combination it refuses)",
+  EFAULT: "the memory given for IORING_SETUP_NO_MMAP was refused",
+};
+
+/**
+ * One io_uring instance: the SQ and CQ rings mapped into this process, and the calls that drive them.
+ *
+ * Single-threaded by design: a Ring belongs to the thread (or Worker) that made it.
+ */
+export class Ring {
+  /** The ring's file descriptor, or -1 when it exists only as a registered index (REGISTERED_FD_ONLY). */
+  readonly fd: number;
+  /** The flags the ring was set up with (as the kernel reports them back). */
+  readonly flags: number;
+  /** `IORING_FEAT_*` bits this kernel reports. */
+  readonly features: number;
+  /** SQ ring size in entries. */
+  readonly sqEntries: number;
+  /** CQ ring size in entries (counted in 16-byte units on a CQE_MIXED ring). */
+  readonly cqEntries: number;
+  /** Size of one SQE in bytes (64, or 128 with IORING_SETUP_SQE128). */
+  readonly sqeSize: number;
+  /** Size of one CQE in bytes (16, or 32 with IORING_SETUP_CQE32). */
+  readonly cqeSize: number;
+  /** A 32-bit view over the CQ ring mapping; a CQE's words start at the index a {@link CqeVisitor} receives. */
+  readonly cqes32: Uint32Array;
+
+  // Views over the rings. Head, tail and flags words are read and written through Atomics (acquire/release).
+  private readonly sqRing: Uint32Array;
+  private readonly cqRing: Uint32Array;
+  private readonly cqI32: Int32Array;
+  private readonly sqes: Sqe[];
+  // On an SQE_MIXED ring, a 128-byte view of each slot for getSqe128().
+  private readonly sqes128: Sqe[] = [];
+  private readonly sqHeadIdx: number;
+  private readonly sqTailIdx: number;
+  private readonly sqFlagsIdx: number;
+  private readonly sqDroppedIdx: number;
+  private readonly cqHeadIdx: number;
+  private readonly cqTailIdx: number;
+  private readonly cqOverflowIdx: number;
+  private readonly cqesWord: number;
+  private readonly cqeShift: number;
+  private readonly sqMask: number;
+  private readonly cqMask: number;
+  private readonly sqpoll: boolean;
+  private readonly mixedCqes: boolean;
+
+  // Our side of the SQ: the next slot to hand out, the tail last published, the kernel head last seen.
+  private sqeTail = 0;
+  private sqHeadSeen = 0;
+  // Our side of the CQ: the head we have consumed up to.
+  private cqHead = 0;
+
+  private enterFd: number;
+  private enterFlags = 0;
+  private registeredIndex = -1;
+  private readonly registeredOnly: boolean;
+  private closed = false;
+  private readonly memory: NativeMemory[] = [];
+  private readonly fnEnter: (fd: number, toSubmit: number, minComplete: number, flags: number, sig: number) => number;
+  private readonly fnEnter2: (
+    fd: number, toSubmit: number, minComplete: number, flags: number, arg: number, size: number,
+  ) => number;
+  private readonly fnRegister: (fd: number, op: number, arg: ArrayBufferView | null, nr: number) => number;
+  // Native scratch for io_uring_getevents_arg and its timespec, which the kernel reads during enter.
+  private waitArg: NativeMemory | undefined;
+
+  /**
+   * Sets up a ring with `entries` SQ entries (rounded up to a power of two by the kernel) and maps it.
+   * Throws a {@link UringError} naming the errno and what to do: bad input is refused before the kernel sees it.
+   *
+   * @param entries SQ ring size, 1 to 32768 (larger with IORING_SETUP_CLAMP, which caps it).
+   * @param options The other `io_uring_params` fields; `flags` takes `IORING_SETUP_*`.
+   */
+  constructor(entries: number, options: RingOptions = {}) {
+    let flags = options.flags ?? 0;
+    validateSetup(entries, options, flags);
+    if (options.cqEntries !== undefined) flags |= IORING_SETUP_CQSIZE;
+    if (options.sqThreadCpu !== undefined) flags |= IORING_SETUP_SQ_AFF;
+    if (options.attachWq !== undefined) flags |= IORING_SETUP_ATTACH_WQ;
+
+    const u = liburing().fn;
+    this.fnEnter = u.io_uring_enter;
+    this.fnEnter2 = u.io_uring_enter2;
+    this.fnRegister = u.io_uring_register;
+
+    const params = new Uint8Array(io_uring_params.SIZE);
+    const pv = new DataView(params.buffer);
+    pv.setUint32(io_uring_params.flags, flags >>> 0, true);
+    if (options.cqEntries !== undefined) pv.setUint32(io_uring_params.cq_entries, options.cqEntries, true);
+    if (options.sqThreadCpu !== undefined) pv.setUint32(io_uring_params.sq_thread_cpu, options.sqThreadCpu, true);
+    if (options.sqThreadIdle !== undefined) pv.setUint32(io_uring_params.sq_thread_idle, options.sqThreadIdle, true);
+    if (options.attachWq !== undefined) {
+      const wq = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
+      pv.setUint32(io_uring_params.wq_fd, wq, true);
+    }
+
+    // NO_MMAP: the caller (we) provides the ring memory. It must exist before setup, so its size is an upper bound
+    // of what the kernel will lay out there (io_uring/io_uring.c rings_size()).
+    let ringsMem: NativeMemory | undefined;
+    let sqesMem: NativeMemory | undefined;
+    if (flags & IORING_SETUP_NO_MMAP) {
+      const sq = Math.min(nextPow2(entries), IORING_MAX_ENTRIES);
+      const cq = options.cqEntries !== undefined ? Math.min(nextPow2(options.cqEntries), IORING_MAX_CQ_ENTRIES) : 2 * sq;
+      const cqe = flags & IORING_SETUP_CQE32 ? 32 : 16;
+      const sqe = flags & IORING_SETUP_SQE128 ? 128 : 64;
+      ringsMem = NativeMemory.allocate(pageAlign(256 + cq * cqe + 64 + sq * 4), { populate: true });
+      sqesMem = NativeMemory.allocate(pageAlign(sq * sqe), { populate: true });
+      pv.setUint32(io_uring_params.cq_off + io_cqring_offsets.user_addr, ringsMem.address % TWO_32, true);
+      pv.setUint32(io_uring_params.cq_off + io_cqring_offsets.user_addr + 4, Math.floor(ringsMem.address / TWO_32),
+        true);
+      pv.setUint32(io_uring_params.sq_off + io_sqring_offsets.user_addr, sqesMem.address % TWO_32, true);
+      pv.setUint32(io_uring_params.sq_off + io_sqring_offsets.user_addr + 4, Math.floor(sqesMem.address / TWO_32),
+        true);
+    }
+
+    const fd = u.io_uring_setup(entries, params);
+    if (fd < 0) {
+      ringsMem?.free();
+      sqesMem?.free();
+      throw new UringError("set up io_uring", -fd, (SETUP_HINTS[errnoName(-fd)] ?? "") +
+        ` (entries ${entries}, flags 0x${(flags >>> 0).toString(16)})`);
+    }
+
+    this.flags = pv.getUint32(io_uring_params.flags, true);
+    this.features = pv.getUint32(io_uring_params.features, true);
+    this.sqEntries = pv.getUint32(io_uring_params.sq_entries, true);
+    this.cqEntries = pv.getUint32(io_uring_params.cq_entries, true);
+    this.sqeSize = flags & IORING_SETUP_SQE128 ? 128 : 64;
+    this.cqeSize = flags & IORING_SETUP_CQE32 ? 32 : 16;
+    this.sqpoll = (flags & IORING_SETUP_SQPOLL) !== 0;
+    this.mixedCqes = (flags & IORING_SETUP_CQE_MIXED) !== 0;
+    this.registeredOnly = (flags & IORING_SETUP_REGISTERED_FD_ONLY) !== 0;
+    if (this.registeredOnly) {
+      // The setup result is an index into the registered ring table, not a file descriptor.
+      this.fd = -1;
+      this.registeredIndex = fd;
+      this.enterFd = fd;
+      this.enterFlags = IORING_ENTER_REGISTERED_RING;
+    } else {
+      this.fd = fd;
+      this.enterFd = fd;
+    }
+
+    const so = (k: keyof typeof io_sqring_offsets) => pv.getUint32(io_uring_params.sq_off + io_sqring_offsets[k], true);
+    const co = (k: keyof typeof io_cqring_offsets) => pv.getUint32(io_uring_params.cq_off + io_cqring_offsets[k], true);
+
+    const noSqArray = (flags & IORING_SETUP_NO_SQARRAY) !== 0;
+    const cqRingBytes = co("cqes") + this.cqEntries * this.cqeSize;
+    const sqRingBytes = noSqArray ? so("tail") + 4 : so("array") + this.sqEntries * 4;
+    let sqMap: NativeMemory;
+    let cqMap: NativeMemory;
+    let sqesMap: NativeMemory;
+    try {
+      if (ringsMem && sqesMem) {
+        sqMap = cqMap = ringsMem;
+        sqesMap = sqesMem;
+        ringsMem.pin();
+        sqesMem.pin();
+        this.memory.push(ringsMem, sqesMem);
+      } else if (this.features & IORING_FEAT_SINGLE_MMAP) {
+        sqMap = cqMap = NativeMemory.mapShared(fd, IORING_OFF_SQ_RING, Math.max(sqRingBytes, cqRingBytes),
+          "map the io_uring rings");
+        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqEntries * this.sqeSize, "map the io_uring SQEs");
+        this.memory.push(sqMap, sqesMap);
+      } else {
+        sqMap = NativeMemory.mapShared(fd, IORING_OFF_SQ_RING, sqRingBytes, "map the io_uring SQ ring");
+        cqMap = NativeMemory.mapShared(fd, IORING_OFF_CQ_RING, cqRingBytes, "map the io_uring CQ ring");
+        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqEntries * this.sqeSize, "map the io_uring SQEs");
+        this.memory.push(sqMap, cqMap, sqesMap);
+      }
+    } catch (e) {
+      for (const m of this.memory) {
+        m.unpin();
+        m.free();
+      }
+      if (!this.registeredOnly) libc().close(fd);
+      throw e;
+    }
+
+    this.sqRing = new Uint32Array(sqMap.buffer);
+    this.cqRing = new Uint32Array(cqMap.buffer);
+    this.cqI32 = new Int32Array(cqMap.buffer);
+    this.cqes32 = this.cqRing;
+    this.sqHeadIdx = so("head") >> 2;
+    this.sqTailIdx = so("tail") >> 2;
+    this.sqFlagsIdx = so("flags") >> 2;
+    this.sqDroppedIdx = so("dropped") >> 2;
+    this.sqMask = this.sqRing[so("ring_mask") >> 2];
+    this.cqHeadIdx = co("head") >> 2;
+    this.cqTailIdx = co("tail") >> 2;
+    this.cqOverflowIdx = co("overflow") >> 2;
+    this.cqMask = this.cqRing[co("ring_mask") >> 2];
+    this.cqesWord = co("cqes") >> 2;
+    // A CQE's index in 32-bit words is its ring index times 4 (16 B) or 8 (32 B); mixed rings count 16 B units.
+    this.cqeShift = this.cqeSize === 32 ? 3 : 2;
+
+    // Without NO_SQARRAY the kernel reads SQE indices through the SQ array: map slot i to SQE i once, for good.
+    if (!noSqArray) {
+      const array = so("array") >> 2;
+      for (let i = 0; i < this.sqEntries; i++) this.sqRing[array + i] = i;
+    }
+    this.sqeTail = this.sqHeadSeen = Atomics.load(this.sqRing, this.sqTailIdx);
+    this.cqHead = Atomics.load(this.cqRing, this.cqHeadIdx);
+
+    const sqesBuf = sqesMap.buffer;
+    const u8 = new Uint8Array(sqesBuf);
+    const u16 = new Uint16Array(sqesBuf);
+    const u32 = new Uint32Array(sqesBuf);
+    const f64 = new Float64Array(sqesBuf);
+    const words = this.sqeSize >> 2;
+    this.sqes = [];
+    for (let i = 0; i < this.sqEntries; i++) this.sqes.push(new Sqe(u8, u16, u32, f64, i, words, i * words));
+    if (flags & IORING_SETUP_SQE_MIXED) {
+      for (let i = 0; i < this.sqEntries; i++) this.sqes128.push(new Sqe(u8, u16, u32, f64, i, 32, i * words));
+    }
+  }
+
+  /** Whether `close()` has run. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- Submission ------------------------------------------------------------------------------------------
+
+  /**
+   * The next free SQE, zeroed, or null when the SQ is full (submit, then try again). The SQE is not seen by the
+   * kernel until the next `submit()`. Matches liburing's `io_uring_get_sqe`.
+   */
+  getSqe(): Sqe | null {
+    if (this.closed) this.throwClosed("get an SQE");
+    const tail = this.sqeTail;
+    if (((tail - this.sqHeadSeen) >>> 0) >= this.sqEntries) {
+      this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx);
+      if (((tail - this.sqHeadSeen) >>> 0) >= this.sqEntries) return null;
+    }
+    const sqe = this.sqes[tail & this.sqMask];
+    this.sqeTail = (tail + 1) >>> 0;
+    sqe.clear();
+    return sqe;
+  }
+
+  /**
+   * A 128-byte SQE on an IORING_SETUP_SQE_MIXED ring (Linux 6.19): two consecutive slots. When only the ring's last
+   * slot is left before the wrap, it is filled with a NOP whose success CQE is skipped, as liburing does. Returns
+   * null when the SQ has no room. On an SQE128 ring every SQE is 128 bytes: use `getSqe()`.
+   */
+  getSqe128(): Sqe | null {
+    if (this.closed) this.throwClosed("get an SQE");
+    if (!(this.flags & IORING_SETUP_SQE_MIXED)) {
+      refuse("get a 128-byte SQE", "the ring was not set up with IORING_SETUP_SQE_MIXED (on SQE128 rings use getSqe)");
+    }
+    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx);
+    const free = this.sqEntries - ((this.sqeTail - this.sqHeadSeen) >>> 0);
+    const atEnd = (this.sqeTail & this.sqMask) === this.sqMask;
+    if (free < (atEnd ? 3 : 2)) return null;
+    if (atEnd) {
+      const pad = this.getSqe()!;
+      // IORING_OP_NOP (0) with IOSQE_CQE_SKIP_SUCCESS (bit 6): consumes the slot, posts nothing.
+      pad.u8[pad.w << 2 | 1] = 1 << 6;
+    }
+    const first = this.sqes[this.sqeTail & this.sqMask];
+    this.sqeTail = (this.sqeTail + 2) >>> 0;
+    const big = this.sqes128[first.index];
+    big.clear();
+    return big;
+  }
+
+  /** SQEs handed out by `getSqe()` that the kernel has not consumed yet. */
+  sqPending(): number {
+    return (this.sqeTail - Atomics.load(this.sqRing, this.sqHeadIdx)) >>> 0;
+  }
+
+  /** Free SQ slots: how many `getSqe()` calls succeed before the next submit. */
+  sqSpaceLeft(): number {
+    return this.sqEntries - this.sqPending();
+  }
+
+  /** SQEs the kernel dropped as invalid (the SQ ring's `dropped` counter). */
+  sqDropped(): number {
+    return Atomics.load(this.sqRing, this.sqDroppedIdx);
+  }
+
+  /**
+   * Publishes the SQEs written since the last call (store-release of the SQ tail) and returns how many the kernel
+   * has yet to consume.
+   */
+  private flushSq(): number {
+    Atomics.store(this.sqRing, this.sqTailIdx, this.sqeTail);
+    if (this.sqpoll) return (this.sqeTail - this.sqHeadSeen) >>> 0;
+    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx);
+    return (this.sqeTail - this.sqHeadSeen) >>> 0;
+  }
+
+  /**
+   * Submits the SQEs written since the last submit. Returns how many the kernel took (with SQPOLL, how many were
+   * published; the thread is woken when it sleeps). Returns 0 when the kernel answers EAGAIN or EBUSY (no memory
+   * for requests, or CQ overflow it cannot flush yet): reap completions, then submit again.
+   * Matches liburing's `io_uring_submit`.
+   */
+  submit(): number {
+    if (this.closed) this.throwClosed("submit");
+    const pending = this.flushSq();
+    if (this.sqpoll) {
+      if (Atomics.load(this.sqRing, this.sqFlagsIdx) & IORING_SQ_NEED_WAKEUP) {
+        this.enterChecked(0, 0, IORING_ENTER_SQ_WAKEUP);
+      }
+      return pending;
+    }
+    if (pending === 0 && !this.cqNeedsFlush()) return 0;
+    const flags = pending === 0 ? IORING_ENTER_GETEVENTS : 0;
+    return this.enterChecked(pending, 0, flags);
+  }
+
+  /**
+   * Submits what is pending and waits until at least `waitNr` CQEs are ready, or the timeout passes. Returns the
+   * number of CQEs ready (possibly fewer than `waitNr` after a timeout or a signal). Matches liburing's
+   * `io_uring_submit_and_wait` and, with options, `io_uring_submit_and_wait_timeout`/`_min_timeout`.
+   */
+  submitAndWait(waitNr = 1, options?: WaitOptions): number {
+    if (this.closed) this.throwClosed("submit and wait");
+    const pending = this.flushSq();
+    let flags = IORING_ENTER_GETEVENTS;
+    let toSubmit = pending;
+    if (this.sqpoll) {
+      toSubmit = 0;
+      if (Atomics.load(this.sqRing, this.sqFlagsIdx) & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
+    }
+    if (options && (options.timeoutNs !== undefined || options.minWaitUsec !== undefined)) {
+      this.enterWithArg(toSubmit, waitNr, flags, options);
+    } else {
+      this.enterChecked(toSubmit, waitNr, flags);
+    }
+    return this.cqReady();
+  }
+
+  /**
+   * Enters the kernel only to collect completions: runs deferred task work (DEFER_TASKRUN) and flushes CQEs the
+   * kernel held back when the CQ was full. Matches liburing's `io_uring_get_events`.
+   */
+  getEvents(): number {
+    if (this.closed) this.throwClosed("get events");
+    this.enterChecked(0, 0, IORING_ENTER_GETEVENTS);
+    return this.cqReady();
+  }
+
+  /** Waits (SQPOLL rings) until the SQ has a free slot: IORING_ENTER_SQ_WAIT. Matches `io_uring_sqring_wait`. */
+  sqWait(): void {
+    if (this.closed) this.throwClosed("wait for SQ space");
+    if (!this.sqpoll) return;
+    if (this.sqSpaceLeft() > 0) return;
+    this.enterChecked(0, 0, IORING_ENTER_SQ_WAIT);
+  }
+
+  /**
+   * Raw `io_uring_enter(2)` on this ring: returns the kernel's result (`-errno` on failure) without interpreting
+   * it. The ring's registered-fd flag is added. UNSAFE only in that it bypasses ringside's bookkeeping of what
+   * was submitted.
+   */
+  enter(toSubmit: number, minComplete: number, flags: number): number {
+    if (this.closed) this.throwClosed("enter");
+    return this.fnEnter(this.enterFd, toSubmit, minComplete, flags | this.enterFlags, 0);
+  }
+
+  private enterChecked(toSubmit: number, minComplete: number, flags: number): number {
+    const r = this.fnEnter(this.enterFd, toSubmit, minComplete, flags | this.enterFlags, 0);
+    return r >= 0 ? this.afterEnter(r) : this.enterError(r);
+  }
+
+  private afterEnter(consumed: number): number {
+    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx);
+    return consumed;
+  }
+
+  private enterError(r: number): number {
+    // EINTR: a signal arrived while waiting; ETIME: the EXT_ARG timeout passed; EAGAIN/EBUSY: the kernel could not
+    // take more now (reap, then retry). None loses an SQE: unconsumed ones stay in the ring.
+    if (r === -4 || r === -62 || r === -11 || r === -16) return 0;
+    throw new UringError("io_uring_enter", -r, r === -77 ? "the ring is in a bad state" : undefined);
+  }
+
+  private enterWithArg(toSubmit: number, waitNr: number, flags: number, options: WaitOptions): number {
+    if (!(this.features & IORING_FEAT_EXT_ARG)) {
+      refuse("wait with a timeout", "this kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11)");
+    }
+    if (options.minWaitUsec !== undefined && !(this.features & IORING_FEAT_MIN_TIMEOUT)) {
+      refuse("wait with a minimum timeout", "this kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12)");
+    }
+    const ns = options.timeoutNs;
+    if (ns !== undefined && (!Number.isFinite(ns) || ns < 0)) {
+      refuse("wait with a timeout", `the timeout must be a non-negative number of nanoseconds, got ${ns}`);
+    }
+    const mem = this.waitArg ??= NativeMemory.allocate(64);
+    const v = new DataView(mem.buffer);
+    const tsAt = 32;
+    v.setBigUint64(io_uring_getevents_arg.sigmask, 0n, true);
+    v.setUint32(io_uring_getevents_arg.sigmask_sz, 8, true);
+    v.setUint32(io_uring_getevents_arg.min_wait_usec, options.minWaitUsec ?? 0, true);
+    if (ns !== undefined) {
+      const sec = Math.floor(ns / 1e9);
+      v.setBigInt64(tsAt, BigInt(sec), true);
+      v.setBigInt64(tsAt + 8, BigInt(Math.round(ns - sec * 1e9)), true);
+      v.setBigUint64(io_uring_getevents_arg.ts, BigInt(mem.address + tsAt), true);
+      if (options.absolute) flags |= IORING_ENTER_ABS_TIMER;
+    } else {
+      v.setBigUint64(io_uring_getevents_arg.ts, 0n, true);
+    }
+    const r = this.fnEnter2(this.enterFd, toSubmit, waitNr, flags | IORING_ENTER_EXT_ARG | this.enterFlags,
+      mem.address, io_uring_getevents_arg.SIZE);
+    return r >= 0 ? this.afterEnter(r) : this.enterError(r);
+  }
+
+  // ---- Completion ------------------------------------------------------------------------------------------
+
+  /** CQEs ready to be read (load-acquire of the CQ tail). Matches liburing's `io_uring_cq_ready`. */
+  cqReady(): number {
+    return (Atomics.load(this.cqRing, this.cqTailIdx) - this.cqHead) >>> 0;
+  }
+
+  /**
+   * Whether the kernel holds CQEs it could not post (the CQ was full) or has task work for us: then
+   * `getEvents()` moves them into the CQ. Matches liburing's `io_uring_cq_has_overflow` plus the TASKRUN flag.
+   */
+  cqNeedsFlush(): boolean {
+    return (Atomics.load(this.sqRing, this.sqFlagsIdx) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) !== 0;
+  }
+
+  /** CQEs the kernel dropped because the CQ was full (only on kernels without IORING_FEAT_NODROP). */
+  cqOverflowCount(): number {
+    return Atomics.load(this.cqRing, this.cqOverflowIdx);
+  }
+
+  /**
+   * Calls `visit` for each ready CQE, up to `max`, then releases them all to the kernel with one store of the CQ
+   * head. Returns the number visited. No FFI call is made. `visit` must not submit or reap on this ring.
+   * Matches liburing's `io_uring_for_each_cqe` followed by `io_uring_cq_advance`.
+   */
+  forEachCqe(visit: CqeVisitor, max = 0xffffffff): number {
+    if (this.closed) this.throwClosed("reap CQEs");
+    if (this.mixedCqes) return this.forEachMixedCqe(visit, max);
+    const ring = this.cqRing;
+    const tail = Atomics.load(ring, this.cqTailIdx);
+    const mask = this.cqMask;
+    const base = this.cqesWord;
+    const shift = this.cqeShift;
+    let head = this.cqHead;
+    let n = 0;
+    while (head !== tail && n < max) {
+      const w = base + ((head & mask) << shift);
+      visit(ring[w] + ring[w + 1] * TWO_32, this.cqI32[w + 2], ring[w + 3], w);
+      head = (head + 1) >>> 0;
+      n++;
+    }
+    if (n > 0) {
+      this.cqHead = head;
+      Atomics.store(ring, this.cqHeadIdx, head);
+    }
+    return n;
+  }
+
+  // CQE_MIXED (Linux 6.18): 16-byte units; a CQE flagged IORING_CQE_F_32 takes two, and IORING_CQE_F_SKIP marks
+  // padding the kernel posts so a 32-byte CQE never wraps. Padding is consumed without being visited.
+  private forEachMixedCqe(visit: CqeVisitor, max: number): number {
+    const ring = this.cqRing;
+    const tail = Atomics.load(ring, this.cqTailIdx);
+    let head = this.cqHead;
+    let n = 0;
+    while (head !== tail && n < max) {
+      const w = this.cqesWord + ((head & this.cqMask) << 2);
+      const flags = ring[w + 3];
+      head = (head + (flags & IORING_CQE_F_32 ? 2 : 1)) >>> 0;
+      if (flags & IORING_CQE_F_SKIP) continue;
+      visit(ring[w] + ring[w + 1] * TWO_32, this.cqI32[w + 2], flags, w);
+      n++;
+    }
+    if (head !== this.cqHead) {
+      this.cqHead = head;
+      Atomics.store(ring, this.cqHeadIdx, head);
+    }
+    return n;
+  }
+
+  /**
+   * Copies up to `batch.capacity` ready CQEs into `batch` and releases them to the kernel at once, so the caller
+   * can run completions after reaping (never inside it). Returns the number copied.
+   */
+  copyCqes(batch: CqeBatch): number {
+    batch.count = 0;
+    return this.forEachCqe(batch.push, batch.capacity);
+  }
+
+  /**
+   * Reaps every CQE, including those the kernel held back when the CQ was full: drain, and while the kernel says
+   * it holds more (IORING_SQ_CQ_OVERFLOW) or has task work, enter with GETEVENTS and drain again. Returns the
+   * number visited.
+   */
+  drain(visit: CqeVisitor): number {
+    let total = this.forEachCqe(visit);
+    while (this.cqNeedsFlush()) {
+      this.getEvents();
+      const n = this.forEachCqe(visit);
+      if (n === 0) break;
+      total += n;
+    }
+    return total;
+  }
+
+  // ---- Registration ----------------------------------------------------------------------------------------
+
+  /**
+   * Raw `io_uring_register(2)`: returns the kernel's result (`-errno` on failure). `arg` is read or written by the
+   * kernel only during the call; memory the kernel keeps (buffers, rings) must be {@link NativeMemory} whose address
+   * the caller writes into `arg`. UNSAFE for opcodes that take such addresses: prefer the typed helpers of
+   * `register.ts`.
+   */
+  register(opcode: number, arg: ArrayBufferView | null, nrArgs: number): number {
+    if (this.closed) this.throwClosed("register");
+    if (this.registeredOnly) {
+      return this.fnRegister(this.registeredIndex, (opcode | IORING_REGISTER_USE_REGISTERED_RING) >>> 0, arg, nrArgs);
+    }
+    return this.fnRegister(this.fd, opcode, arg, nrArgs);
+  }
+
+  /** `register()` that throws a {@link UringError} named after `what` on failure and returns the result. */
+  registerOrThrow(opcode: number, arg: ArrayBufferView | null, nrArgs: number, what: string): number {
+    return check(this.register(opcode, arg, nrArgs), what);
+  }
+
+  /**
+   * Registers the ring's own fd with itself (IORING_REGISTER_RING_FDS, Linux 5.18) so each `io_uring_enter` skips
+   * the fd table lookup. Returns the registered index. Matches liburing's `io_uring_register_ring_fd`.
+   */
+  registerRingFd(): number {
+    if (this.registeredIndex >= 0) return this.registeredIndex;
+    const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
+    upd[io_uring_rsrc_update.offset / 4] = 0xffffffff; // -1: let the kernel pick a free index
+    upd[io_uring_rsrc_update.data / 4] = this.fd;
+    const r = this.register(IORING_REGISTER_RING_FDS, upd, 1);
+    if (r !== 1) throw new UringError("register the ring fd", r < 0 ? -r : 0, r >= 0 ? `registered ${r}` : undefined);
+    this.registeredIndex = upd[io_uring_rsrc_update.offset / 4];
+    this.enterFd = this.registeredIndex;
+    this.enterFlags |= IORING_ENTER_REGISTERED_RING;
+    return this.registeredIndex;
+  }
+
+  /** Undoes `registerRingFd()`. Matches liburing's `io_uring_unregister_ring_fd`. */
+  unregisterRingFd(): void {
+    if (this.registeredIndex < 0 || this.registeredOnly) return;
+    const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
+    upd[io_uring_rsrc_update.offset / 4] = this.registeredIndex;
+    const r = this.register(IORING_UNREGISTER_RING_FDS, upd, 1);
+    if (r !== 1) throw new UringError("unregister the ring fd", r < 0 ? -r : 0);
+    this.registeredIndex = -1;
+    this.enterFd = this.fd;
+    this.enterFlags &= ~IORING_ENTER_REGISTERED_RING;
+  }
+
+  /** The registered index of the ring fd, or -1. */
+  get ringIndex(): number {
+    return this.registeredIndex;
+  }
+
+  /** Enables a ring set up with IORING_SETUP_R_DISABLED (Linux 5.10). Matches `io_uring_enable_rings`. */
+  enable(): void {
+    if (!(this.flags & IORING_SETUP_R_DISABLED)) refuse("enable the ring", "it was not set up with R_DISABLED");
+    this.registerOrThrow(IORING_REGISTER_ENABLE_RINGS, null, 0, "enable the ring");
+  }
+
+  // ---- Teardown --------------------------------------------------------------------------------------------
+
+  /**
+   * Closes the ring: every view over its memory is detached first (a stale view reads as empty instead of touching
+   * unmapped memory), then the fd is closed and the rings unmapped. Idempotent; any later call throws a
+   * {@link UringError} saying the ring is closed. In-flight operations are cancelled by the kernel.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const m of this.memory) detach(m.buffer);
+    if (this.registeredOnly) {
+      const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
+      upd[io_uring_rsrc_update.offset / 4] = this.registeredIndex;
+      this.fnRegister(this.registeredIndex, (IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING) >>> 0,
+        upd, 1);
+    } else {
+      libc().close(this.fd);
+    }
+    for (const m of this.memory) {
+      m.unpin();
+      m.free();
+    }
+    this.waitArg?.free();
+  }
+
+  private throwClosed(what: string): never {
+    throw new UringError(what, 0, "the ring is closed");
+  }
+}
+
+/**
+ * A reusable array of CQEs copied out of the ring, for processing after reaping.
+ *
+ * @example
+ * ```ts
+ * const batch = new CqeBatch(256);
+ * ring.submitAndWait(1);
+ * const n = ring.copyCqes(batch);
+ * for (let i = 0; i < n; i++) console.log(batch.userData[i], batch.res[i]);
+ * ```
+ */
+export class CqeBatch {
+  /** Most CQEs one copy takes. */
+  readonly capacity: number;
+  /** user_data of each copied CQE. */
+  readonly userData: Float64Array;
+  /** res of each copied CQE. */
+  readonly res: Int32Array;
+  /** flags of each copied CQE. */
+  readonly flags: Uint32Array;
+  /** How many entries the last copy filled. */
+  count = 0;
+  /** The visitor `Ring.copyCqes` passes to `forEachCqe`; bound once. */
+  readonly push: CqeVisitor;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity <= 0) refuse("make a CQE batch", `capacity must be positive`);
+    this.capacity = capacity;
+    this.userData = new Float64Array(capacity);
+    this.res = new Int32Array(capacity);
+    this.flags = new Uint32Array(capacity);
+    this.push = (userData, res, flags) => {
+      const i = this.count++;
+      this.userData[i] = userData;
+      this.res[i] = res;
+      this.flags[i] = flags;
+    };
+  }
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** Refuses setup parameters the kernel would reject, with the reason, before the kernel sees them. */
+function validateSetup(entries: number, o: RingOptions, flags: number): void {
+  const op = "set up io_uring";
+  if (!Number.isInteger(entries) || entries < 1) refuse(op, `entries must be a positive integer, got ${entries}`);
+  const clamp = (flags & IORING_SETUP_CLAMP) !== 0;
+  if (entries > IORING_MAX_ENTRIES && !clamp) {
+    refuse(op, `entries must be at most ${IORING_MAX_ENTRIES}, got ${entries} (IORING_SETUP_CLAMP caps it instead)`);
+  }
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) refuse(op, `flags must be a u32, got ${flags}`);
+  if (o.cqEntries !== undefined) {
+    if (!Number.isInteger(o.cqEntries) || o.cqEntries < 1) refuse(op, `cqEntries must be a positive integer`);
+    if (o.cqEntries > IORING_MAX_CQ_ENTRIES && !clamp) {
+      refuse(op, `cqEntries must be at most ${IORING_MAX_CQ_ENTRIES}, got ${o.cqEntries} (or use IORING_SETUP_CLAMP)`);
+    }
+    if (o.cqEntries < Math.min(entries, IORING_MAX_ENTRIES)) {
+      refuse(op, `cqEntries (${o.cqEntries}) must be at least entries (${entries})`);
+    }
+  }
+  const sqpoll = (flags & IORING_SETUP_SQPOLL) !== 0;
+  if ((o.sqThreadCpu !== undefined || o.sqThreadIdle !== undefined || flags & IORING_SETUP_SQ_AFF) && !sqpoll) {
+    refuse(op, "sqThreadCpu, sqThreadIdle and IORING_SETUP_SQ_AFF need IORING_SETUP_SQPOLL");
+  }
+  if (flags & IORING_SETUP_DEFER_TASKRUN && !(flags & IORING_SETUP_SINGLE_ISSUER)) {
+    refuse(op, "IORING_SETUP_DEFER_TASKRUN needs IORING_SETUP_SINGLE_ISSUER");
+  }
+  if (flags & IORING_SETUP_DEFER_TASKRUN && sqpoll) {
+    refuse(op, "IORING_SETUP_DEFER_TASKRUN cannot be combined with IORING_SETUP_SQPOLL");
+  }
+  if (flags & IORING_SETUP_TASKRUN_FLAG && !(flags & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN))) {
+    refuse(op, "IORING_SETUP_TASKRUN_FLAG needs IORING_SETUP_COOP_TASKRUN or IORING_SETUP_DEFER_TASKRUN");
+  }
+  if (flags & IORING_SETUP_REGISTERED_FD_ONLY && !(flags & IORING_SETUP_NO_MMAP)) {
+    refuse(op, "IORING_SETUP_REGISTERED_FD_ONLY needs IORING_SETUP_NO_MMAP (there is no fd to map the rings from)");
+  }
+  if (flags & IORING_SETUP_CQE32 && flags & IORING_SETUP_CQE_MIXED) {
+    refuse(op, "IORING_SETUP_CQE32 and IORING_SETUP_CQE_MIXED exclude each other");
+  }
+  if (flags & IORING_SETUP_SQE128 && flags & IORING_SETUP_SQE_MIXED) {
+    refuse(op, "IORING_SETUP_SQE128 and IORING_SETUP_SQE_MIXED exclude each other");
+  }
+  if (o.attachWq !== undefined && typeof o.attachWq !== "number" && o.attachWq.isClosed) {
+    refuse(op, "the ring given to attachWq is closed");
+  }
+}
