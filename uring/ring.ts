@@ -171,6 +171,7 @@ export class Ring {
   private registeredIndex = -1;
   private readonly registeredOnly: boolean;
   private closed = false;
+  private readonly closeHooks: (() => void)[] = [];
   private readonly memory: NativeMemory[] = [];
   private readonly fnEnter: (fd: number, toSubmit: number, minComplete: number, flags: number, sig: number) => number;
   private readonly fnEnter2: (
@@ -692,6 +693,14 @@ export class Ring {
     if (this.closed) return;
     this.closed = true;
     for (const m of this.memory) detach(m.buffer);
+    // A registered ring fd holds its own reference to the ring (per task): closing the fd alone would leave the
+    // ring, its registrations and its requests alive until the thread exits.
+    if (this.registeredIndex >= 0 && !this.registeredOnly) {
+      const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
+      upd[io_uring_rsrc_update.offset / 4] = this.registeredIndex;
+      this.fnRegister(this.fd, IORING_UNREGISTER_RING_FDS, upd, 1);
+      this.registeredIndex = -1;
+    }
     if (this.registeredOnly) {
       const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
       upd[io_uring_rsrc_update.offset / 4] = this.registeredIndex;
@@ -705,6 +714,16 @@ export class Ring {
       m.free();
     }
     this.waitArg?.free();
+    for (const hook of this.closeHooks.splice(0)) hook();
+  }
+
+  /**
+   * Runs `hook` once the ring is closed (at once if it already is): how layers above release what they tracked
+   * for this ring, such as the pins of registered buffers.
+   */
+  onClose(hook: () => void): void {
+    if (this.closed) hook();
+    else this.closeHooks.push(hook);
   }
 
   private throwClosed(what: string): never {

@@ -401,3 +401,16 @@ test("a flag the kernel does not know comes back as EINVAL with the flags named"
     return true;
   });
 });
+
+test("closing a ring with a registered fd releases the ring (enter on the old index fails)", () => {
+  const ring = new Ring(8);
+  const index = ring.registerRingFd();
+  ring.close();
+  // A second ring registering now gets the freed index back only if the first was unregistered.
+  const other = new Ring(8);
+  try {
+    assert.equal(other.registerRingFd(), index);
+  } finally {
+    other.close();
+  }
+});
