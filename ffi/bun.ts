@@ -4,6 +4,7 @@
  * @module
  */
 import { dlopen, type FFIFunction, FFIType, ptr, toArrayBuffer } from "bun:ffi";
+import { read } from "node:fs";
 import type { Backend, NativeFunction, NativeLibrary, NativeType, SymbolTable } from "./types.ts";
 
 // `ptr` accepts both a number and a TypedArray in Bun, so `buffer` and `ptr` share it; 64-bit results come back as
@@ -50,4 +51,14 @@ export const backend: Backend = {
   addressOf: (view) => (view.byteLength === 0 ? 0 : ptr(view as DataView)),
   viewAt: (address, byteLength) => toArrayBuffer(address, 0, byteLength),
   gc: () => (globalThis as unknown as { Bun: { gc(sync: boolean): void } }).Bun.gc(true),
+  waitEventfd,
 };
+
+const counter = new Uint8Array(8);
+
+// Bun's node:fs read runs on its thread pool and accepts any fd; the callback lands on the JS thread.
+function waitEventfd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    read(fd, counter, 0, 8, null, (err) => (err ? reject(err) : resolve()));
+  });
+}

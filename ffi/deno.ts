@@ -62,4 +62,18 @@ export const backend: Backend = {
     const gc = (globalThis as unknown as { gc?: () => void }).gc;
     if (gc) gc();
   },
+  waitEventfd,
 };
+
+// Deno's node:fs refuses fds it did not open, so the wait is a read() that Deno runs on its blocking thread pool
+// (`nonblocking: true`) and resolves on the JS thread.
+let blockingRead: ((fd: number, buf: Uint8Array, n: number) => Promise<number | bigint>) | undefined;
+const counter = new Uint8Array(8);
+
+async function waitEventfd(fd: number): Promise<void> {
+  blockingRead ??= Deno.dlopen("libc.so.6", {
+    read: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
+  }).symbols.read as unknown as (fd: number, buf: Uint8Array, n: number) => Promise<number | bigint>;
+  const n = Number(await blockingRead(fd, counter, 8));
+  if (n < 0) throw new Error(`Cannot wait on eventfd ${fd}: read failed`);
+}

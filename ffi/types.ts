@@ -62,4 +62,10 @@ export interface Backend {
   viewAt(address: number, byteLength: number): ArrayBuffer;
   /** Forces a full garbage collection where the runtime allows it (tests that prove memory stays pinned). */
   gc(): void;
+  /**
+   * Waits, without blocking the JavaScript thread, until the eventfd `fd` is readable, and consumes its counter.
+   * The pending wait keeps the process alive; to end it early, write to the eventfd. This is how a ring that shares
+   * the runtime's event loop learns of completions: the ring signals an eventfd registered with it.
+   */
+  waitEventfd(fd: number): Promise<void>;
 }

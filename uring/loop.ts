@@ -1,0 +1,506 @@
+/**
+ * The scheduler: turns completions into promises and stream values.
+ *
+ * Every in-flight request is an {@link Operation} in a slot; its user_data is the slot index plus a generation, so
+ * a late CQE for a reused slot is recognised and dropped. A full SQ queues operations in a FIFO that is drained in
+ * order as space frees up; CQ overflow is drained through GETEVENTS; every submitted operation completes exactly
+ * once. CQEs only settle promises and queue stream values: user code never runs inside reaping.
+ *
+ * Two ways to run:
+ * - **integrated** (the default): the ring signals an eventfd that the runtime's event loop waits on, so timers,
+ *   fetch and the runtime's own sockets keep working while operations are pending. SQEs written during a turn of
+ *   the event loop are submitted together at its end (one `io_uring_enter` per batch).
+ * - **owning**: `loop.run(main)` blocks in `io_uring_enter` while operations are in flight (SINGLE_ISSUER and
+ *   DEFER_TASKRUN where the kernel has them): the fastest path, for programs whose I/O all goes through the ring.
+ *
+ * @example
+ * ```ts
+ * import { Loop } from "./loop.ts";
+ * import { PromiseOp } from "./operation.ts";
+ * import { prepNop } from "./prep/nop.ts";
+ *
+ * const loop = new Loop();
+ * const res = await loop.submit(new PromiseOp("nop", (sqe) => prepNop(sqe))).promise;
+ * console.log(res); // 0
+ * await loop.close();
+ * ```
+ *
+ * @module
+ */
+import { backend, libc } from "../ffi/mod.ts";
+import { NativeArena } from "./arena.ts";
+import { refuse, UringError } from "./errors.ts";
+import { domError, Operation, OpState } from "./operation.ts";
+import { prepNop } from "./prep/nop.ts";
+import { setImmediate } from "node:timers";
+import { Ring, type RingOptions } from "./ring.ts";
+import type { Sqe } from "./sqe.ts";
+import { sqeSetData } from "./sqe.ts";
+import { prepCancel64 } from "./prep/cancel.ts";
+import { prepLinkTimeout } from "./prep/timeout.ts";
+import { registerEventfd } from "./register.ts";
+import {
+  IORING_ASYNC_CANCEL_ALL,
+  IORING_ASYNC_CANCEL_ANY,
+  IORING_CQE_F_MORE,
+  IORING_FEAT_NODROP,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SETUP_SINGLE_ISSUER,
+  IOSQE_CQE_SKIP_SUCCESS,
+  IOSQE_IO_LINK,
+} from "./uapi.ts";
+import { setupFlagSupported } from "./probe.ts";
+
+/** user_data = generation * SLOTS + slot: 2^24 slots, the generation in the remaining 29 bits of a double. */
+const SLOTS = 1 << 24;
+const GEN_LIMIT = 2 ** 29;
+/** user_data of requests whose completions nobody waits for (cancel requests, linked timeouts). */
+export const IGNORED_USER_DATA = 2 ** 53 - 1;
+
+const EFD_CLOEXEC = 0x80000;
+
+/** How a {@link Loop} is set up. */
+export interface LoopOptions {
+  /** SQ size (default 256). The CQ is four times as large, so bursts of completions rarely overflow. */
+  entries?: number;
+  /** `"integrated"` (default) shares the runtime's event loop; `"owning"` blocks in the kernel inside `run()`. */
+  mode?: "integrated" | "owning";
+  /** Extra ring options; `flags` are added to those the mode chooses. */
+  ring?: RingOptions;
+}
+
+/** Counters that prove nothing is lost: every started operation is eventually completed or dropped once. */
+export interface LoopStats {
+  /** Operations handed to `submit()`. */
+  started: number;
+  /** Final completions delivered (including errors). */
+  completed: number;
+  /** Operations that never reached the kernel (aborted while queued, loop closed). */
+  dropped: number;
+  /** CQEs that matched no live slot: a late CQE for a reused slot. */
+  stale: number;
+  /** CQEs of internal requests nobody waits for (cancels, linked timeouts). */
+  ignored: number;
+  /** Times an operation waited in the FIFO because the SQ was full. */
+  queuedForSpace: number;
+  /** Operations in flight now. */
+  inFlight: number;
+}
+
+/**
+ * The scheduler over one ring. Single-threaded: a Loop belongs to the thread (or Worker) that made it.
+ */
+export class Loop {
+  /** The ring this loop drives. */
+  readonly ring: Ring;
+  /** Native chunks for what operations point the kernel at (timespecs, sockaddrs, paths). */
+  readonly arena: NativeArena;
+  /** How the loop runs. */
+  readonly mode: "integrated" | "owning";
+
+  private readonly ops: (Operation | undefined)[] = [];
+  private readonly gens: number[] = [];
+  private readonly freeSlots: number[] = [];
+  private head: Operation | null = null;
+  private tail: Operation | null = null;
+  private inflight = 0;
+  private flushScheduled = false;
+  private closing = false;
+  private closedFlag = false;
+  private running = false;
+  private readonly eventfd: number = -1;
+  private waiting: Promise<void> | null = null;
+  private readonly stats_ = { started: 0, completed: 0, dropped: 0, stale: 0, ignored: 0, queuedForSpace: 0 };
+  private readonly visit = (ud: number, res: number, flags: number, word: number) =>
+    this.dispatch(ud, res, flags, word);
+  private readonly flushTask = () => {
+    this.flushScheduled = false;
+    if (!this.closedFlag) this.flush();
+  };
+
+  /**
+   * Sets up a ring for the loop. Owning mode adds SINGLE_ISSUER and DEFER_TASKRUN where the kernel has them;
+   * integrated mode registers an eventfd for wake-ups.
+   */
+  constructor(options: LoopOptions = {}) {
+    this.mode = options.mode ?? "integrated";
+    if (this.mode !== "integrated" && this.mode !== "owning") {
+      refuse("make a loop", `mode must be "integrated" or "owning", got ${JSON.stringify(this.mode)}`);
+    }
+    const entries = options.entries ?? 256;
+    let flags = options.ring?.flags ?? 0;
+    if (this.mode === "owning") {
+      const fast = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+      if (setupFlagSupported(fast)) flags |= fast;
+    }
+    this.ring = new Ring(entries, {
+      ...options.ring,
+      flags,
+      cqEntries: options.ring?.cqEntries ?? Math.min(entries * 4, 65536),
+    });
+    if (!(this.ring.features & IORING_FEAT_NODROP)) {
+      // Without NODROP a full CQ drops completions, and exactly-once cannot be kept.
+      this.ring.close();
+      refuse("make a loop", "this kernel lacks IORING_FEAT_NODROP (Linux 5.5): completions could be lost");
+    }
+    this.arena = new NativeArena();
+    if (this.mode === "integrated") {
+      this.eventfd = libc().eventfd(0, EFD_CLOEXEC);
+      if (this.eventfd < 0) throw new UringError("create an eventfd", libc().errno());
+      registerEventfd(this.ring, this.eventfd);
+    }
+  }
+
+  /** Counters of started, completed and dropped operations. */
+  get stats(): LoopStats {
+    return { ...this.stats_, inFlight: this.inflight };
+  }
+
+  /** Whether `close()` has finished. */
+  get isClosed(): boolean {
+    return this.closedFlag;
+  }
+
+  // ---- Submission ------------------------------------------------------------------------------------------
+
+  /**
+   * Starts an operation: writes its SQE now when the SQ has room, or queues it in order until it does. Returns the
+   * operation (for chaining `.promise`). In integrated mode the SQEs of one event-loop turn are submitted together
+   * in a microtask; in owning mode `run()` submits them.
+   */
+  submit<T extends Operation>(op: T): T {
+    if (this.closing) refuse("submit an operation", "the loop is closed");
+    if (op.state !== OpState.Idle) refuse("submit an operation", "it was already submitted");
+    this.stats_.started++;
+    if (this.head !== null || !this.place(op)) this.enqueue(op);
+    this.scheduleFlush();
+    return op;
+  }
+
+  /**
+   * Cancels an operation: a queued one is dropped with an AbortError; an in-flight one gets an ASYNC_CANCEL and
+   * completes with -ECANCELED (reported as an AbortError), or with its result if it finished first.
+   */
+  cancel(op: Operation): void {
+    op.cancelRequested = true;
+    if (op.state === OpState.Queued) {
+      this.unqueue(op);
+      this.stats_.dropped++;
+      op.finish(this);
+      op.drop(domError("AbortError", "The operation was aborted before it was submitted"));
+    } else if (op.state === OpState.InFlight) {
+      this.submitInternal((sqe) => prepCancel64(sqe, op.userData, 0));
+    }
+  }
+
+  /**
+   * Writes an internal request whose completion nobody waits for (a cancel, say), skipping the SQ-full FIFO only
+   * when there is room; otherwise it waits its turn like any operation.
+   */
+  private submitInternal(prep: (sqe: Sqe) => void): void {
+    const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
+    if (sqe) {
+      prep(sqe);
+      sqeSetData(sqe, IGNORED_USER_DATA);
+      this.scheduleFlush();
+      return;
+    }
+    this.submit(new InternalOp(prep));
+  }
+
+  /** Writes `op`'s SQE(s) if there is room; false when the SQ is full. */
+  private place(op: Operation): boolean {
+    const need = op.timeoutNs ? 2 : 1;
+    if (this.ring.sqSpaceLeft() < need) {
+      // Publish what is written so far; the kernel consumes it and frees slots (not under SQPOLL, which consumes
+      // on its own).
+      this.ring.submit();
+      if (this.ring.sqSpaceLeft() < need) return false;
+    }
+    const sqe = this.ring.getSqe()!;
+    const slot = this.allocSlot(op);
+    try {
+      op.prep(sqe, this);
+    } catch (e) {
+      // The SQE is already taken from the ring: turn it into an ignored NOP and fail the operation instead.
+      prepNop(sqe);
+      sqeSetData(sqe, IGNORED_USER_DATA);
+      this.releaseSlot(slot);
+      this.stats_.dropped++;
+      op.finish(this);
+      op.drop(e instanceof Error ? e : new Error(String(e)));
+      return true;
+    }
+    sqeSetData(sqe, op.userData);
+    if (op.timeoutNs) {
+      // A linked timeout: if `op` is still running after timeoutNs, the kernel cancels it (-ECANCELED) and the
+      // timeout completes with -ETIME. Its timespec lives in an arena chunk until `op` finishes.
+      sqe.u8[sqe.w << 2 | 1] |= IOSQE_IO_LINK;
+      const ts = op.chunk(this, 16);
+      const sec = Math.floor(op.timeoutNs / 1e9);
+      ts.view.setBigInt64(0, BigInt(sec), true);
+      ts.view.setBigInt64(8, BigInt(Math.round(op.timeoutNs - sec * 1e9)), true);
+      const t = this.ring.getSqe()!;
+      prepLinkTimeout(t, ts.address, 0);
+      // A timeout that fires reports -ETIME; one beaten by its operation reports -ECANCELED: neither is wanted.
+      sqeSetData(t, IGNORED_USER_DATA);
+    }
+    op.state = OpState.InFlight;
+    this.inflight++;
+    return true;
+  }
+
+  private allocSlot(op: Operation): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.ops.length;
+      if (slot >= SLOTS) refuse("submit an operation", `more than ${SLOTS} operations in flight`);
+      this.ops.push(undefined);
+      this.gens.push(1);
+    }
+    this.ops[slot] = op;
+    op.slot = slot;
+    op.userData = this.gens[slot] * SLOTS + slot;
+    return slot;
+  }
+
+  private releaseSlot(slot: number): void {
+    this.ops[slot] = undefined;
+    const g = this.gens[slot] + 1;
+    this.gens[slot] = g >= GEN_LIMIT ? 1 : g;
+    this.freeSlots.push(slot);
+  }
+
+  private enqueue(op: Operation): void {
+    op.state = OpState.Queued;
+    op.next = null;
+    if (this.tail) this.tail.next = op;
+    else this.head = op;
+    this.tail = op;
+    this.stats_.queuedForSpace++;
+  }
+
+  private unqueue(op: Operation): void {
+    let prev: Operation | null = null;
+    for (let cur = this.head; cur; prev = cur, cur = cur.next) {
+      if (cur !== op) continue;
+      if (prev) prev.next = cur.next;
+      else this.head = cur.next;
+      if (this.tail === cur) this.tail = prev;
+      cur.next = null;
+      return;
+    }
+  }
+
+  /** Moves queued operations into the SQ, in order, while there is room. */
+  private drainQueue(): void {
+    while (this.head) {
+      const op = this.head;
+      if (!this.place(op)) return;
+      this.head = op.next;
+      if (!this.head) this.tail = null;
+      op.next = null;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.mode === "owning" || this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flushTask);
+  }
+
+  /**
+   * Submits every written SQE and as much of the FIFO as fits, and (integrated mode) makes sure a wake-up is
+   * armed while operations are in flight. Called for you at the end of each turn; call it to submit at once.
+   */
+  flush(): void {
+    if (this.closedFlag) return;
+    this.drainQueue();
+    this.ring.submit();
+    // Many requests complete inline during the submit (NOPs, page-cache reads, sends with room): deliver those
+    // now rather than after an eventfd round trip.
+    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) this.reap();
+    if (this.head) {
+      // Still queued: the kernel refused more (EBUSY/EAGAIN) or the queue outgrew the SQ. Reap to make room.
+      this.reap();
+      this.drainQueue();
+      this.ring.submit();
+    }
+    if (this.mode === "integrated") this.arm();
+  }
+
+  // ---- Completion ------------------------------------------------------------------------------------------
+
+  /**
+   * Reaps every ready CQE (including those held back on overflow) and delivers them. Returns how many were
+   * reaped. Called for you on wake-ups; safe to call any time.
+   */
+  reap(): number {
+    if (this.closedFlag) return 0;
+    const n = this.ring.drain(this.visit);
+    if (this.head) this.drainQueue();
+    return n;
+  }
+
+  private dispatch(ud: number, res: number, flags: number, word: number): void {
+    const slot = ud % SLOTS;
+    const op = this.ops[slot];
+    if (op === undefined || op.userData !== ud) {
+      if (ud === IGNORED_USER_DATA) this.stats_.ignored++;
+      else this.stats_.stale++;
+      return;
+    }
+    const more = (flags & IORING_CQE_F_MORE) !== 0;
+    if (!more) {
+      this.releaseSlot(slot);
+      this.inflight--;
+      this.stats_.completed++;
+      op.finish(this);
+    }
+    op.complete(res, flags, more, this, word);
+  }
+
+  // Integrated mode: one pending eventfd wait while anything is in flight. The ring signals the eventfd when it
+  // posts CQEs; the wait resolves on the JS thread, where we reap and submit again.
+  private arm(): void {
+    if (this.waiting || this.inflight === 0 || this.closedFlag) return;
+    this.waiting = backend.waitEventfd(this.eventfd).then(this.onWake, this.onWakeError);
+  }
+
+  private readonly onWake = () => {
+    this.waiting = null;
+    if (this.closedFlag) return;
+    this.reap();
+    this.flush();
+  };
+
+  private readonly onWakeError = (e: unknown) => {
+    this.waiting = null;
+    if (!this.closedFlag) queueMicrotask(() => { throw e; });
+  };
+
+  // ---- Owning mode -----------------------------------------------------------------------------------------
+
+  /**
+   * Owning mode: runs `main` and drives the ring until its promise settles, blocking in the kernel while
+   * operations are in flight (the runtime's timers wait meanwhile). Between kernel waits it yields a macrotask so
+   * every continuation of the completed operations has run and submitted its next request.
+   *
+   * @example
+   * ```ts
+   * const loop = new Loop({ mode: "owning" });
+   * await loop.run(async () => {
+   *   for (let i = 0; i < 3; i++) await loop.submit(new PromiseOp("nop", prepNop)).promise;
+   * });
+   * ```
+   */
+  async run<T>(main: () => Promise<T>): Promise<T> {
+    if (this.mode !== "owning") refuse("run the loop", "run() is for owning mode; integrated mode runs by itself");
+    if (this.running) refuse("run the loop", "it is already running");
+    this.running = true;
+    let settled = false;
+    const result = main();
+    result.then(() => (settled = true), () => (settled = true));
+    try {
+      while (!settled && !this.closedFlag) {
+        await macrotask();
+        if (settled || this.closedFlag) break;
+        this.drainQueue();
+        if (this.inflight === 0) {
+          // Nothing in the ring: `main` waits on something else (a timer, another API). Let the runtime run.
+          this.ring.submit();
+          if (this.inflight === 0) await sleep(1);
+          continue;
+        }
+        this.ring.submitAndWait(1);
+        this.ring.drain(this.visit);
+      }
+    } finally {
+      this.running = false;
+    }
+    return result;
+  }
+
+  // ---- Teardown --------------------------------------------------------------------------------------------
+
+  /**
+   * Closes the loop: queued operations are dropped (their promises reject), in-flight ones are cancelled and their
+   * completions awaited (up to `graceMs`), then the ring and the arena are released. An operation the kernel
+   * could not cancel in time keeps its memory mapped (leaked, never freed under the kernel). Every promise settles.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const closedError = () => new UringError("run the operation", 0, "the loop was closed");
+    for (let op = this.head; op; op = op.next) {
+      op.state = OpState.Idle;
+      this.stats_.dropped++;
+      op.finish(this);
+      op.drop(closedError());
+    }
+    this.head = this.tail = null;
+    if (this.inflight > 0) {
+      for (const op of this.ops) if (op) op.cancelRequested = true;
+      const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
+      if (sqe) {
+        prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+        sqeSetData(sqe, IGNORED_USER_DATA);
+        sqe.u8[sqe.w << 2 | 1] |= IOSQE_CQE_SKIP_SUCCESS;
+      }
+      const deadline = performance.now() + graceMs;
+      while (this.inflight > 0 && performance.now() < deadline) {
+        this.ring.submitAndWait(1, { timeoutNs: 10_000_000 });
+        this.ring.drain(this.visit);
+        if (this.inflight > 0) await macrotask();
+      }
+    }
+    const leaked = this.inflight;
+    for (let slot = 0; slot < this.ops.length; slot++) {
+      const op = this.ops[slot];
+      if (!op) continue;
+      // Uncancellable: settle the promise, but keep the op's memory (its chunks stay allocated in the arena).
+      this.ops[slot] = undefined;
+      op.chunks = null;
+      op.state = OpState.Done;
+      op.drop(new UringError("finish the operation", 0, `the loop was closed before the kernel completed it`));
+    }
+    this.closedFlag = true;
+    this.ring.close();
+    if (leaked === 0) this.arena.close();
+    if (this.eventfd >= 0) {
+      // A pending wake-up wait is a read() on another thread: end it with a write, and close the fd only after it
+      // returned, so the read can never land on a reused descriptor number.
+      const wait = this.waiting;
+      if (wait) {
+        const one = new Uint8Array(8);
+        one[0] = 1;
+        libc().write(this.eventfd, one, 8);
+        await wait;
+      }
+      libc().close(this.eventfd);
+    }
+  }
+}
+
+/** An internal request waiting for SQ space; its completion is ignored. */
+class InternalOp extends Operation {
+  private readonly fn: (sqe: Sqe) => void;
+  constructor(fn: (sqe: Sqe) => void) {
+    super();
+    this.fn = fn;
+  }
+  prep(sqe: Sqe): void {
+    this.fn(sqe);
+  }
+  complete(): void {}
+  drop(): void {}
+}
+
+/** Resolves after the current macrotask: every queued microtask (promise continuation) has run by then. */
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

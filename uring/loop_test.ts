@@ -1,0 +1,184 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Loop } from "./loop.ts";
+import { PromiseOp } from "./operation.ts";
+import { UringError } from "./errors.ts";
+import { prepNop } from "./prep/nop.ts";
+import { prepTimeout } from "./prep/timeout.ts";
+import type { Sqe } from "./sqe.ts";
+
+/** A TIMEOUT operation of `ms` milliseconds (completes with -ETIME). */
+function timeoutOp(loop: Loop, ms: number): PromiseOp {
+  return new PromiseOp("timeout", (sqe: Sqe, op) => {
+    const ts = op.chunk(loop, 16);
+    ts.view.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
+    ts.view.setBigInt64(8, BigInt((ms % 1000) * 1e6), true);
+    prepTimeout(sqe, ts.address, 0, 0);
+  });
+}
+
+const nop = () => new PromiseOp("nop", (sqe) => prepNop(sqe));
+
+test("every operation completes exactly once under a random mix with a tiny SQ and CQ", async () => {
+  const loop = new Loop({ entries: 4, ring: { cqEntries: 4 } });
+  try {
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const settled = new Uint8Array(3000);
+    const promises: Promise<void>[] = [];
+    for (let i = 0; i < settled.length; i++) {
+      const r = rand();
+      let op: PromiseOp;
+      let expect: "ok" | "etime" | "abort";
+      if (r < 0.6) {
+        op = nop();
+        expect = "ok";
+      } else if (r < 0.8) {
+        op = timeoutOp(loop, 1);
+        expect = "etime";
+      } else {
+        op = timeoutOp(loop, 10_000);
+        const ac = new AbortController();
+        op.bindSignal(loop, ac.signal);
+        setTimeout(() => ac.abort(), 1 + Math.floor(rand() * 5));
+        expect = "abort";
+      }
+      loop.submit(op);
+      promises.push(op.promise.then(
+        (res) => {
+          assert.equal(expect, "ok");
+          assert.equal(res, 0);
+          settled[i]++;
+        },
+        (e) => {
+          if (expect === "etime") assert.equal((e as UringError).code, "ETIME");
+          else assert.equal((e as Error).name, "AbortError");
+          settled[i]++;
+        },
+      ));
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 0));
+    }
+    await Promise.all(promises);
+    assert.ok(settled.every((n) => n === 1), "each promise settled once");
+    const s = loop.stats;
+    assert.equal(s.started, settled.length);
+    assert.equal(s.completed + s.dropped, s.started);
+    assert.equal(s.inFlight, 0);
+    assert.equal(s.stale, 0);
+  } finally {
+    await loop.close();
+  }
+});
+
+test("a full SQ queues operations and submits them later in order", async () => {
+  const loop = new Loop({ entries: 2 });
+  try {
+    const order: number[] = [];
+    const ops = Array.from({ length: 50 }, (_, i) => {
+      const op = loop.submit(nop());
+      op.promise.then(() => order.push(i));
+      return op.promise;
+    });
+    await Promise.all(ops);
+    assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i));
+  } finally {
+    await loop.close();
+  }
+});
+
+test("an AbortSignal cancels an in-flight operation with an AbortError carrying the reason", async () => {
+  const loop = new Loop();
+  try {
+    const ac = new AbortController();
+    const op = timeoutOp(loop, 10_000);
+    op.bindSignal(loop, ac.signal);
+    loop.submit(op);
+    const t0 = performance.now();
+    setTimeout(() => ac.abort(new Error("enough")), 10);
+    await assert.rejects(op.promise, (e: Error) => {
+      assert.equal(e.name, "AbortError");
+      assert.equal((e.cause as Error).message, "enough");
+      return true;
+    });
+    assert.ok(performance.now() - t0 < 5000);
+  } finally {
+    await loop.close();
+  }
+});
+
+test("a per-operation timeout uses a linked timeout and rejects with a TimeoutError", async () => {
+  const loop = new Loop();
+  try {
+    const op = timeoutOp(loop, 10_000);
+    op.timeoutNs = 20e6;
+    loop.submit(op);
+    const t0 = performance.now();
+    await assert.rejects(op.promise, (e: Error) => e.name === "TimeoutError");
+    const ms = performance.now() - t0;
+    assert.ok(ms >= 15 && ms < 5000, `timed out after ${ms} ms`);
+    // An operation that beats its timeout resolves normally.
+    const quick = nop();
+    quick.timeoutNs = 1e9;
+    assert.equal(await loop.submit(quick).promise, 0);
+  } finally {
+    await loop.close();
+  }
+});
+
+test("closing the loop with operations in flight and queued settles every promise", async () => {
+  const loop = new Loop({ entries: 2 });
+  const ops = Array.from({ length: 6 }, () => loop.submit(timeoutOp(loop, 60_000)));
+  const results = Promise.allSettled(ops.map((o) => o.promise));
+  await new Promise((r) => setTimeout(r, 5));
+  await loop.close();
+  const settled = await results;
+  assert.equal(settled.length, 6);
+  for (const s of settled) assert.equal(s.status, "rejected");
+  assert.equal(loop.stats.inFlight, 0);
+  assert.throws(() => loop.submit(nop()), /the loop is closed/);
+});
+
+test("integrated mode: a setTimeout fires while a ring operation is pending", async () => {
+  const loop = new Loop();
+  try {
+    const op = loop.submit(timeoutOp(loop, 200));
+    let timerFired = false;
+    await new Promise((r) => setTimeout(r, 20)).then(() => (timerFired = true));
+    assert.ok(timerFired);
+    assert.equal(loop.stats.inFlight, 1, "the ring operation is still pending");
+    await assert.rejects(op.promise, /ETIME/);
+  } finally {
+    await loop.close();
+  }
+});
+
+test("owning mode runs operations to completion inside run()", async () => {
+  const loop = new Loop({ mode: "owning" });
+  try {
+    const result = await loop.run(async () => {
+      let sum = 0;
+      for (let i = 0; i < 1000; i++) sum += await loop.submit(nop()).promise;
+      await assert.rejects(loop.submit(timeoutOp(loop, 5)).promise, /ETIME/);
+      // A timer still fires: the loop yields to the runtime when the ring is idle.
+      await new Promise((r) => setTimeout(r, 5));
+      return sum + 7;
+    });
+    assert.equal(result, 7);
+    assert.equal(loop.stats.completed, 1001);
+  } finally {
+    await loop.close();
+  }
+});
+
+test("an operation whose prep throws fails alone and leaves the ring usable", async () => {
+  const loop = new Loop();
+  try {
+    const bad = loop.submit(new PromiseOp("bad", () => {
+      throw new RangeError("bad argument");
+    }));
+    await assert.rejects(bad.promise, /bad argument/);
+    assert.equal(await loop.submit(nop()).promise, 0);
+  } finally {
+    await loop.close();
+  }
+});

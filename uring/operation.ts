@@ -1,0 +1,177 @@
+/**
+ * The completion record of one in-flight request: what the loop keeps in a slot between writing the SQE and the
+ * last CQE. A subclass writes its SQE in `prep` and turns CQEs into results in `complete`; as long as the record
+ * is in its slot, everything it references (buffers, arena chunks) stays alive, so memory the kernel will touch
+ * cannot be collected before the completion arrives.
+ *
+ * @module
+ */
+import type { Sqe } from "./sqe.ts";
+import type { Loop } from "./loop.ts";
+import type { Chunk } from "./arena.ts";
+import { UringError } from "./errors.ts";
+import { errnoName } from "../ffi/mod.ts";
+
+/** The lifecycle of an operation. */
+export const enum OpState {
+  /** Made, not handed to the loop yet. */
+  Idle = 0,
+  /** Waiting in the loop's FIFO for SQ space. */
+  Queued = 1,
+  /** Its SQE is written; the kernel owns it until the final CQE. */
+  InFlight = 2,
+  /** Its final CQE arrived (or it was dropped before submission). */
+  Done = 3,
+}
+
+/**
+ * The base of every operation the loop runs.
+ */
+export abstract class Operation {
+  /** @internal The slot index plus generation, as written to user_data. */
+  userData = 0;
+  /** @internal The slot this operation occupies while in flight. */
+  slot = -1;
+  /** @internal The next operation in the loop's FIFO. */
+  next: Operation | null = null;
+  /** Where the operation is in its life. */
+  state: OpState = OpState.Idle;
+  /** A linked timeout in nanoseconds (IORING_OP_LINK_TIMEOUT after this SQE), or 0 for none. */
+  timeoutNs = 0;
+  /** Set when cancellation was requested (abort, close): a -ECANCELED result is then reported as such. */
+  cancelRequested = false;
+  /** Native chunks released when the final CQE arrives (after the kernel is done with them). */
+  chunks: Chunk[] | null = null;
+
+  /** Writes this operation's SQE. The loop sets user_data afterwards. */
+  abstract prep(sqe: Sqe, loop: Loop): void;
+
+  /**
+   * Receives one CQE. `more` says whether further CQEs will follow for this request (IORING_CQE_F_MORE); the loop
+   * has already released the slot when it is false. Must not run user code synchronously: settle promises or
+   * queue values for an iterator instead.
+   */
+  abstract complete(res: number, flags: number, more: boolean, loop: Loop, cqeWord: number): void;
+
+  /** Called instead of `complete` when the operation never reached the kernel (aborted while queued, loop closed). */
+  abstract drop(error: Error): void;
+
+  /** Called by the loop when the final CQE arrived or the operation was dropped: releases native chunks. */
+  finish(loop: Loop): void {
+    this.state = OpState.Done;
+    const chunks = this.chunks;
+    if (chunks) {
+      for (const c of chunks) loop.arena.free(c);
+      this.chunks = null;
+    }
+  }
+
+  /** Allocates a native chunk that lives until this operation finishes. */
+  chunk(loop: Loop, size: number): Chunk {
+    const c = loop.arena.alloc(size);
+    (this.chunks ??= []).push(c);
+    return c;
+  }
+}
+
+/** A DOMException-like error with the given name, as `AbortSignal` users expect (`AbortError`, `TimeoutError`). */
+export function domError(name: "AbortError" | "TimeoutError", message: string, cause?: unknown): Error {
+  const E = (globalThis as { DOMException?: new (m: string, n: string) => Error }).DOMException;
+  const e = E ? new E(message, name) : Object.assign(new Error(message), { name });
+  if (cause !== undefined) Object.defineProperty(e, "cause", { value: cause });
+  return e;
+}
+
+/** The error a failed CQE becomes: a {@link UringError} naming the operation and the errno. */
+export function cqeError(operation: string, res: number): UringError {
+  return new UringError(operation, -res, res === -125 ? "the operation was cancelled" : undefined);
+}
+
+/**
+ * An operation whose result is a promise of its CQE's `res` (or a value derived from it): the general path
+ * every single-shot family goes through.
+ *
+ * @example
+ * ```ts
+ * const n = await loop.submit(new PromiseOp("read", (sqe) => prepRead(sqe, fd, buf.address, 4096, 0)));
+ * ```
+ */
+export class PromiseOp<T = number> extends Operation {
+  /** The promise of the result. */
+  readonly promise: Promise<T>;
+  /** What the operation is called in errors (`"read"`, `"connect"`). */
+  readonly name: string;
+  private resolve!: (v: T) => void;
+  private reject!: (e: unknown) => void;
+  private readonly prepFn: (sqe: Sqe, op: PromiseOp<T>) => void;
+  private readonly map: ((res: number, flags: number) => T) | undefined;
+  /** Values the kernel may touch until completion; held here so they cannot be collected. */
+  keep: unknown;
+  private signal: AbortSignal | undefined;
+  private onAbort: (() => void) | undefined;
+
+  constructor(
+    name: string,
+    prep: (sqe: Sqe, op: PromiseOp<T>) => void,
+    options: { map?: (res: number, flags: number) => T; keep?: unknown; timeoutNs?: number } = {},
+  ) {
+    super();
+    this.name = name;
+    this.prepFn = prep;
+    this.map = options.map;
+    this.keep = options.keep;
+    if (options.timeoutNs) this.timeoutNs = options.timeoutNs;
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Ties the operation to an AbortSignal: aborting cancels it (ASYNC_CANCEL) and rejects with an AbortError. */
+  bindSignal(loop: Loop, signal: AbortSignal): void {
+    this.signal = signal;
+    this.onAbort = () => loop.cancel(this);
+    signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  prep(sqe: Sqe): void {
+    this.prepFn(sqe, this);
+  }
+
+  complete(res: number, flags: number, more: boolean): void {
+    if (more) return; // single-shot operations get one CQE; F_MORE appears only for zero-copy notifications
+    const reason = this.signal?.reason;
+    this.unbind();
+    if (res >= 0) {
+      try {
+        this.resolve(this.map ? this.map(res, flags) : (res as T));
+      } catch (e) {
+        this.reject(e);
+      }
+      return;
+    }
+    if ((res === -125 || res === -4) && this.cancelRequested) {
+      this.reject(domError("AbortError", `The ${this.name} was aborted`, reason));
+    } else if (res === -125 && this.timeoutNs) {
+      this.reject(domError("TimeoutError", `The ${this.name} timed out after ${this.timeoutNs / 1e6} ms`));
+    } else {
+      this.reject(cqeError(this.name, res));
+    }
+  }
+
+  drop(error: Error): void {
+    this.unbind();
+    this.reject(error);
+  }
+
+  private unbind(): void {
+    if (this.signal && this.onAbort) this.signal.removeEventListener("abort", this.onAbort);
+    this.signal = undefined;
+    this.onAbort = undefined;
+  }
+}
+
+/** Whether a CQE result is an errno the caller may want to branch on by name. */
+export function resultName(res: number): string {
+  return res < 0 ? errnoName(-res) : "OK";
+}
