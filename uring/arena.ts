@@ -12,8 +12,11 @@
 import { NativeMemory } from "./memory.ts";
 import { refuse } from "./errors.ts";
 
-/** The chunk sizes an arena serves; a request takes the smallest that fits. PATH_MAX (4096) is the largest. */
-export const ARENA_CLASSES = [64, 256, 1024, 4096] as const;
+/**
+ * The chunk sizes an arena serves; a request takes the smallest that fits. Small classes hold structs and paths
+ * (PATH_MAX is 4096); large ones are bounce buffers for I/O on garbage-collected TypedArrays.
+ */
+export const ARENA_CLASSES = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576] as const;
 const SLAB_BYTES = 64 * 1024;
 
 /**
@@ -57,7 +60,7 @@ export class NativeArena {
   private readonly slabs: NativeMemory[] = [];
   private closed = false;
 
-  /** Hands out a zeroed chunk of at least `size` bytes (at most 4096). */
+  /** Hands out a zeroed chunk of at least `size` bytes (at most 1 MiB). */
   alloc(size: number): Chunk {
     if (this.closed) refuse("allocate arena memory", "the arena is closed");
     let cls = 0;
@@ -71,7 +74,7 @@ export class NativeArena {
       this.grow(cls);
       chunk = list.pop()!;
     }
-    chunk.bytes.fill(0);
+    if (size <= 4096) chunk.bytes.fill(0); // structs start zeroed; bounce buffers are overwritten anyway
     chunk.inUse = true;
     return chunk;
   }
@@ -97,7 +100,8 @@ export class NativeArena {
 
   private grow(cls: number): void {
     const size = ARENA_CLASSES[cls];
-    const slab = NativeMemory.allocate(Math.max(SLAB_BYTES, size * 16));
+    // Small classes come sixteen or more to a 64 KiB slab; from 16 KiB up, a few (or one) per slab.
+    const slab = NativeMemory.allocate(size >= 16384 ? Math.max(size, SLAB_BYTES) : Math.max(SLAB_BYTES, size * 16));
     this.slabs.push(slab);
     const list = this.free_[cls];
     for (let off = slab.byteLength - size; off >= 0; off -= size) list.push(new Chunk(slab, off, size, cls));

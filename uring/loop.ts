@@ -351,13 +351,19 @@ export class Loop {
       return;
     }
     const more = (flags & IORING_CQE_F_MORE) !== 0;
-    if (!more) {
-      this.releaseSlot(slot);
-      this.inflight--;
-      this.stats_.completed++;
+    if (more) {
+      op.complete(res, flags, true, this, word);
+      return;
+    }
+    this.releaseSlot(slot);
+    this.inflight--;
+    this.stats_.completed++;
+    // complete() copies bounce buffers back and settles; finish() then releases the memory the kernel used.
+    try {
+      op.complete(res, flags, false, this, word);
+    } finally {
       op.finish(this);
     }
-    op.complete(res, flags, more, this, word);
   }
 
   // Integrated mode: one pending eventfd wait while anything is in flight. The ring signals the eventfd when it

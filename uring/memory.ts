@@ -23,6 +23,10 @@ const _SC_PAGESIZE = 30;
 
 let pageSizeCache = 0;
 
+// Which ArrayBuffers are views of native memory, so an operation given a TypedArray can tell whether the kernel
+// may use its bytes in place (native, stable, pinnable) or must go through a bounce buffer.
+const owners = new WeakMap<ArrayBuffer, NativeMemory>();
+
 /** The system page size in bytes. */
 export function pageSize(): number {
   return pageSizeCache ||= libc().sysconf(_SC_PAGESIZE);
@@ -64,6 +68,16 @@ export class NativeMemory {
     this.mappedLength = mappedLength;
     this.buffer = backend.viewAt(address, byteLength);
     this.bytes = new Uint8Array(this.buffer);
+    owners.set(this.buffer, this);
+  }
+
+  /**
+   * The native memory a view lies in, or undefined for garbage-collected memory (and for freed native memory,
+   * whose views are detached).
+   */
+  static of(view: ArrayBufferView): NativeMemory | undefined {
+    const mem = owners.get(view.buffer as ArrayBuffer);
+    return mem && !mem.freed ? mem : undefined;
   }
 
   /**

@@ -9,6 +9,7 @@
 import type { Sqe } from "./sqe.ts";
 import type { Loop } from "./loop.ts";
 import type { Chunk } from "./arena.ts";
+import { NativeMemory } from "./memory.ts";
 import { UringError } from "./errors.ts";
 import { errnoName } from "../ffi/mod.ts";
 
@@ -42,6 +43,10 @@ export abstract class Operation {
   cancelRequested = false;
   /** Native chunks released when the final CQE arrives (after the kernel is done with them). */
   chunks: Chunk[] | null = null;
+  /** Native memory pinned while the kernel may use it in place. */
+  pins: NativeMemory[] | null = null;
+  /** Bounce buffers whose bytes go back to the caller's view when the kernel wrote them: [chunk, view] pairs. */
+  private copyBacks: (Chunk | Uint8Array)[] | null = null;
 
   /** Writes this operation's SQE. The loop sets user_data afterwards. */
   abstract prep(sqe: Sqe, loop: Loop): void;
@@ -56,13 +61,59 @@ export abstract class Operation {
   /** Called instead of `complete` when the operation never reached the kernel (aborted while queued, loop closed). */
   abstract drop(error: Error): void;
 
-  /** Called by the loop when the final CQE arrived or the operation was dropped: releases native chunks. */
+  /**
+   * Called by the loop after the final CQE was delivered (or the operation dropped): the kernel is done, so pins
+   * and native chunks are released.
+   */
   finish(loop: Loop): void {
     this.state = OpState.Done;
     const chunks = this.chunks;
     if (chunks) {
       for (const c of chunks) loop.arena.free(c);
       this.chunks = null;
+    }
+    const pins = this.pins;
+    if (pins) {
+      for (const m of pins) m.unpin();
+      this.pins = null;
+    }
+    this.copyBacks = null;
+  }
+
+  /**
+   * The address at which the kernel may use `view`'s bytes until this operation finishes: the view itself when
+   * it lies in {@link NativeMemory} (pinned meanwhile, so it cannot be freed), otherwise an arena bounce buffer.
+   * Garbage-collected memory is never handed to the kernel beyond a call: it could be detached by `transfer()`,
+   * moved to a Worker, or collected. With `kernelWrites`, what the kernel wrote into a bounce buffer is copied back
+   * by {@link copyBack}; otherwise the view's bytes are copied in now.
+   */
+  kernelAddress(loop: Loop, view: ArrayBufferView, kernelWrites: boolean): number {
+    const mem = NativeMemory.of(view);
+    if (mem) {
+      mem.pin();
+      (this.pins ??= []).push(mem);
+      return mem.address + view.byteOffset;
+    }
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    if (bytes.byteLength === 0) return 0;
+    const c = this.chunk(loop, bytes.byteLength);
+    if (kernelWrites) (this.copyBacks ??= []).push(c, bytes);
+    else c.bytes.set(bytes);
+    return c.address;
+  }
+
+  /**
+   * Copies what the kernel wrote into bounce buffers back into the caller's views: the first `n` bytes (the CQE's
+   * count), or everything with `n` = -1 (structs). A view detached meanwhile receives nothing.
+   */
+  copyBack(n: number): void {
+    const cb = this.copyBacks;
+    if (!cb) return;
+    for (let i = 0; i < cb.length; i += 2) {
+      const c = cb[i] as Chunk;
+      const dst = cb[i + 1] as Uint8Array;
+      const len = Math.min(n < 0 ? dst.byteLength : n, dst.byteLength);
+      if (len > 0) dst.set(c.bytes.subarray(0, len));
     }
   }
 
@@ -105,6 +156,8 @@ export class PromiseOp<T = number> extends Operation {
   private reject!: (e: unknown) => void;
   private readonly prepFn: (sqe: Sqe, op: PromiseOp<T>) => void;
   private readonly map: ((res: number, flags: number) => T) | undefined;
+  /** How much of a bounce buffer to copy back: the result count (reads), or -1 for the whole struct. */
+  copyBackAll = false;
   /** Values the kernel may touch until completion; held here so they cannot be collected. */
   keep: unknown;
   private signal: AbortSignal | undefined;
@@ -143,6 +196,7 @@ export class PromiseOp<T = number> extends Operation {
     const reason = this.signal?.reason;
     this.unbind();
     if (res >= 0) {
+      this.copyBack(this.copyBackAll ? -1 : res);
       try {
         this.resolve(this.map ? this.map(res, flags) : (res as T));
       } catch (e) {
