@@ -43,6 +43,15 @@ export const W_ADDR3 = io_uring_sqe.addr3 >> 2;
 /**
  * Writes a 64-bit value into words `i` and `i + 1` of the SQE array, low half first (little-endian). Negative
  * numbers are written as their two's complement (so -1 becomes 0xffff_ffff_ffff_ffff, as C's `(__u64)-1`).
+ *
+ * @param u32 The 32-bit view of the SQE array.
+ * @param i The index of the low word.
+ * @param value An integer from -2^53 to 2^53.
+ *
+ * @example
+ * ```ts
+ * setU64(sqe.u32, sqe.w + W_ADDR3, 0x12_3456_7890); // addr3
+ * ```
  */
 export function setU64(u32: Uint32Array, i: number, value: number): void {
   if (value < 0) {
@@ -68,6 +77,11 @@ export function setU64(u32: Uint32Array, i: number, value: number): void {
  * @param addr An address or an opcode-specific 64-bit value (UNSAFE: the kernel dereferences it for most opcodes).
  * @param len A length or count.
  * @param offset The file offset or an opcode-specific 64-bit value.
+ *
+ * @example
+ * ```ts
+ * prepRw(IORING_OP_READ, ring.getSqe()!, fd, mem.address, 4096, 0); // what prepRead does
+ * ```
  */
 export function prepRw(op: number, sqe: Sqe, fd: number, addr: number, len: number, offset: number): void {
   const u32 = sqe.u32;
@@ -87,6 +101,13 @@ export function prepRw(op: number, sqe: Sqe, fd: number, addr: number, len: numb
  *
  * @param sqe The SQE to change.
  * @param fileIndex The slot in the registered file table (an unsigned 32-bit value).
+ *
+ * @example
+ * ```ts
+ * const sqe = ring.getSqe()!;
+ * prepClose(sqe, 0);
+ * setTargetFixedFile(sqe, 3); // what prepCloseDirect(sqe, 3) does
+ * ```
  */
 export function setTargetFixedFile(sqe: Sqe, fileIndex: number): void {
   sqe.u32[sqe.w + W_FILE_INDEX] = fileIndex + 1;
@@ -100,7 +121,15 @@ export function setTargetFixedFile(sqe: Sqe, fileIndex: number): void {
  *
  * @param sqe The SQE to change.
  * @param fileIndex The slot, or `IORING_FILE_INDEX_ALLOC`.
+ *
+ * @example
+ * ```ts
+ * const sqe = ring.getSqe()!;
+ * prepAccept(sqe, listener, 0, 0, 0);
+ * setDirectTarget(sqe, IORING_FILE_INDEX_ALLOC); // what prepAcceptDirect(..., IORING_FILE_INDEX_ALLOC) does
+ * ```
  */
 export function setDirectTarget(sqe: Sqe, fileIndex: number): void {
-  sqe.u32[sqe.w + W_FILE_INDEX] = (fileIndex >>> 0) === IORING_FILE_INDEX_ALLOC ? IORING_FILE_INDEX_ALLOC : fileIndex + 1;
+  const alloc = (fileIndex >>> 0) === IORING_FILE_INDEX_ALLOC;
+  sqe.u32[sqe.w + W_FILE_INDEX] = alloc ? IORING_FILE_INDEX_ALLOC : fileIndex + 1;
 }
