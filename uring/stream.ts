@@ -1,0 +1,229 @@
+/**
+ * Multishot requests as async iterators: one SQE, many CQEs, each turned into a value the consumer pulls with
+ * `for await`. The request stays armed across CQEs carrying IORING_CQE_F_MORE; when the kernel ends it without
+ * F_MORE for a recoverable reason (ENOBUFS: the buffer group ran dry; a final CQE with data: the CQ was full) the
+ * stream arms it again, after the consumer has given buffers back, so no data is lost or reordered (unread bytes
+ * stay in the socket or pipe meanwhile). EOF and errors end the iterator; breaking out of `for await` cancels
+ * the request.
+ *
+ * Values wait in the stream's queue until pulled; a value that holds a provided buffer keeps it until then, which
+ * is the backpressure: the kernel runs out of buffers, ends the request with ENOBUFS, and the stream re-arms once
+ * the consumer catches up.
+ *
+ * @module
+ */
+import type { Loop } from "./loop.ts";
+import { cqeError, domError, Operation } from "./operation.ts";
+import type { Sqe } from "./sqe.ts";
+
+/** What a stream does when its request ends (a CQE without IORING_CQE_F_MORE). */
+export type FinalAction = "rearm" | "end" | "wait-buffers";
+
+/**
+ * The base of every multishot stream. A subclass writes the SQE (`prepArm`), turns CQEs into values
+ * (`decode`), and says what a final CQE means (`onFinal`).
+ */
+export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator<T> {
+  /** The loop the stream runs on. */
+  readonly loop: Loop;
+  /** What the stream is called in errors. */
+  readonly name: string;
+  private readonly queue: Q[] = [];
+  private qHead = 0;
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+  private ended = false;
+  private error: unknown = null;
+  private arm_: StreamArm | null = null;
+  private waitingForBuffers = false;
+  private cancelled = false;
+  /** Times the request was armed again after ending for a recoverable reason. */
+  rearms = 0;
+
+  constructor(loop: Loop, name: string) {
+    this.loop = loop;
+    this.name = name;
+  }
+
+  /** Writes the multishot SQE. */
+  protected abstract prepArm(sqe: Sqe, op: Operation): void;
+
+  /**
+   * Turns one CQE into an entry to queue, or undefined for none (an error, or a CQE that carried nothing, such
+   * as a zero-length final CQE). Runs during reaping: no user code, no waiting. The final CQE (`more` false) goes
+   * to `onFinal` afterwards.
+   */
+  protected abstract decode(res: number, flags: number, more: boolean, cqeWord: number): Q | undefined;
+
+  /**
+   * What a final CQE means: by default ENOBUFS waits for buffers, a non-negative result re-arms (the kernel
+   * stopped for lack of CQ space), and anything else ends the stream (the caller overrides for EOF rules).
+   */
+  protected onFinal(res: number, _flags: number): FinalAction | Error {
+    if (res === -105) return "wait-buffers"; // ENOBUFS
+    if (res >= 0) return "rearm";
+    return cqeError(this.name, res);
+  }
+
+  /**
+   * Turns a queued entry into the value the consumer receives, when it is pulled: the moment to copy out of a
+   * provided buffer and give the buffer back (or to lend it until the next pull).
+   */
+  protected output(entry: Q): T {
+    return entry as unknown as T;
+  }
+
+  /** Gives back what a queued entry holds when it is dropped unread (the stream was cancelled). */
+  protected discard(_entry: Q): void {}
+
+  /** Whether buffers are available again after a `"wait-buffers"` end (subclasses with buffer rings override). */
+  protected buffersAvailable(): boolean {
+    return true;
+  }
+
+  /** Arms the request. Subclasses call it at the end of their constructor. */
+  protected start(): void {
+    this.arm_ = this.loop.submit(new StreamArm(this as MultishotStream<unknown, unknown>));
+  }
+
+  /** @internal One CQE of the armed request. */
+  deliver(res: number, flags: number, more: boolean, word: number): void {
+    const entry = this.decode(res, flags, more, word);
+    if (entry !== undefined) this.push(entry);
+    if (more) return; // still armed
+    this.arm_ = null;
+    // ECANCELED: we (or the ring's teardown) cancelled it; the stream ends quietly after what is queued.
+    if (this.cancelled || res === -125) return this.finish(null);
+    const action = this.onFinal(res, flags);
+    if (action === "rearm") {
+      this.rearms++;
+      this.start();
+    } else if (action === "wait-buffers") {
+      this.waitingForBuffers = true;
+      this.maybeRearm();
+    } else if (action === "end") {
+      this.finish(null);
+    } else {
+      this.finish(action);
+    }
+  }
+
+  /** @internal The request never reached the kernel (loop closed). */
+  dropped(error: Error): void {
+    this.arm_ = null;
+    this.finish(this.cancelled ? null : error);
+  }
+
+  private maybeRearm(): void {
+    if (!this.waitingForBuffers || this.ended || this.cancelled) return;
+    if (!this.buffersAvailable()) return;
+    this.waitingForBuffers = false;
+    this.rearms++;
+    this.start();
+  }
+
+  private push(entry: Q): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w.resolve({ value: this.output(entry), done: false });
+      this.maybeRearm();
+      return;
+    }
+    this.queue.push(entry);
+  }
+
+  private finish(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = error;
+    const w = this.waiter;
+    if (w && this.qHead >= this.queue.length) {
+      this.waiter = null;
+      if (error) w.reject(error);
+      else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  /** Values queued and not yet pulled. */
+  get buffered(): number {
+    return this.queue.length - this.qHead;
+  }
+
+  /** The next value; done once the stream ended and its queue is empty. */
+  next(): Promise<IteratorResult<T>> {
+    if (this.qHead < this.queue.length) {
+      const entry = this.queue[this.qHead++];
+      if (this.qHead === this.queue.length) {
+        this.queue.length = 0;
+        this.qHead = 0;
+      }
+      const value = this.output(entry);
+      this.maybeRearm();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.ended) {
+      const e = this.error;
+      this.error = null;
+      return e ? Promise.reject(e) : Promise.resolve({ value: undefined, done: true });
+    }
+    if (this.waiter) return Promise.reject(new Error(`Cannot read the ${this.name} stream twice at once`));
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /** Ends the stream: cancels the request (breaking out of `for await` calls this). Queued values are dropped. */
+  return(): Promise<IteratorResult<T>> {
+    this.cancel();
+    for (let i = this.qHead; i < this.queue.length; i++) this.discard(this.queue[i]);
+    this.queue.length = 0;
+    this.qHead = 0;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Ends the stream with `error` after cancelling the request. */
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.cancel();
+    return Promise.reject(error);
+  }
+
+  /** Cancels the request; the iterator ends once the kernel confirms (values already queued are still served). */
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.waitingForBuffers = false;
+    if (this.arm_) this.loop.cancel(this.arm_);
+    else this.finish(null);
+  }
+
+  /** Ends the stream when `signal` aborts; the pending `next()` then rejects with an AbortError. */
+  bindSignal(signal: AbortSignal): this {
+    const onAbort = () => {
+      this.cancel();
+      this.finish(domError("AbortError", `The ${this.name} stream was aborted`, signal.reason));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    return this;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/** The operation a stream keeps in the loop while armed; forwards CQEs to the stream. */
+class StreamArm extends Operation {
+  private readonly stream: MultishotStream<unknown, unknown>;
+  constructor(stream: MultishotStream<unknown, unknown>) {
+    super();
+    this.stream = stream;
+  }
+  prep(sqe: Sqe): void {
+    (this.stream as unknown as { prepArm(sqe: Sqe, op: Operation): void }).prepArm(sqe, this);
+  }
+  complete(res: number, flags: number, more: boolean, _loop: Loop, word: number): void {
+    this.stream.deliver(res, flags, more, word);
+  }
+  drop(error: Error): void {
+    this.stream.dropped(error);
+  }
+}
