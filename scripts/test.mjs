@@ -299,6 +299,19 @@ function commandFor(runtime, bin, files) {
   };
 }
 
+/**
+ * Type checks the Bun world with tsc (the Deno world is checked by `deno test` itself), counted as one test so a
+ * type error fails the suite in CI.
+ */
+async function typecheck() {
+  const tsc = join(ROOT, "node_modules", ".bin", "tsc");
+  if (!existsSync(tsc)) return { runtime: "tsc", passed: 0, failed: 1, skipped: 0, notes: ["tsc: node_modules/.bin/tsc is missing"] };
+  console.log("\n== tsc: tsc --noEmit -p . (bun-types)");
+  const r = await stream("tsc", tsc, ["--noEmit", "-p", "."], { ...process.env }, 5 * 60 * 1000);
+  const ok = r.code === 0;
+  return { runtime: "tsc", passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, notes: ok ? [] : ["tsc: type errors (see above)"] };
+}
+
 async function main(argv) {
   let bunOnly = false;
   let denoOnly = false;
@@ -323,6 +336,7 @@ async function main(argv) {
   const ready = ensure();
   const files = collect(paths);
   const results = [];
+  if (paths.length === 0) results.push(await typecheck());
   const perFile = {};
   for (const runtime of runtimes) {
     const mine = files.filter((f) => runsOn(runtime, f));
