@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { socketPair as sharedSocketPair } from "../testing/sockets.ts";
 import assert from "node:assert/strict";
 import { libc } from "../ffi/mod.ts";
 import { UringError } from "./errors.ts";
@@ -101,39 +102,9 @@ function closeAll(...fds: number[]): void {
 const isCode = (code: string) => (e: unknown) => e instanceof UringError && e.code === code;
 const refused = isCode("ERINGSIDE");
 
-/**
- * A connected AF_UNIX stream pair made with io_uring itself (SOCKET, BIND, LISTEN, CONNECT, ACCEPT on an abstract
- * address): libc here has no socket(), and the runtimes' own sockets do not expose their fds.
- */
-function socketPair(ring: Ring): [number, number] {
-  const addr = NativeMemory.allocate(110);
-  const fds: number[] = [];
-  try {
-    const name = `ringside-bufring-${libc().getpid()}-${Math.random().toString(36).slice(2)}`;
-    new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
-    addr.bytes.set(new TextEncoder().encode(name), 3); // sun_path[0] = 0: the abstract namespace
-    const len = 3 + name.length;
-    const socket = () => {
-      const { res } = run(ring, (s) => prepSocket(s, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0));
-      assert.ok(res >= 0, `socket: ${res}`);
-      fds.push(res);
-      return res;
-    };
-    const lfd = socket();
-    assert.equal(run(ring, (s) => prepBind(s, lfd, addr.address, len)).res, 0, "bind");
-    assert.equal(run(ring, (s) => prepListen(s, lfd, 1)).res, 0, "listen");
-    const cfd = socket();
-    assert.equal(run(ring, (s) => prepConnect(s, cfd, addr.address, len)).res, 0, "connect");
-    const sfd = run(ring, (s) => prepAccept(s, lfd, 0, 0, SOCK_CLOEXEC)).res;
-    assert.ok(sfd >= 0, `accept: ${sfd}`);
-    closeAll(lfd);
-    return [cfd, sfd];
-  } catch (e) {
-    closeAll(...fds);
-    throw e;
-  } finally {
-    addr.free();
-  }
+/** A connected AF_UNIX stream pair (testing/sockets.ts). */
+function socketPair(_ring: Ring): [number, number] {
+  return sharedSocketPair();
 }
 
 // What this machine can do, asked once at load so that tests skip with the reason.

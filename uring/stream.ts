@@ -80,9 +80,21 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     return true;
   }
 
+  /** Called each time the request is armed; a stream drawing on a buffer group counts itself a user here. */
+  protected onArm(): void {}
+
+  /** Called when an armed request ended (its final CQE, or it never reached the kernel). */
+  protected onDisarm(): void {}
+
   /** Arms the request. Subclasses call it at the end of their constructor. */
   protected start(): void {
-    this.arm_ = this.loop.submit(new StreamArm(this as MultishotStream<unknown, unknown>));
+    this.onArm();
+    try {
+      this.arm_ = this.loop.submit(new StreamArm(this as MultishotStream<unknown, unknown>));
+    } catch (e) {
+      this.onDisarm();
+      throw e;
+    }
   }
 
   /** @internal One CQE of the armed request. */
@@ -91,6 +103,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     if (entry !== undefined) this.push(entry);
     if (more) return; // still armed
     this.arm_ = null;
+    this.onDisarm();
     // ECANCELED: we (or the ring's teardown) cancelled it; the stream ends quietly after what is queued.
     if (this.cancelled || res === -125) return this.finish(null);
     const action = this.onFinal(res, flags);
@@ -110,6 +123,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   /** @internal The request never reached the kernel (loop closed). */
   dropped(error: Error): void {
     this.arm_ = null;
+    this.onDisarm();
     this.finish(this.cancelled ? null : error);
   }
 

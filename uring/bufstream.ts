@@ -1,0 +1,175 @@
+/**
+ * Multishot streams of bytes drawn from a provided-buffer ring: recv on sockets (Linux 6.0) and read on pipes,
+ * FIFOs and eventfds (READ_MULTISHOT, Linux 6.7).
+ *
+ * Each CQE names the buffer the kernel filled. The chunk waits in the stream's queue holding that buffer until
+ * the consumer pulls it; then it is copied out and the buffer goes back to the ring (or, with `zeroCopy`, the
+ * consumer gets a view that stays valid until its next pull). When every buffer is held, the kernel ends the
+ * request with ENOBUFS and the unread bytes stay in the socket; the stream re-arms once a buffer is back, so
+ * nothing is lost or reordered however small the pool.
+ *
+ * @module
+ */
+import type { Loop } from "./loop.ts";
+import type { BufferRing } from "./bufring.ts";
+import { type FinalAction, MultishotStream } from "./stream.ts";
+import type { Sqe } from "./sqe.ts";
+import { sqeSetBufGroup } from "./sqe.ts";
+import { prepRecvMultishot } from "./prep/net.ts";
+import { prepReadMultishot } from "./prep/rw.ts";
+import { IOSQE_BUFFER_SELECT } from "./uapi.ts";
+import { cqeError } from "./operation.ts";
+
+/** A chunk waiting in the queue: which buffer holds it, where, and whether the kernel keeps filling that buffer. */
+interface Held {
+  bid: number;
+  offset: number;
+  length: number;
+  /** IORING_CQE_F_BUF_MORE (incremental rings): the buffer stays with the kernel; do not recycle it. */
+  more: boolean;
+}
+
+/** Options of the byte streams. */
+export interface ByteStreamOptions {
+  /** Ends the stream with an AbortError when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Yield views into the provided buffers instead of copies: each is valid until the next pull (the buffer is
+   * recycled then). Faster, and the consumer must not keep the view.
+   */
+  zeroCopy?: boolean;
+}
+
+/** The shared machinery of streams that select buffers from a {@link BufferRing}. */
+abstract class ByteStream extends MultishotStream<Uint8Array, Held> {
+  /** The buffer ring the kernel fills. */
+  readonly buffers: BufferRing;
+  private readonly zeroCopy: boolean;
+  /** The buffer lent as a zero-copy view, recycled at the next pull. */
+  private lentBid = -1;
+
+  constructor(loop: Loop, name: string, buffers: BufferRing, options: ByteStreamOptions) {
+    super(loop, name);
+    this.buffers = buffers;
+    this.zeroCopy = options.zeroCopy ?? false;
+    if (options.signal) this.bindSignal(options.signal);
+  }
+
+  protected abstract prepRequest(sqe: Sqe): void;
+
+  protected prepArm(sqe: Sqe): void {
+    this.prepRequest(sqe);
+    sqe.u8[sqe.w << 2 | 1] |= IOSQE_BUFFER_SELECT;
+    sqeSetBufGroup(sqe, this.buffers.bgid);
+  }
+
+  protected override onArm(): void {
+    this.buffers.acquire();
+  }
+
+  protected override onDisarm(): void {
+    this.buffers.release();
+  }
+
+  protected decode(res: number, flags: number): Held | undefined {
+    const t = this.buffers.take(res, flags);
+    if (!t) return undefined;
+    if (res <= 0) {
+      // EOF (res 0) still consumed a buffer on a plain ring: give it back at once.
+      if (!t.more) this.buffers.recycle(t.bid);
+      return undefined;
+    }
+    return { bid: t.bid, offset: t.offset, length: t.length, more: t.more };
+  }
+
+  protected override output(h: Held): Uint8Array {
+    this.returnLent();
+    const view = this.buffers.buffer(h.bid).subarray(h.offset, h.offset + h.length);
+    if (this.zeroCopy) {
+      if (!h.more) this.lentBid = h.bid;
+      return view;
+    }
+    const copy = view.slice();
+    if (!h.more) this.buffers.recycle(h.bid);
+    return copy;
+  }
+
+  protected override discard(h: Held): void {
+    if (!h.more) this.buffers.recycle(h.bid);
+  }
+
+  protected override buffersAvailable(): boolean {
+    this.returnLent();
+    return this.buffers.lent < this.buffers.entries;
+  }
+
+  protected override onFinal(res: number, flags: number): FinalAction | Error {
+    if (res === 0) return "end"; // EOF
+    if (res > 0) return "rearm"; // the kernel stopped (CQ full); the data was delivered
+    if (res === -105) return "wait-buffers"; // ENOBUFS: every buffer is held by the queue or the consumer
+    void flags;
+    return cqeError(this.name, res);
+  }
+
+  override return(): Promise<IteratorResult<Uint8Array>> {
+    this.returnLent();
+    return super.return();
+  }
+
+  private returnLent(): void {
+    if (this.lentBid >= 0) {
+      this.buffers.recycle(this.lentBid);
+      this.lentBid = -1;
+    }
+  }
+}
+
+/**
+ * The bytes arriving on a connected socket: IORING_OP_RECV with IORING_RECV_MULTISHOT over a buffer ring
+ * (Linux 6.0). Ends at EOF; errors (ECONNRESET) reject the pending pull.
+ *
+ * @example
+ * ```ts
+ * const buffers = BufferRing.create(loop.ring, { bgid: 1, entries: 64, bufferSize: 16384 });
+ * for await (const chunk of new RecvStream(loop, fd, buffers)) handle(chunk);
+ * ```
+ */
+export class RecvStream extends ByteStream {
+  private readonly fd: number;
+  private readonly msgFlags: number;
+
+  constructor(loop: Loop, fd: number, buffers: BufferRing, options: ByteStreamOptions & { flags?: number } = {}) {
+    super(loop, "recv", buffers, options);
+    this.fd = fd;
+    this.msgFlags = options.flags ?? 0;
+    this.start();
+  }
+
+  protected prepRequest(sqe: Sqe): void {
+    prepRecvMultishot(sqe, this.fd, 0, 0, this.msgFlags);
+  }
+}
+
+/**
+ * The bytes readable from a pipe, FIFO, eventfd or other pollable file: IORING_OP_READ_MULTISHOT over a buffer
+ * ring (Linux 6.7). Ends at EOF (every writer closed).
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of new ReadStream(loop, fifoFd, buffers)) process.stdout.write(chunk);
+ * ```
+ */
+export class ReadStream extends ByteStream {
+  private readonly fd: number;
+
+  constructor(loop: Loop, fd: number, buffers: BufferRing, options: ByteStreamOptions = {}) {
+    super(loop, "read", buffers, options);
+    this.fd = fd;
+    this.start();
+  }
+
+  protected prepRequest(sqe: Sqe): void {
+    // nbytes 0: each read fills up to a whole selected buffer; offset 0 is ignored for non-seekable files.
+    prepReadMultishot(sqe, this.fd, 0, 0, this.buffers.bgid);
+  }
+}

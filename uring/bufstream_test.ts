@@ -1,0 +1,120 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Loop } from "./loop.ts";
+import { PromiseOp } from "./operation.ts";
+import { BufferRing } from "./bufring.ts";
+import { ReadStream, RecvStream } from "./bufstream.ts";
+import { NativeMemory } from "./memory.ts";
+import { prepSend } from "./prep/net.ts";
+import { prepShutdown } from "./prep/net.ts";
+import { libc } from "../ffi/mod.ts";
+import { socketPair } from "../testing/sockets.ts";
+
+const SHUT_WR = 1;
+
+/** Fills `bytes` with a stream pattern that depends on the absolute position `pos`. */
+function fill(bytes: Uint8Array, pos: number): void {
+  for (let i = 0; i < bytes.length; i++) bytes[i] = ((pos + i) * 2654435761) >>> 24;
+}
+
+test("64 MiB through multishot recv with a two-buffer pool arrive intact, re-armed after ENOBUFS", async () => {
+  const loop = new Loop();
+  const [client, server] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 7, entries: 2, bufferSize: 4096 });
+  const total = 64 * 1024 * 1024;
+  const chunk = NativeMemory.allocate(256 * 1024);
+  try {
+    const sender = (async () => {
+      for (let sent = 0; sent < total;) {
+        const n = Math.min(chunk.byteLength, total - sent);
+        fill(chunk.bytes.subarray(0, n), sent);
+        let off = 0;
+        while (off < n) {
+          const addr = chunk.address + off;
+          off += await loop.submit(new PromiseOp("send", (sqe) => prepSend(sqe, client, addr, n - off, 0), {
+            keep: chunk,
+          })).promise;
+        }
+        sent += n;
+      }
+      await loop.submit(new PromiseOp("shutdown", (sqe) => prepShutdown(sqe, client, SHUT_WR))).promise;
+    })();
+    const stream = new RecvStream(loop, server, buffers);
+    let received = 0;
+    let mismatch = -1;
+    const expect = new Uint8Array(65536);
+    for await (const data of stream) {
+      fill(expect.subarray(0, data.length), received);
+      for (let i = 0; i < data.length; i++) {
+        if (data[i] !== expect[i]) {
+          mismatch = received + i;
+          break;
+        }
+      }
+      if (mismatch >= 0) break;
+      received += data.length;
+    }
+    await sender;
+    assert.equal(mismatch, -1, "every byte in order");
+    assert.equal(received, total);
+    assert.ok(stream.rearms > 0, "the two-buffer pool ran dry and the stream re-armed");
+  } finally {
+    await loop.close();
+    buffers.close();
+    chunk.free();
+    libc().close(client);
+    libc().close(server);
+  }
+});
+
+test("zero-copy recv views hold their buffer until the next pull", async () => {
+  const loop = new Loop();
+  const [client, server] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 8, entries: 4, bufferSize: 64 });
+  try {
+    const stream = new RecvStream(loop, server, buffers, { zeroCopy: true });
+    libc().write(client, new TextEncoder().encode("hello"), 5);
+    const first = await stream.next();
+    assert.equal(new TextDecoder().decode(first.value!), "hello");
+    assert.equal(buffers.lent, 1, "the view's buffer is lent to the consumer");
+    libc().write(client, new TextEncoder().encode("world"), 5);
+    const second = await stream.next();
+    assert.equal(new TextDecoder().decode(second.value!), "world");
+    assert.equal(buffers.lent, 1, "the first buffer went back when the second was pulled");
+    await stream.return();
+    assert.equal(buffers.lent, 0);
+    for (let i = 0; i < 100 && loop.stats.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 2));
+    assert.equal(buffers.users, 0, "the cancelled request no longer uses the group");
+  } finally {
+    await loop.close();
+    buffers.close();
+    libc().close(client);
+    libc().close(server);
+  }
+});
+
+test("a multishot read follows a pipe until every writer closes", async () => {
+  const loop = new Loop();
+  const fds = new Int32Array(2);
+  assert.equal(libc().pipe2(fds, 0x80000), 0);
+  const buffers = BufferRing.create(loop.ring, { bgid: 9, entries: 4, bufferSize: 256 });
+  try {
+    const stream = new ReadStream(loop, fds[0], buffers);
+    const lines = ["one\n", "two\n", "three\n"];
+    const got: string[] = [];
+    const reader = (async () => {
+      for await (const chunk of stream) got.push(new TextDecoder().decode(chunk));
+    })();
+    for (const l of lines) {
+      libc().write(fds[1], new TextEncoder().encode(l), l.length);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    libc().close(fds[1]);
+    await reader;
+    assert.equal(got.join(""), lines.join(""));
+  } finally {
+    await loop.close();
+    buffers.close();
+    libc().close(fds[0]);
+  }
+});
