@@ -3,13 +3,12 @@ import { socketPair as sharedSocketPair } from "../testing/sockets.ts";
 import assert from "node:assert/strict";
 import { libc } from "../ffi/mod.ts";
 import { UringError } from "./errors.ts";
-import { NativeMemory } from "./memory.ts";
 import { Ring } from "./ring.ts";
 import { BufferRing, type TakenBuffer } from "./bufring.ts";
 import { probeOpcodes } from "./probe.ts";
 import { registrations } from "./register.ts";
 import { prepRead, prepReadMultishot } from "./prep/rw.ts";
-import { prepAccept, prepBind, prepConnect, prepListen, prepRecv, prepSocket } from "./prep/net.ts";
+import { prepRecv } from "./prep/net.ts";
 import { H_IOPRIO } from "./prep/base.ts";
 import { sqeSetBufGroup, sqeSetData, sqeSetFlags } from "./sqe.ts";
 import {
@@ -31,9 +30,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const O_CLOEXEC = 0o2000000;
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
 const ENOBUFS = 105;
 
 interface Cqe {
