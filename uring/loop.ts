@@ -466,7 +466,7 @@ export class Loop {
       if (!op) continue;
       // Uncancellable: settle the promise, but keep the op's memory (its chunks stay allocated in the arena).
       this.ops[slot] = undefined;
-      op.chunks = null;
+      op.leak();
       op.state = OpState.Done;
       op.drop(new UringError("finish the operation", 0, `the loop was closed before the kernel completed it`));
     }

@@ -8,7 +8,7 @@
  */
 import type { Sqe } from "./sqe.ts";
 import type { Loop } from "./loop.ts";
-import type { Chunk } from "./arena.ts";
+import { ARENA_CLASSES, type Chunk } from "./arena.ts";
 import { NativeMemory } from "./memory.ts";
 import { UringError } from "./errors.ts";
 import { errnoName } from "../ffi/mod.ts";
@@ -24,6 +24,9 @@ export const enum OpState {
   /** Its final CQE arrived (or it was dropped before submission). */
   Done = 3,
 }
+
+/** The largest bounce buffer the arena serves; larger ones get a mapping of their own. */
+const ARENA_MAX = ARENA_CLASSES[ARENA_CLASSES.length - 1];
 
 /**
  * The base of every operation the loop runs.
@@ -45,8 +48,13 @@ export abstract class Operation {
   chunks: Chunk[] | null = null;
   /** Native memory pinned while the kernel may use it in place. */
   pins: NativeMemory[] | null = null;
-  /** Bounce buffers whose bytes go back to the caller's view when the kernel wrote them: [chunk, view] pairs. */
-  private copyBacks: (Chunk | Uint8Array)[] | null = null;
+  /** Native memory allocated for this operation alone (bounce buffers over the arena's largest chunk). */
+  owned: NativeMemory[] | null = null;
+  /**
+   * The views the kernel writes, in the order it fills them (iovec order): [bounce bytes, or null for a view used
+   * in place; the caller's bytes] pairs, so a result count can be spread across them.
+   */
+  private copyBacks: (Uint8Array | null)[] | null = null;
 
   /** Writes this operation's SQE. The loop sets user_data afterwards. */
   abstract prep(sqe: Sqe, loop: Loop): void;
@@ -77,6 +85,22 @@ export abstract class Operation {
       for (const m of pins) m.unpin();
       this.pins = null;
     }
+    const owned = this.owned;
+    if (owned) {
+      this.owned = null;
+      for (const m of owned) m.free();
+    }
+    this.copyBacks = null;
+  }
+
+  /**
+   * Keeps everything the kernel may still touch allocated forever: for an operation the kernel never completed
+   * (the loop closed under it). Leaking is the only safe answer there.
+   */
+  leak(): void {
+    this.chunks = null;
+    this.pins = null;
+    this.owned = null;
     this.copyBacks = null;
   }
 
@@ -88,34 +112,53 @@ export abstract class Operation {
    * by {@link copyBack}; otherwise the view's bytes are copied in now.
    */
   kernelAddress(loop: Loop, view: ArrayBufferView, kernelWrites: boolean): number {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     const mem = NativeMemory.of(view);
     if (mem) {
       mem.pin();
       (this.pins ??= []).push(mem);
+      if (kernelWrites) (this.copyBacks ??= []).push(null, bytes);
       return mem.address + view.byteOffset;
     }
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    if (bytes.byteLength === 0) return 0;
-    const c = this.chunk(loop, bytes.byteLength);
-    if (kernelWrites) (this.copyBacks ??= []).push(c, bytes);
-    else c.bytes.set(bytes);
-    return c.address;
+    if (bytes.byteLength === 0) {
+      if (kernelWrites) (this.copyBacks ??= []).push(null, bytes);
+      return 0;
+    }
+    let bounce: Uint8Array;
+    let address: number;
+    if (bytes.byteLength <= ARENA_MAX) {
+      const c = this.chunk(loop, bytes.byteLength);
+      bounce = c.bytes;
+      address = c.address;
+    } else {
+      const m = NativeMemory.allocate(bytes.byteLength);
+      (this.owned ??= []).push(m);
+      bounce = m.bytes;
+      address = m.address;
+    }
+    if (kernelWrites) (this.copyBacks ??= []).push(bounce, bytes);
+    else bounce.set(bytes);
+    return address;
   }
 
   /**
-   * Copies what the kernel wrote into bounce buffers back into the caller's views: the first `n` bytes (the CQE's
-   * count), or everything with `n` = -1 (structs). A view detached meanwhile receives nothing.
+   * Copies what the kernel wrote into bounce buffers back into the caller's views: `n` bytes (the CQE's count)
+   * spread over the views in the order the kernel fills them, or everything with `n` = -1 (structs).
    */
   copyBack(n: number): void {
     const cb = this.copyBacks;
     if (!cb) return;
-    for (let i = 0; i < cb.length; i += 2) {
-      const c = cb[i] as Chunk;
-      const dst = cb[i + 1] as Uint8Array;
-      const len = Math.min(n < 0 ? dst.byteLength : n, dst.byteLength);
-      if (len > 0) dst.set(c.bytes.subarray(0, len));
+    let left = n < 0 ? Infinity : n;
+    for (let i = 0; i < cb.length && left > 0; i += 2) {
+      const src = cb[i];
+      const dst = cb[i + 1]!;
+      // A view detached meanwhile (transfer()) has length 0 and receives nothing.
+      const len = Math.min(left, dst.byteLength);
+      if (src && len > 0) dst.set(src.subarray(0, len));
+      left -= dst.byteLength;
     }
   }
+
 
   /** Allocates a native chunk that lives until this operation finishes. */
   chunk(loop: Loop, size: number): Chunk {
@@ -182,6 +225,14 @@ export class PromiseOp<T = number> extends Operation {
 
   /** Ties the operation to an AbortSignal: aborting cancels it (ASYNC_CANCEL) and rejects with an AbortError. */
   bindSignal(loop: Loop, signal: AbortSignal): void {
+    if (signal.aborted) {
+      // Already aborted: the operation must not run. Cancelling once it is submitted drops it from the queue or
+      // cancels it in the kernel, either way rejecting with an AbortError.
+      this.cancelRequested = true;
+      this.signal = signal;
+      queueMicrotask(() => loop.cancel(this));
+      return;
+    }
     this.signal = signal;
     this.onAbort = () => loop.cancel(this);
     signal.addEventListener("abort", this.onAbort, { once: true });
