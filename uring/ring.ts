@@ -173,7 +173,9 @@ export class Ring {
   private closed = false;
   private readonly closeHooks: (() => void)[] = [];
   private readonly memory: NativeMemory[] = [];
-  private readonly fnEnter: (fd: number, toSubmit: number, minComplete: number, flags: number, sig: number) => number;
+  private readonly fnEnter: (
+    fd: number, toSubmit: number, minComplete: number, flags: number, sig: Uint8Array | null,
+  ) => number;
   private readonly fnEnter2: (
     fd: number, toSubmit: number, minComplete: number, flags: number, arg: number, size: number,
   ) => number;
@@ -475,11 +477,11 @@ export class Ring {
    */
   enter(toSubmit: number, minComplete: number, flags: number): number {
     if (this.closed) this.throwClosed("enter");
-    return this.fnEnter(this.enterFd, toSubmit, minComplete, flags | this.enterFlags, 0);
+    return this.fnEnter(this.enterFd, toSubmit, minComplete, flags | this.enterFlags, null);
   }
 
   private enterChecked(toSubmit: number, minComplete: number, flags: number): number {
-    const r = this.fnEnter(this.enterFd, toSubmit, minComplete, flags | this.enterFlags, 0);
+    const r = this.fnEnter(this.enterFd, toSubmit, minComplete, flags | this.enterFlags, null);
     return r >= 0 ? this.afterEnter(r) : this.enterError(r);
   }
 
@@ -555,22 +557,23 @@ export class Ring {
     if (this.closed) this.throwClosed("reap CQEs");
     if (this.mixedCqes) return this.forEachMixedCqe(visit, max);
     const ring = this.cqRing;
-    const tail = Atomics.load(ring, this.cqTailIdx);
+    const res = this.cqI32;
+    const head = this.cqHead;
+    const ready = (Atomics.load(ring, this.cqTailIdx) - head) >>> 0;
+    // An integer loop bound: comparing against the default `max` (a double) on every CQE cost V8 measurably.
+    const n = ready < max ? ready : max;
+    if (n === 0) return 0;
     const mask = this.cqMask;
     const base = this.cqesWord;
     const shift = this.cqeShift;
-    let head = this.cqHead;
-    let n = 0;
-    while (head !== tail && n < max) {
-      const w = base + ((head & mask) << shift);
-      visit(ring[w] + ring[w + 1] * TWO_32, this.cqI32[w + 2], ring[w + 3], w);
-      head = (head + 1) >>> 0;
-      n++;
+    for (let i = 0; i < n; i++) {
+      const w = base + (((head + i) & mask) << shift);
+      const hi = ring[w + 1];
+      // user_data below 2^32 (the common case) needs no floating-point arithmetic.
+      visit(hi === 0 ? ring[w] : ring[w] + hi * TWO_32, res[w + 2], ring[w + 3], w);
     }
-    if (n > 0) {
-      this.cqHead = head;
-      Atomics.store(ring, this.cqHeadIdx, head);
-    }
+    this.cqHead = (head + n) >>> 0;
+    Atomics.store(ring, this.cqHeadIdx, this.cqHead);
     return n;
   }
 
