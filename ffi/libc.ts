@@ -32,6 +32,44 @@ const LIBC_TABLE = {
   getpid: { args: [], returns: "i32" },
   /** long sysconf(int name) */
   sysconf: { args: ["i32"], returns: "i64" },
+  /** int ioctl(int fd, unsigned long request, unsigned long arg): arg passed as a value (an fd, a number) */
+  ioctl: { args: ["i32", "u64", "u64"], returns: "i32" },
+  /** int ioctl(int fd, unsigned long request, void *arg): arg a buffer read or written during the call */
+  ioctlBuffer: { symbol: "ioctl", args: ["i32", "u64", "buffer"], returns: "i32" },
+  /** int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data) */
+  mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },
+  /** int umount2(const char *target, int flags) */
+  umount2: { args: ["buffer", "i32"], returns: "i32" },
+  /** int socket(int domain, int type, int protocol) */
+  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+  /** int bind(int fd, const struct sockaddr *addr, socklen_t len) */
+  bind: { args: ["i32", "buffer", "u32"], returns: "i32" },
+  /** int listen(int fd, int backlog) */
+  listen: { args: ["i32", "i32"], returns: "i32" },
+  /** int connect(int fd, const struct sockaddr *addr, socklen_t len) */
+  connect: { args: ["i32", "buffer", "u32"], returns: "i32" },
+  /** int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) */
+  accept4: { args: ["i32", "buffer", "buffer", "i32"], returns: "i32" },
+  /** int setsockopt(int fd, int level, int name, const void *value, socklen_t len) */
+  setsockopt: { args: ["i32", "i32", "i32", "buffer", "u32"], returns: "i32" },
+  /** int getsockopt(int fd, int level, int name, void *value, socklen_t *len) */
+  getsockopt: { args: ["i32", "i32", "i32", "buffer", "buffer"], returns: "i32" },
+  /** int getsockname(int fd, struct sockaddr *addr, socklen_t *len) */
+  getsockname: { args: ["i32", "buffer", "buffer"], returns: "i32" },
+  /** ssize_t send(int fd, const void *buf, size_t len, int flags) */
+  send: { args: ["i32", "buffer", "usize", "i32"], returns: "i64" },
+  /** ssize_t recv(int fd, void *buf, size_t len, int flags) */
+  recv: { args: ["i32", "buffer", "usize", "i32"], returns: "i64" },
+  /** int epoll_create1(int flags) */
+  epoll_create1: { args: ["i32"], returns: "i32" },
+  /** int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) */
+  epoll_ctl: { args: ["i32", "i32", "i32", "buffer"], returns: "i32" },
+  /** int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout) */
+  epoll_wait: { args: ["i32", "buffer", "i32", "i32"], returns: "i32" },
+  /** int fcntl(int fd, int cmd, int arg) */
+  fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
+  /** int dup(int fd) */
+  dup: { args: ["i32"], returns: "i32" },
 } as const satisfies Record<string, Declared>;
 
 /** The bound libc functions, plus `errno()` for the calling thread. */
