@@ -50,10 +50,14 @@ import {
   IOSQE_IO_LINK,
 } from "./uapi.ts";
 import { setupFlagSupported } from "./probe.ts";
+import { Inbox, MESSAGE_BASE } from "./inbox.ts";
 
-/** user_data = generation * SLOTS + slot: 2^24 slots, the generation in the remaining 29 bits of a double. */
+/**
+ * user_data = generation * SLOTS + slot: 2^24 slots, the generation in 28 more bits, so operations stay below
+ * 2^52 and the values above are free for messages from other rings (inbox.ts).
+ */
 const SLOTS = 1 << 24;
-const GEN_LIMIT = 2 ** 29;
+const GEN_LIMIT = 2 ** 28;
 /** user_data of requests whose completions nobody waits for (cancel requests, linked timeouts). */
 export const IGNORED_USER_DATA = 2 ** 53 - 1;
 
@@ -97,6 +101,11 @@ export class Loop {
   readonly arena: NativeArena;
   /** How the loop runs. */
   readonly mode: "integrated" | "owning";
+  /**
+   * Messages other rings post to this one with MSG_RING (user_data from `messageUserData(tag)`), as an async
+   * iterator. The loop stays awake for them while someone waits.
+   */
+  readonly inbox: Inbox = new Inbox(() => this.arm());
 
   private readonly ops: (Operation | undefined)[] = [];
   private readonly gens: number[] = [];
@@ -343,11 +352,15 @@ export class Loop {
   }
 
   private dispatch(ud: number, res: number, flags: number, word: number): void {
+    if (ud >= MESSAGE_BASE) {
+      if (ud === IGNORED_USER_DATA) this.stats_.ignored++;
+      else this.inbox.deliver(ud - MESSAGE_BASE, res, flags);
+      return;
+    }
     const slot = ud % SLOTS;
     const op = this.ops[slot];
     if (op === undefined || op.userData !== ud) {
-      if (ud === IGNORED_USER_DATA) this.stats_.ignored++;
-      else this.stats_.stale++;
+      this.stats_.stale++;
       return;
     }
     const more = (flags & IORING_CQE_F_MORE) !== 0;
@@ -369,7 +382,7 @@ export class Loop {
   // Integrated mode: one pending eventfd wait while anything is in flight. The ring signals the eventfd when it
   // posts CQEs; the wait resolves on the JS thread, where we reap and submit again.
   private arm(): void {
-    if (this.waiting || this.inflight === 0 || this.closedFlag) return;
+    if (this.waiting || this.closedFlag || (this.inflight === 0 && !this.inbox.waiting)) return;
     this.waiting = backend.waitEventfd(this.eventfd).then(this.onWake, this.onWakeError);
   }
 
@@ -412,9 +425,10 @@ export class Loop {
         await macrotask();
         if (settled || this.closedFlag) break;
         this.drainQueue();
-        if (this.inflight === 0) {
+        if (this.inflight === 0 && !this.inbox.waiting) {
           // Nothing in the ring: `main` waits on something else (a timer, another API). Let the runtime run.
           this.ring.submit();
+          this.ring.drain(this.visit);
           if (this.inflight === 0) await sleep(1);
           continue;
         }
@@ -471,6 +485,7 @@ export class Loop {
       op.drop(new UringError("finish the operation", 0, `the loop was closed before the kernel completed it`));
     }
     this.closedFlag = true;
+    this.inbox.close();
     this.ring.close();
     if (leaked === 0) this.arena.close();
     if (this.eventfd >= 0) {
