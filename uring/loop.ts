@@ -324,6 +324,10 @@ export class Loop {
    */
   flush(): void {
     if (this.closedFlag) return;
+    const integrated = this.mode === "integrated";
+    // While awake we reap by ourselves: completions posted meanwhile (inline ones, and task work run as the enter
+    // returns) need not signal the eventfd and wake its reader thread for nothing.
+    if (integrated) this.ring.setEventfdEnabled(false);
     this.drainQueue();
     this.ring.submit();
     // Many requests complete inline during the submit (NOPs, page-cache reads, sends with room): deliver those
@@ -335,7 +339,12 @@ export class Loop {
       this.drainQueue();
       this.ring.submit();
     }
-    if (this.mode === "integrated") this.arm();
+    if (integrated) {
+      // Notifications back on before sleeping, then one more look: a CQE posted while they were off is ours.
+      this.ring.setEventfdEnabled(true);
+      if (this.ring.cqReady() > 0) this.reap();
+      this.arm();
+    }
   }
 
   // ---- Completion ------------------------------------------------------------------------------------------
@@ -389,6 +398,7 @@ export class Loop {
   private readonly onWake = () => {
     this.waiting = null;
     if (this.closedFlag) return;
+    this.ring.setEventfdEnabled(false);
     this.reap();
     this.flush();
   };

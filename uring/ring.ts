@@ -30,6 +30,7 @@ import {
   io_uring_getevents_arg,
   io_uring_params,
   io_uring_rsrc_update,
+  IORING_CQ_EVENTFD_DISABLED,
   IORING_CQE_F_32,
   IORING_CQE_F_SKIP,
   IORING_ENTER_ABS_TIMER,
@@ -153,6 +154,7 @@ export class Ring {
   private readonly cqHeadIdx: number;
   private readonly cqTailIdx: number;
   private readonly cqOverflowIdx: number;
+  private readonly cqFlagsIdx: number;
   private readonly cqesWord: number;
   private readonly cqeShift: number;
   private readonly sqMask: number;
@@ -308,6 +310,7 @@ export class Ring {
     this.cqHeadIdx = co("head") >> 2;
     this.cqTailIdx = co("tail") >> 2;
     this.cqOverflowIdx = co("overflow") >> 2;
+    this.cqFlagsIdx = co("flags") >> 2;
     this.cqMask = this.cqRing[co("ring_mask") >> 2];
     this.cqesWord = co("cqes") >> 2;
     // A CQE's index in 32-bit words is its ring index times 4 (16 B) or 8 (32 B); mixed rings count 16 B units.
@@ -541,6 +544,18 @@ export class Ring {
    */
   cqNeedsFlush(): boolean {
     return (Atomics.load(this.sqRing, this.sqFlagsIdx) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) !== 0;
+  }
+
+  /**
+   * Turns the registered eventfd's notifications off or on (IORING_CQ_EVENTFD_DISABLED in the CQ ring's flags,
+   * Linux 5.8). A loop turns them off while it is awake and reaping anyway, so completions it will see by itself
+   * do not wake a waiting thread for nothing; it turns them back on, then reaps once more, before it sleeps.
+   */
+  setEventfdEnabled(enabled: boolean): void {
+    if (this.closed) return;
+    const f = this.cqRing[this.cqFlagsIdx];
+    const next = enabled ? f & ~IORING_CQ_EVENTFD_DISABLED : f | IORING_CQ_EVENTFD_DISABLED;
+    if (next !== f) Atomics.store(this.cqRing, this.cqFlagsIdx, next);
   }
 
   /** CQEs the kernel dropped because the CQ was full (only on kernels without IORING_FEAT_NODROP). */
