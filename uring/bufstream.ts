@@ -18,10 +18,10 @@ import { sqeSetBufGroup } from "./sqe.ts";
 import { prepRecvMultishot } from "./prep/net.ts";
 import { prepReadMultishot } from "./prep/rw.ts";
 import { IOSQE_BUFFER_SELECT } from "./uapi.ts";
-import { cqeError } from "./operation.ts";
+import { cqeError, type Operation } from "./operation.ts";
 
 /** A chunk waiting in the queue: which buffer holds it, where, and whether the kernel keeps filling that buffer. */
-interface Held {
+export interface Held {
   bid: number;
   offset: number;
   length: number;
@@ -40,8 +40,12 @@ export interface ByteStreamOptions {
   zeroCopy?: boolean;
 }
 
-/** The shared machinery of streams that select buffers from a {@link BufferRing}. */
-abstract class ByteStream extends MultishotStream<Uint8Array, Held> {
+/**
+ * The shared machinery of streams that select buffers from a {@link BufferRing}: buffer accounting, copy or
+ * zero-copy hand-out, ENOBUFS re-arms. A subclass writes the request and says what a filled buffer means
+ * (`present`).
+ */
+export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
   /** The buffer ring the kernel fills. */
   readonly buffers: BufferRing;
   private readonly zeroCopy: boolean;
@@ -55,10 +59,10 @@ abstract class ByteStream extends MultishotStream<Uint8Array, Held> {
     if (options.signal) this.bindSignal(options.signal);
   }
 
-  protected abstract prepRequest(sqe: Sqe): void;
+  protected abstract prepRequest(sqe: Sqe, op: Operation): void;
 
-  protected prepArm(sqe: Sqe): void {
-    this.prepRequest(sqe);
+  protected prepArm(sqe: Sqe, op: Operation): void {
+    this.prepRequest(sqe, op);
     sqe.u8[sqe.w << 2 | 1] |= IOSQE_BUFFER_SELECT;
     sqeSetBufGroup(sqe, this.buffers.bgid);
   }
@@ -82,16 +86,23 @@ abstract class ByteStream extends MultishotStream<Uint8Array, Held> {
     return { bid: t.bid, offset: t.offset, length: t.length, more: t.more };
   }
 
-  protected override output(h: Held): Uint8Array {
+  /**
+   * What the consumer receives for the bytes a CQE filled. `view` is valid only during this call, or with
+   * `zeroCopy` until the consumer's next pull. A byte stream returns the view (or a copy); a recvmsg stream parses
+   * it.
+   */
+  protected abstract present(view: Uint8Array, zeroCopy: boolean): T;
+
+  protected override output(h: Held): T {
     this.returnLent();
     const view = this.buffers.buffer(h.bid).subarray(h.offset, h.offset + h.length);
     if (this.zeroCopy) {
       if (!h.more) this.lentBid = h.bid;
-      return view;
+      return this.present(view, true);
     }
-    const copy = view.slice();
+    const value = this.present(view, false);
     if (!h.more) this.buffers.recycle(h.bid);
-    return copy;
+    return value;
   }
 
   protected override discard(h: Held): void {
@@ -111,7 +122,7 @@ abstract class ByteStream extends MultishotStream<Uint8Array, Held> {
     return cqeError(this.name, res);
   }
 
-  override return(): Promise<IteratorResult<Uint8Array>> {
+  override return(): Promise<IteratorResult<T>> {
     this.returnLent();
     return super.return();
   }
@@ -121,6 +132,13 @@ abstract class ByteStream extends MultishotStream<Uint8Array, Held> {
       this.buffers.recycle(this.lentBid);
       this.lentBid = -1;
     }
+  }
+}
+
+/** A stream of byte chunks: copies, or views valid until the next pull with `zeroCopy`. */
+abstract class ByteStream extends BufferedStream<Uint8Array> {
+  protected present(view: Uint8Array, zeroCopy: boolean): Uint8Array {
+    return zeroCopy ? view : view.slice();
   }
 }
 
