@@ -337,15 +337,22 @@ export class Bench {
   readonly options: BenchOptions;
   /** What pinning did. */
   readonly pin: PinInfo;
+  /** The rate's metric name in JSON (`ops_per_s` by default; `iops` for I/O benches). */
+  readonly metric: string;
   private readonly rows: Row[] = [];
 
   /**
    * @param name the bench's name in the output
    * @param defaults the bench's defaults for rounds, warm-up and sample length
    * @param argv the arguments after the script name
+   * @param metric the rate's metric name in JSON and the table (default `ops_per_s`)
    */
-  constructor(name: string, defaults: OptionDefaults = {}, argv: readonly string[] = process.argv.slice(2)) {
+  constructor(
+    name: string, defaults: OptionDefaults = {}, argv: readonly string[] = process.argv.slice(2),
+    metric = "ops_per_s",
+  ) {
     this.name = name;
+    this.metric = metric;
     this.options = parseOptions(argv, defaults);
     this.pin = pinSelf(this.options.cpu);
     const o = this.options;
@@ -423,7 +430,7 @@ export class Bench {
     const tail = { runtime_version: runtime.version };
     const out: Result[] = [{
       ...common,
-      metric: "ops_per_s",
+      metric: this.metric,
       value: Math.round(row.ops.median),
       min: Math.round(row.ops.min),
       max: Math.round(row.ops.max),
@@ -455,7 +462,7 @@ export class Bench {
   finish(): void {
     if (this.options.json || this.rows.length === 0) return;
     const keys = Object.keys(this.rows[0].params);
-    const head = [...keys, "variant", "ops/s median", "min", "max", "ratio", "ratio range", "user ns/op", "sys ns/op"];
+    const head = [...keys, "variant", `${this.metric === "ops_per_s" ? "ops/s" : this.metric} median`, "min", "max", "ratio", "ratio range", "user ns/op", "sys ns/op"];
     const body = this.rows.map((r) => [
       ...keys.map((k) => String(r.params[k])),
       r.variant,
