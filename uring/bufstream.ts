@@ -136,7 +136,7 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
 }
 
 /** A stream of byte chunks: copies, or views valid until the next pull with `zeroCopy`. */
-abstract class ByteStream extends BufferedStream<Uint8Array> {
+export abstract class ByteStream extends BufferedStream<Uint8Array> {
   protected present(view: Uint8Array, zeroCopy: boolean): Uint8Array {
     return zeroCopy ? view : view.slice();
   }
