@@ -6,6 +6,7 @@
 import { dlopen, type FFIFunction, FFIType, ptr, toArrayBuffer } from "bun:ffi";
 import { read } from "node:fs";
 import type { Backend, NativeFunction, NativeLibrary, NativeType, SymbolTable } from "./types.ts";
+import { numberResult } from "./wide.ts";
 
 // `ptr` accepts both a number and a TypedArray in Bun, so `buffer` and `ptr` share it; 64-bit results come back as
 // bigints for u64/i64 and as numbers for ptr, and are normalised to numbers below.
@@ -20,8 +21,6 @@ const TYPES: Record<NativeType, FFIType> = {
   void: FFIType.void,
 };
 
-const WIDE = new Set<NativeType>(["i64", "u64", "usize", "ptr"]);
-
 function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
   const defs: Record<string, FFIFunction> = {};
   for (const [name, spec] of Object.entries(table)) {
@@ -31,16 +30,9 @@ function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
   const symbols: Record<string, NativeFunction> = {};
   for (const [name, spec] of Object.entries(table)) {
     const fn = lib.symbols[name] as unknown as NativeFunction;
-    // A 64-bit result may arrive as a bigint (or, for ptr, null); the wrapper costs a call, so only those get one.
-    symbols[name] = WIDE.has(spec.returns) ? (...a: unknown[]) => toNumber(fn(...a)) : fn;
+    symbols[name] = numberResult(spec.returns, fn);
   }
   return { symbols: symbols as NativeLibrary<T>["symbols"], close: () => lib.close() };
-}
-
-function toNumber(v: unknown): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return v >= 0x8000000000000000n ? Number(v - 0x10000000000000000n) : Number(v);
-  return 0;
 }
 
 /** The Bun backend. */

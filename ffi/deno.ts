@@ -4,6 +4,7 @@
  * @module
  */
 import type { Backend, NativeFunction, NativeLibrary, NativeType, SymbolTable } from "./types.ts";
+import { numberResult } from "./wide.ts";
 
 // Addresses cross as `usize` numbers rather than pointer objects: no object per call, and the same numbers Bun
 // uses. `buffer` is Deno's fast path for a TypedArray the call reads or writes.
@@ -18,8 +19,6 @@ const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
   void: "void",
 };
 
-const WIDE = new Set<NativeType>(["i64", "u64", "usize", "ptr"]);
-
 function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
   const defs: Record<string, Deno.ForeignFunction> = {};
   for (const [name, spec] of Object.entries(table)) {
@@ -32,16 +31,9 @@ function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
   const symbols: Record<string, NativeFunction> = {};
   for (const [name, spec] of Object.entries(table)) {
     const fn = lib.symbols[name] as unknown as NativeFunction;
-    // Deno returns 64-bit results as bigints; the wrapper costs a call, so only those functions get one.
-    symbols[name] = WIDE.has(spec.returns) ? (...a: unknown[]) => toNumber(fn(...a)) : fn;
+    symbols[name] = numberResult(spec.returns, fn);
   }
   return { symbols: symbols as NativeLibrary<T>["symbols"], close: () => lib.close() };
-}
-
-function toNumber(v: unknown): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return v >= 0x8000000000000000n ? Number(v - 0x10000000000000000n) : Number(v);
-  return 0;
 }
 
 /** The Deno backend. */

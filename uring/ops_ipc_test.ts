@@ -1,13 +1,13 @@
 import { test } from "node:test";
+import { code, makePipe, readText as read, track, withLoop, writeText as write } from "../testing/fixtures.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { backend, libc } from "../ffi/mod.ts";
+import { backend } from "../ffi/mod.ts";
 import { skipIf } from "../testing/skip.ts";
 import { Loop } from "./loop.ts";
 import { Ring } from "./ring.ts";
 import { NativeMemory } from "./memory.ts";
 import { PromiseOp } from "./operation.ts";
-import type { UringError } from "./errors.ts";
 import { sqeSetBufGroup, sqeSetData } from "./sqe.ts";
 import { kernelVersionAtLeast, probeOpcodes } from "./probe.ts";
 import { registerFiles, registerFilesSparse } from "./register.ts";
@@ -52,45 +52,11 @@ function it(name: string, reason: string | false, fn: () => void | Promise<void>
 const has = (op: number, name: string, version: string) =>
   !probeOpcodes().isSupported(op) && `${name} needs Linux ${version}`;
 
-const fds: number[] = [];
-function track(fd: number): number {
-  fds.push(fd);
-  return fd;
-}
 
-async function withLoop(fn: (loop: Loop) => Promise<void>): Promise<void> {
-  const loop = new Loop();
-  try {
-    await fn(loop);
-    assert.equal(loop.stats.inFlight, 0, "nothing left in flight");
-  } finally {
-    await loop.close();
-    for (const fd of fds.splice(0)) libc().close(fd);
-  }
-}
 
-function makePipe(): [number, number] {
-  const p = new Int32Array(2);
-  assert.equal(libc().pipe2(p, 0x80000), 0);
-  return [track(p[0]), track(p[1])];
-}
 
-function write(fd: number, text: string): void {
-  const b = new TextEncoder().encode(text);
-  assert.equal(Number(libc().write(fd, b, b.length)), b.length);
-}
 
-function read(fd: number, n = 64): string {
-  const b = new Uint8Array(n);
-  const r = Number(libc().read(fd, b, n));
-  assert.ok(r >= 0, "read");
-  return new TextDecoder().decode(b.subarray(0, r));
-}
 
-const code = (name: string) => (e: unknown) => {
-  assert.equal((e as UringError).code, name, String(e));
-  return true;
-};
 
 /** Waits on a raw ring for `n` CQEs (bounded) and returns them. */
 function reapRing(ring: Ring, n: number, tries = 50): { ud: number; res: number; flags: number }[] {

@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { code, makePipe, readText as read, track, withLoop, writeText as write } from "../testing/fixtures.ts";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { backend, libc } from "../ffi/mod.ts";
@@ -66,40 +67,10 @@ const has = (op: number) => probeOpcodes().isSupported(op);
 const since = (major: number, minor: number, what: string) =>
   !kernelVersionAtLeast(major, minor) && `${what} needs Linux ${major}.${minor}`;
 
-const fds: number[] = [];
-function track(fd: number): number {
-  fds.push(fd);
-  return fd;
-}
 
-async function withLoop(fn: (loop: Loop) => Promise<void>, loop = new Loop()): Promise<void> {
-  try {
-    await fn(loop);
-    assert.equal(loop.stats.inFlight, 0, "nothing left in flight");
-  } finally {
-    await loop.close();
-    for (const fd of fds.splice(0)) libc().close(fd);
-  }
-}
 
-/** A pipe made with libc: [read end, write end], both tracked for closing. */
-function makePipe(): [number, number] {
-  const p = new Int32Array(2);
-  assert.equal(libc().pipe2(p, 0x80000), 0);
-  return [track(p[0]), track(p[1])];
-}
 
-function write(fd: number, text: string): void {
-  const b = new TextEncoder().encode(text);
-  assert.equal(Number(libc().write(fd, b, b.length)), b.length);
-}
 
-function read(fd: number, n = 64): string {
-  const b = new Uint8Array(n);
-  const r = Number(libc().read(fd, b, n));
-  assert.ok(r >= 0, "read");
-  return new TextDecoder().decode(b.subarray(0, r));
-}
 
 /** A connected AF_UNIX stream pair in the abstract namespace, made through the ring. */
 async function unixPair(loop: Loop): Promise<[number, number]> {
@@ -113,10 +84,6 @@ async function unixPair(loop: Loop): Promise<[number, number]> {
   return [c, track((await accepting).fd)];
 }
 
-const code = (name: string) => (e: unknown) => {
-  assert.equal((e as UringError).code, name, String(e));
-  return true;
-};
 
 /** Sets SQE flags on top of what the prep function wrote. */
 function withFlags(sqe: Sqe, flags: number): void {

@@ -1,0 +1,59 @@
+/**
+ * Small fixtures the loop-level tests share: a loop that must end with nothing in flight, pipes made with libc,
+ * text in and out of file descriptors, and an errno-name matcher for `assert.rejects`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { libc } from "../ffi/mod.ts";
+import { Loop } from "../uring/loop.ts";
+import { UringError } from "../uring/errors.ts";
+
+const tracked: number[] = [];
+
+/** Remembers `fd` so that {@link withLoop} closes it when the test ends. */
+export function track(fd: number): number {
+  tracked.push(fd);
+  return fd;
+}
+
+/**
+ * Runs `fn` with a fresh loop (or `loop`), checks that nothing is left in flight, then closes the loop and every
+ * tracked fd, also on failure.
+ */
+export async function withLoop(fn: (loop: Loop) => Promise<void>, loop = new Loop()): Promise<void> {
+  try {
+    await fn(loop);
+    assert.equal(loop.stats.inFlight, 0, "nothing left in flight");
+  } finally {
+    await loop.close();
+    for (const fd of tracked.splice(0)) libc().close(fd);
+  }
+}
+
+/** A pipe made with libc: [read end, write end], both tracked for closing. */
+export function makePipe(): [number, number] {
+  const p = new Int32Array(2);
+  assert.equal(libc().pipe2(p, 0x80000), 0);
+  return [track(p[0]), track(p[1])];
+}
+
+/** Writes `text` to `fd` with libc, all of it. */
+export function writeText(fd: number, text: string): void {
+  const b = new TextEncoder().encode(text);
+  assert.equal(Number(libc().write(fd, b, b.length)), b.length);
+}
+
+/** Reads up to `n` bytes from `fd` with libc, as text. */
+export function readText(fd: number, n = 64): string {
+  const b = new Uint8Array(n);
+  const r = Number(libc().read(fd, b, n));
+  assert.ok(r >= 0, "read");
+  return new TextDecoder().decode(b.subarray(0, r));
+}
+
+/** An `assert.rejects`/`assert.throws` matcher for a {@link UringError} with the errno name `name`. */
+export const code = (name: string) => (e: unknown): boolean => {
+  assert.equal((e as UringError).code, name, String(e));
+  return true;
+};
