@@ -28,7 +28,7 @@ function walk(dir, out) {
 
 /** The files `deno check` is given, relative to the repo root. */
 export function denoFiles() {
-  const files = [];
+  const files = existsSync(join(ROOT, "mod.ts")) ? ["mod.ts"] : [];
   for (const d of DIRS) if (existsSync(join(ROOT, d))) walk(join(ROOT, d), files);
   return files.filter((f) => !bunOnly(f)).sort();
 }

@@ -40,7 +40,7 @@ import process from "node:process";
 import { refuse } from "./errors.ts";
 import type { Loop } from "./loop.ts";
 import { NativeMemory, pageSize } from "./memory.ts";
-import { domError, OpState, PromiseOp } from "./operation.ts";
+import { domError, type OpOptions, OpState, PromiseOp } from "./operation.ts";
 import { registrations } from "./register.ts";
 import type { Sqe } from "./sqe.ts";
 import { B_FLAGS } from "./prep/base.ts";
@@ -259,15 +259,6 @@ const S_IFMT = 0o170000;
 // ---- Options and shared plumbing ---------------------------------------------------------------------------------
 
 /** Options every file operation takes. */
-export interface OpOptions {
-  /** Aborting cancels the operation in the kernel; the promise rejects with an `AbortError`. */
-  signal?: AbortSignal;
-  /**
-   * A deadline in milliseconds, enforced by the kernel with a linked timeout: the operation is cancelled and the
-   * promise rejects with a `TimeoutError`.
-   */
-  timeoutMs?: number;
-}
 
 /** Options of operations on a file descriptor. */
 export interface FdOptions extends OpOptions {

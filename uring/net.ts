@@ -38,8 +38,8 @@
  * @module
  */
 import type { Loop } from "./loop.ts";
-import { type Operation, PromiseOp } from "./operation.ts";
-import { checkFd, checkU32, getU64, type OpOptions, putU64, run } from "./ops.ts";
+import { type Operation, type OpOptions, PromiseOp } from "./operation.ts";
+import { checkFd, checkU32, getU64, putU64, run } from "./ops.ts";
 import type { Chunk } from "./arena.ts";
 import { refuse } from "./errors.ts";
 import type { Sqe } from "./sqe.ts";
@@ -84,10 +84,9 @@ import {
 
 // ---- Options and results ----------------------------------------------------------------------------------------
 
-export type { OpOptions } from "./ops.ts";
 
 /** Options of the calls that make a descriptor. */
-export interface FdOptions extends OpOptions {
+export interface SocketOptions extends OpOptions {
   /** Make the new descriptor close-on-exec (default true). */
   cloexec?: boolean;
 }
@@ -343,7 +342,7 @@ function buildOutgoing(loop: Loop, op: Operation, name: string, msg: OutgoingMes
  * ```
  */
 export function socket(
-  loop: Loop, domain: number, type: number, protocol = 0, options: FdOptions = {},
+  loop: Loop, domain: number, type: number, protocol = 0, options: SocketOptions = {},
 ): Promise<number> {
   const t = type | (options.cloexec === false ? 0 : SOCK_CLOEXEC);
   return run(loop, new PromiseOp("socket", (sqe: Sqe) => prepSocket(sqe, domain, t, protocol, 0)), options);
@@ -443,7 +442,7 @@ const ACCEPT_LEN_AT = SOCKADDR_STORAGE_SIZE;
  * console.log(address); // { family: 2, address: "127.0.0.1", port: 51234 }
  * ```
  */
-export function accept(loop: Loop, fd: number, options: FdOptions & { flags?: number } = {}): Promise<Accepted> {
+export function accept(loop: Loop, fd: number, options: SocketOptions & { flags?: number } = {}): Promise<Accepted> {
   let out: Chunk;
   const flags = (options.flags ?? 0) | (options.cloexec === false ? 0 : SOCK_CLOEXEC);
   const op = new PromiseOp<Accepted>("accept", (sqe: Sqe, o) => {
@@ -818,4 +817,37 @@ export function sendmsgZc(
     if (options.reportUsage) sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_SEND_ZC_REPORT_USAGE;
   }, message, options.reportUsage === true);
   return run(loop, op, options);
+}
+
+// ---- Whole buffers ------------------------------------------------------------------------------------------------
+
+/**
+ * MSG_WAITALL on a send: io_uring then keeps sending the rest of a stream socket's buffer after a short write
+ * instead of completing with it (io_net_retry in io_uring/net.c, Linux 5.19); older kernels ignore it on sends.
+ */
+const SEND_WAITALL = 0x100;
+
+/**
+ * Sends every byte of `data` on a stream socket: {@link send} with MSG_WAITALL, repeated after a short write until
+ * nothing is left (a signal, a kernel without the retry, or a send the kernel split). Rejects as `send` does
+ * (EPIPE, ECONNRESET, an AbortError); the bytes sent before a failure are gone.
+ *
+ * @param loop The loop.
+ * @param fd A connected stream socket.
+ * @param data The bytes: a view of NativeMemory is sent in place (pinned meanwhile), others are copied first.
+ * @param options `flags` (added to MSG_WAITALL and MSG_NOSIGNAL), `signal`, and `timeoutMs` (per send request).
+ *
+ * @example
+ * ```ts
+ * await sendAll(loop, fd, new Uint8Array(1 << 20));
+ * ```
+ */
+export async function sendAll(loop: Loop, fd: number, data: ArrayBufferView, options: MsgOptions = {}): Promise<void> {
+  const bytes = new Uint8Array(checkView("send", data, "data").buffer, data.byteOffset, data.byteLength);
+  const each: MsgOptions = { ...options, flags: (options.flags ?? 0) | SEND_WAITALL };
+  for (let at = 0; at < bytes.byteLength;) {
+    const n = await send(loop, fd, at === 0 ? bytes : bytes.subarray(at), each);
+    if (n <= 0) refuse("send", `the socket took no bytes with ${bytes.byteLength - at} left to send`);
+    at += n;
+  }
 }

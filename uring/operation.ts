@@ -13,6 +13,17 @@ import { NativeMemory } from "./memory.ts";
 import { UringError } from "./errors.ts";
 import { errnoName } from "../ffi/mod.ts";
 
+/** What every promise-returning operation accepts. */
+export interface OpOptions {
+  /** Aborting cancels the operation in the kernel (ASYNC_CANCEL); the promise rejects with an `AbortError`. */
+  signal?: AbortSignal;
+  /**
+   * A deadline in milliseconds, enforced by the kernel with a linked timeout (IORING_OP_LINK_TIMEOUT, Linux 5.5):
+   * the operation is cancelled and the promise rejects with a `TimeoutError`.
+   */
+  timeoutMs?: number;
+}
+
 /** The lifecycle of an operation. */
 export const enum OpState {
   /** Made, not handed to the loop yet. */

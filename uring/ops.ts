@@ -26,7 +26,7 @@
  */
 import type { Loop } from "./loop.ts";
 import type { Ring } from "./ring.ts";
-import { domError, type Operation, OpState, PromiseOp } from "./operation.ts";
+import { domError, type Operation, type OpOptions, OpState, PromiseOp } from "./operation.ts";
 import { NativeMemory } from "./memory.ts";
 import { refuse } from "./errors.ts";
 import type { Sqe } from "./sqe.ts";
@@ -61,15 +61,7 @@ import {
 // ---- Shared plumbing (net.ts uses it too) -----------------------------------------------------------------------
 
 /** What every operation of this module and of `net.ts` accepts. */
-export interface OpOptions {
-  /** Aborting cancels the request; the promise rejects with an `AbortError` carrying `signal.reason`. */
-  signal?: AbortSignal;
-  /**
-   * Cancel the request if it has not completed after this many milliseconds (a linked timeout,
-   * IORING_OP_LINK_TIMEOUT, Linux 5.5); the promise rejects with a `TimeoutError`.
-   */
-  timeoutMs?: number;
-}
+export type { OpOptions } from "./operation.ts";
 
 // PromiseOp<T> is invariant in T (it both takes and gives T): `start` accepts any of them.
 // deno-lint-ignore no-explicit-any
