@@ -198,6 +198,14 @@ export class BufferRing {
   private lentCount = 0;
   private userCount = 0;
   private closed = false;
+  private waiters: (() => void)[] = [];
+  private notifyQueued = false;
+  private readonly notify = () => {
+    this.notifyQueued = false;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  };
 
   private constructor(ring: Ring, o: Required<BufferRingOptions>, memory: NativeMemory, ringMemory: NativeMemory) {
     this.ring = ring;
@@ -433,6 +441,25 @@ export class BufferRing {
     if (this.published === this.tailPos) return;
     this.published = this.tailPos;
     Atomics.store(this.u16, H_TAIL, this.tailPos & 0xffff);
+    if (this.waiters.length > 0 && !this.notifyQueued) {
+      this.notifyQueued = true;
+      queueMicrotask(this.notify);
+    }
+  }
+
+  /**
+   * Calls `fn` once, in a microtask after buffers are next given back to the kernel ({@link publish}): how a
+   * multishot request that ended with ENOBUFS learns that it can be armed again, whichever request sharing the
+   * group gave the buffer back. No allocation per CQE: only when a request waits.
+   *
+   * @example
+   * ```ts
+   * br.whenAvailable(() => rearm());
+   * ```
+   */
+  whenAvailable(fn: () => void): void {
+    if (this.closed) return;
+    this.waiters.push(fn);
   }
 
   /** Adds `count` buffers from `bids` (default all) and publishes them with one tail store. */
@@ -499,6 +526,7 @@ export class BufferRing {
       }
     }
     this.closed = true;
+    this.waiters = [];
     if (!this.mmap) this.ringMemory.free(); // the mmap'ed ring was unmapped by the unregistration
     this.memory.unpin();
     this.memory.free();

@@ -51,6 +51,12 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
   private readonly zeroCopy: boolean;
   /** The buffer lent as a zero-copy view, recycled at the next pull. */
   private lentBid = -1;
+  /** Whether a wake-up is registered with the ring (another stream may give a buffer back first). */
+  private awaiting = false;
+  private readonly wake = () => {
+    this.awaiting = false;
+    this.resume();
+  };
 
   constructor(loop: Loop, name: string, buffers: BufferRing, options: ByteStreamOptions) {
     super(loop, name);
@@ -110,8 +116,18 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
   }
 
   protected override buffersAvailable(): boolean {
-    this.returnLent();
+    // Not returnLent(): this runs right after output() lent the view being handed to the consumer.
     return this.buffers.lent < this.buffers.entries;
+  }
+
+  protected override awaitBuffers(): void {
+    if (this.awaiting) return;
+    this.awaiting = true;
+    this.buffers.whenAvailable(this.wake);
+  }
+
+  protected override consumed(): void {
+    this.returnLent();
   }
 
   protected override onFinal(res: number, flags: number): FinalAction | Error {

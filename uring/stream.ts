@@ -80,6 +80,15 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     return true;
   }
 
+  /**
+   * Called when the stream waits for buffers and none are free: a subclass arranges for {@link resume} to be called
+   * once some are (buffers given back by OTHER streams sharing the ring, not only by this stream's consumer).
+   */
+  protected awaitBuffers(): void {}
+
+  /** Called at each pull, before anything else: the consumer is done with the value it pulled before. */
+  protected consumed(): void {}
+
   /** Called each time the request is armed; a stream drawing on a buffer group counts itself a user here. */
   protected onArm(): void {}
 
@@ -112,7 +121,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
       this.start();
     } else if (action === "wait-buffers") {
       this.waitingForBuffers = true;
-      this.maybeRearm();
+      this.resume();
     } else if (action === "end") {
       this.finish(null);
     } else {
@@ -127,9 +136,10 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     this.finish(this.cancelled ? null : error);
   }
 
-  private maybeRearm(): void {
+  /** Arms the request again if it ended for lack of buffers and buffers are available now. */
+  protected resume(): void {
     if (!this.waitingForBuffers || this.ended || this.cancelled) return;
-    if (!this.buffersAvailable()) return;
+    if (!this.buffersAvailable()) return this.awaitBuffers();
     this.waitingForBuffers = false;
     this.rearms++;
     this.start();
@@ -140,7 +150,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     if (w) {
       this.waiter = null;
       w.resolve({ value: this.output(entry), done: false });
-      this.maybeRearm();
+      this.resume();
       return;
     }
     this.queue.push(entry);
@@ -165,6 +175,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
 
   /** The next value; done once the stream ended and its queue is empty. */
   next(): Promise<IteratorResult<T>> {
+    this.consumed();
     if (this.qHead < this.queue.length) {
       const entry = this.queue[this.qHead++];
       if (this.qHead === this.queue.length) {
@@ -172,7 +183,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
         this.qHead = 0;
       }
       const value = this.output(entry);
-      this.maybeRearm();
+      this.resume();
       return Promise.resolve({ value, done: false });
     }
     if (this.ended) {
@@ -181,7 +192,9 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
       return e ? Promise.reject(e) : Promise.resolve({ value: undefined, done: true });
     }
     if (this.waiter) return Promise.reject(new Error(`Cannot read the ${this.name} stream twice at once`));
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    const pending = new Promise<IteratorResult<T>>((resolve, reject) => (this.waiter = { resolve, reject }));
+    this.resume(); // what consumed() gave back may be the buffer the request waits for
+    return pending;
   }
 
   /** Ends the stream: cancels the request (breaking out of `for await` calls this). Queued values are dropped. */
