@@ -1,0 +1,916 @@
+/**
+ * A FUSE server on a {@link Loop}: mounts a filesystem made of {@link FuseHandlers} and serves it over one of two
+ * transports, chosen at INIT:
+ *
+ * - **io_uring** (FUSE over io_uring, protocol 7.42, Linux 6.14; `/sys/module/fuse/parameters/enable_uring` = Y):
+ *   INIT is read from /dev/fuse and answered with FUSE_INIT_EXT and FUSE_OVER_IO_URING; then, on the loop's
+ *   IORING_SETUP_SQE128 ring, each possible CPU's queue gets `queueDepth` entries, each one uring_cmd
+ *   `FUSE_IO_URING_CMD_REGISTER` with `sqe->addr` = an iovec[2] (a 288-byte `fuse_uring_req_header` and a payload
+ *   buffer of at least max(8192, max_write)), `sqe->len` = 2 and `{ flags, commit_id, qid }` in the command area.
+ *   A request completes an entry's command (res 0) with the request in its buffers; the reply goes back in the same
+ *   buffers with `FUSE_IO_URING_CMD_COMMIT_AND_FETCH`, which also waits for the entry's next request. FORGET and
+ *   INTERRUPT still arrive through /dev/fuse, so one classic reader keeps running.
+ * - **classic**: requests are read from /dev/fuse with IORING_OP_READ on the loop (the read waits in an io-wq
+ *   worker, never on the JavaScript thread) and replies written with write(2).
+ *
+ * `"auto"` (the default) takes io_uring when the kernel offers it in INIT and falls back to classic otherwise (the
+ * parameter is N, the kernel is older than 6.14, the loop's ring is not SQE128, or REGISTER fails).
+ *
+ * All buffers the kernel writes after a call returns (ring headers, payloads, iovecs, read buffers) are
+ * {@link NativeMemory}, freed only once every command on them has completed. When the filesystem is unmounted the
+ * parked ring commands complete with -ENOTCONN and the reads with -ENODEV; the server then closes /dev/fuse and
+ * `closed` resolves.
+ *
+ * Never touch the mount (stat, open, ls ...) synchronously from the thread that serves it: the request would wait
+ * for a server that is waiting for the call to return. Drive it from other processes (asynchronous
+ * `child_process.spawn`), or serve it from a child process.
+ *
+ * @example
+ * ```ts
+ * import { FuseServer } from "./server.ts";
+ *
+ * const server = await FuseServer.mount("/mnt/hello", handlers);
+ * console.log(`serving over ${server.transport}`);
+ * process.on("SIGINT", () => server.unmount());
+ * await server.closed;
+ * ```
+ *
+ * @module
+ */
+import { realpathSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
+import { errnoName, libc } from "../../ffi/mod.ts";
+import { refuse, UringError } from "../errors.ts";
+import { close as closeFd, O_CLOEXEC, O_NONBLOCK, O_RDWR, open as openFile } from "../fs.ts";
+import { Loop } from "../loop.ts";
+import { NativeMemory, pageAlign } from "../memory.ts";
+import { Operation, OpState } from "../operation.ts";
+import { prepUringCmd } from "../prep/cmd.ts";
+import { prepRead } from "../prep/rw.ts";
+import { prepTimeout } from "../prep/timeout.ts";
+import type { Sqe } from "../sqe.ts";
+import { IORING_SETUP_SQE128, IOSQE_ASYNC } from "../uapi.ts";
+import {
+  FUSE_ASYNC_READ,
+  FUSE_BIG_WRITES,
+  FUSE_DO_READDIRPLUS,
+  FUSE_INIT,
+  FUSE_INIT_EXT,
+  FUSE_IO_URING_CMD_COMMIT_AND_FETCH,
+  FUSE_IO_URING_CMD_REGISTER,
+  FUSE_KERNEL_MINOR_VERSION,
+  FUSE_KERNEL_VERSION,
+  FUSE_MAX_PAGES,
+  FUSE_MIN_READ_BUFFER,
+  FUSE_OP_IN_SIZE,
+  FUSE_OPCODE_NAMES,
+  FUSE_OVER_IO_URING,
+  FUSE_READDIRPLUS_AUTO,
+  fuse_in_header,
+  fuse_init_in,
+  fuse_init_out,
+  fuse_out_header,
+  fuse_uring_ent_in_out,
+  fuse_uring_req_header,
+  initFlagsHigh,
+  initFlagsLow,
+} from "./abi.ts";
+import { type DispatchOptions, Dispatcher, FuseRequest, NO_REPLY } from "./dispatch.ts";
+import type { FuseHandlers, InitInfo } from "./handlers.ts";
+import { abortFuseConnection, findMount, type MountOptions, mountFuse, possibleCpus, unmountFuse } from "./mount.ts";
+
+const ENOENT = 2;
+const EINTR = 4;
+const EAGAIN = 11;
+const ENODEV = 19;
+const EPROTO = 71;
+const ENOTCONN = 107;
+const ECONNABORTED = 103;
+const ECANCELED = 125;
+
+/** Bytes of one ring entry's slice of the header mapping: the 288-byte header, then its iovec[2] at 320. */
+const ENTRY_STRIDE = 512;
+const IOV_AT = 320;
+
+/**
+ * How a {@link FuseServer} is set up.
+ *
+ * @example
+ * ```ts
+ * await FuseServer.mount("/mnt/x", handlers, { transport: "auto", maxWrite: 1 << 20, queueDepth: 8 });
+ * ```
+ */
+export interface FuseServerOptions extends MountOptions, DispatchOptions {
+  /** `"auto"` (default): io_uring when the kernel offers it, else classic; or force one. */
+  transport?: "auto" | "io_uring" | "classic";
+  /**
+   * The loop to serve on. Its ring must be set up with IORING_SETUP_SQE128 for the io_uring transport. An owning
+   * loop must be running (`loop.run`) while `mount` is awaited and while serving. By default the server makes an
+   * integrated loop of its own (closed with the session).
+   */
+  loop?: Loop;
+  /** The largest WRITE the kernel may send, and the read size limit (default 128 KiB; max_pages follows). */
+  maxWrite?: number;
+  /** Ring entries per queue (one queue per possible CPU) for the io_uring transport (default 4). */
+  queueDepth?: number;
+  /**
+   * /dev/fuse reads kept in flight (default 1, beside the ring too, for FORGET and INTERRUPT). Every waiting read is
+   * woken by each request, so more than one mostly costs wake-ups; while a handler runs asynchronously another read
+   * is started anyway.
+   */
+  classicReaders?: number;
+  /**
+   * How /dev/fuse reads wait: `"poll"` (default) opens it O_NONBLOCK, so io_uring's read finds no request, arms a
+   * poll and retries when one arrives; `"blocking"` marks the reads IOSQE_ASYNC, so each waits in a blocking read
+   * in an io-wq worker (the classic FUSE server: a thread blocked in read(2)). Either way the JavaScript thread never
+   * blocks in read(2).
+   */
+  deviceRead?: "poll" | "blocking";
+  /** With an owning loop: the longest time (ms) the loop blocks in the kernel, so timers and signals run (50). */
+  tickMs?: number;
+  /** How long `mount` waits for the kernel's INIT (ms, default 10 000). */
+  initTimeoutMs?: number;
+}
+
+/**
+ * Counters of what the server did.
+ *
+ * @example
+ * ```ts
+ * console.log(server.stats.ringRequests, server.stats.endings);
+ * ```
+ */
+export interface FuseServerStats {
+  /** Requests answered from ring entries. */
+  ringRequests: number;
+  /** Requests read from /dev/fuse (INIT, FORGET, and everything in classic mode). */
+  deviceRequests: number;
+  /** /dev/fuse reads that completed with EAGAIN and were submitted again. */
+  deviceRetries: number;
+  /** The most requests whose (asynchronous) handlers were running at once. */
+  maxPending: number;
+  /** Replies the kernel refused (write() errors other than ENOENT, ring commits that failed). */
+  replyErrors: number;
+  /** The last refused reply: opcode name and errno. */
+  lastReplyError: string;
+  /**
+   * How the commands ended, by transport and result: `"ring:ENOTCONN"` (parked ring entries when the connection
+   * ends), `"device:ENODEV"` (reads of /dev/fuse), `"ring:ECANCELED"` (cancelled by the loop) ...
+   */
+  endings: Record<string, number>;
+}
+
+/** A slot holding one request at a time: a /dev/fuse read or a ring entry. */
+abstract class Slot extends Operation {
+  readonly server: FuseServer;
+  readonly req = new FuseRequest();
+  /** The result of the last CQE. */
+  res = 0;
+  /** The slot holds a command in flight or a request being handled (counted in the server's `live`). */
+  live = false;
+  outView!: DataView;
+  outBytes!: Uint8Array;
+  outCap = 0;
+
+  constructor(server: FuseServer) {
+    super();
+    this.server = server;
+  }
+
+  complete(res: number, _flags: number, more: boolean): void {
+    if (more) return;
+    this.res = res;
+    this.server.enqueue(this);
+  }
+
+  drop(): void {
+    this.res = -ECANCELED;
+    this.server.enqueue(this);
+  }
+
+  /** Sends the reply (`n` payload bytes, a negative errno, or NO_REPLY) and waits for the next request. */
+  abstract reply(n: number): void;
+}
+
+/** A read of /dev/fuse in flight, with its request buffer and its reply buffer. */
+class DeviceSlot extends Slot {
+  readonly inMem: NativeMemory;
+  readonly inView: DataView;
+  readonly outMem: NativeMemory;
+  private readonly outHeader: DataView;
+
+  constructor(server: FuseServer, bufferSize: number) {
+    super(server);
+    this.inMem = NativeMemory.allocate(bufferSize);
+    this.inView = new DataView(this.inMem.buffer);
+    this.outMem = NativeMemory.allocate(fuse_out_header.SIZE + bufferSize);
+    this.outHeader = new DataView(this.outMem.buffer, 0, fuse_out_header.SIZE);
+    this.outView = new DataView(this.outMem.buffer, fuse_out_header.SIZE);
+    this.outBytes = new Uint8Array(this.outMem.buffer, fuse_out_header.SIZE);
+    this.outCap = bufferSize;
+  }
+
+  prep(sqe: Sqe): void {
+    prepRead(sqe, this.server.fd, this.inMem.address, this.inMem.byteLength, 0);
+    if (this.server.blockingReads) sqe.u8[(sqe.w << 2) + 1] |= IOSQE_ASYNC;
+  }
+
+  /** Points the request at the buffer just read: header, first argument, payload. */
+  load(): void {
+    const req = this.req;
+    const len = this.res;
+    req.readHeader(this.inView, 0);
+    const opSize = Math.min(FUSE_OP_IN_SIZE[req.opcode] ?? 0, len - fuse_in_header.SIZE);
+    req.opView = this.inView;
+    req.opOff = fuse_in_header.SIZE;
+    req.payBytes = this.inMem.bytes;
+    req.payOff = fuse_in_header.SIZE + opSize;
+    req.payLen = len - req.payOff;
+  }
+
+  reply(n: number): void {
+    const server = this.server;
+    if (n !== NO_REPLY) {
+      const len = n > 0 ? n : 0;
+      const h = this.outHeader;
+      h.setUint32(fuse_out_header.len, fuse_out_header.SIZE + len, true);
+      h.setInt32(fuse_out_header.error, n < 0 ? n : 0, true);
+      h.setUint32(fuse_out_header.unique, this.req.uniqueLo, true);
+      h.setUint32(fuse_out_header.unique + 4, this.req.uniqueHi, true);
+      const c = libc();
+      const w = Number(c.write(server.fd, this.outMem.bytes, fuse_out_header.SIZE + len));
+      // ENOENT: the request is gone (interrupted, or the connection aborted meanwhile).
+      if (w < 0) {
+        const errno = c.errno();
+        if (errno !== ENOENT && errno !== ENODEV) server.replyFailed(this.req.opcode, errno);
+      }
+    }
+    server.recycle(this);
+  }
+}
+
+/** One FUSE ring entry: its header and payload buffers and the uring_cmd that waits for requests. */
+class RingEntry extends Slot {
+  readonly qid: number;
+  readonly hdr: DataView;
+  readonly iovAddress: number;
+  registered = false;
+  /** REGISTERs answered EAGAIN so far. */
+  retries = 0;
+  commitLo = 0;
+  commitHi = 0;
+
+  constructor(server: FuseServer, qid: number, hdrMem: NativeMemory, hdrAt: number, payMem: NativeMemory,
+    payAt: number, payloadSize: number) {
+    super(server);
+    this.qid = qid;
+    this.hdr = new DataView(hdrMem.buffer, hdrAt, fuse_uring_req_header.SIZE);
+    this.outView = new DataView(payMem.buffer, payAt, payloadSize);
+    this.outBytes = new Uint8Array(payMem.buffer, payAt, payloadSize);
+    this.outCap = payloadSize;
+    // iovec[2] = { header, 288 }, { payload, payloadSize }: read by the kernel when REGISTER is issued.
+    this.iovAddress = hdrMem.address + hdrAt + IOV_AT;
+    const iov = new DataView(hdrMem.buffer, hdrAt + IOV_AT, 32);
+    iov.setBigUint64(0, BigInt(hdrMem.address + hdrAt), true);
+    iov.setBigUint64(8, BigInt(fuse_uring_req_header.SIZE), true);
+    iov.setBigUint64(16, BigInt(payMem.address + payAt), true);
+    iov.setBigUint64(24, BigInt(payloadSize), true);
+    const req = this.req;
+    req.opView = this.hdr;
+    req.opOff = fuse_uring_req_header.op_in;
+    req.payBytes = this.outBytes;
+    req.payOff = 0;
+  }
+
+  prep(sqe: Sqe): void {
+    const u32 = sqe.u32;
+    const w = sqe.w;
+    prepUringCmd(sqe, this.registered ? FUSE_IO_URING_CMD_COMMIT_AND_FETCH : FUSE_IO_URING_CMD_REGISTER,
+      this.server.fd);
+    if (!this.registered) {
+      // sqe->addr = the iovec array, sqe->len = 2 (fs/fuse/dev_uring.c fuse_uring_get_iovec_from_sqe)
+      u32[w + 4] = this.iovAddress >>> 0;
+      u32[w + 5] = Math.floor(this.iovAddress / 4294967296);
+      u32[w + 6] = 2;
+    }
+    // struct fuse_uring_cmd_req in the command area (byte 48): flags 0, commit_id, qid.
+    u32[w + 14] = this.commitLo;
+    u32[w + 15] = this.commitHi;
+    u32[w + 16] = this.qid;
+  }
+
+  /** Points the request at the header and payload the kernel filled. */
+  load(): void {
+    const req = this.req;
+    req.readHeader(this.hdr, fuse_uring_req_header.in_out);
+    req.payLen = this.hdr.getUint32(fuse_uring_req_header.ring_ent_in_out + fuse_uring_ent_in_out.payload_sz, true);
+  }
+
+  reply(n: number): void {
+    const len = n > 0 ? n : 0;
+    const h = this.hdr;
+    const req = this.req;
+    // fuse_out_header in in_out, the payload size in ring_ent_in_out, then COMMIT_AND_FETCH with the request's
+    // unique ID as commit_id (fs/fuse/dev_uring.c fuse_uring_commit_fetch).
+    h.setUint32(fuse_out_header.len, fuse_out_header.SIZE + len, true);
+    h.setInt32(fuse_out_header.error, n < 0 && n !== NO_REPLY ? n : 0, true);
+    h.setUint32(fuse_out_header.unique, req.uniqueLo, true);
+    h.setUint32(fuse_out_header.unique + 4, req.uniqueHi, true);
+    h.setUint32(fuse_uring_req_header.ring_ent_in_out + fuse_uring_ent_in_out.payload_sz, len, true);
+    this.commitLo = req.uniqueLo;
+    this.commitHi = req.uniqueHi;
+    this.server.rearm(this);
+  }
+}
+
+/** A repeating timeout that bounds how long an owning loop blocks in the kernel. */
+class Tick extends Operation {
+  private readonly ts: NativeMemory;
+  private readonly onDone: (tick: Tick) => void;
+
+  constructor(ts: NativeMemory, onDone: (tick: Tick) => void) {
+    super();
+    this.ts = ts;
+    this.onDone = onDone;
+  }
+
+  prep(sqe: Sqe): void {
+    prepTimeout(sqe, this.ts.address, 0, 0);
+  }
+
+  complete(_res: number, _flags: number, more: boolean): void {
+    if (!more) queueMicrotask(() => this.onDone(this));
+  }
+
+  drop(): void {}
+}
+
+/**
+ * A mounted FUSE filesystem and the server answering it. Made by {@link FuseServer.mount}.
+ *
+ * @example
+ * ```ts
+ * const server = await FuseServer.mount("/mnt/x", handlers, { transport: "classic" });
+ * await server.unmount();
+ * console.log(server.stats.endings); // { "device:ENODEV": 4 }
+ * ```
+ */
+export class FuseServer {
+  /** The canonical mount point. */
+  readonly mountpoint: string;
+  /** The loop serving it. */
+  readonly loop: Loop;
+  /** The /dev/fuse descriptor of the connection (-1 once closed). */
+  fd: number;
+  /** Resolves when the session has ended (unmounted, or the connection aborted) and everything is released. */
+  readonly closed: Promise<void>;
+  /** @internal Whether /dev/fuse reads block in io-wq (IOSQE_ASYNC) rather than poll (O_NONBLOCK). */
+  readonly blockingReads: boolean;
+  /** Counters. */
+  readonly stats: FuseServerStats = {
+    ringRequests: 0,
+    deviceRequests: 0,
+    deviceRetries: 0,
+    maxPending: 0,
+    replyErrors: 0,
+    lastReplyError: "",
+    endings: {},
+  };
+
+  private transport_: "io_uring" | "classic" | "pending" = "pending";
+  private fallback_ = "";
+  private readonly dispatcher: Dispatcher;
+  private readonly options: FuseServerOptions;
+  private readonly ownsLoop: boolean;
+  private readonly maxWrite: number;
+  private readonly bufferSize: number;
+  private readonly slots: Slot[] = [];
+  private live = 0;
+  private readTarget = 1;
+  private readsInFlight = 0;
+  private readonly idleReaders: DeviceSlot[] = [];
+  private pending = 0;
+  private queue: Slot[] = [];
+  private spare: Slot[] = [];
+  private scheduled = false;
+  private initDone = false;
+  private ending = false;
+  private finished = false;
+  private dev = "";
+  private minor = 0;
+  private agreedFlags = 0;
+  private ringMem: NativeMemory[] = [];
+  private registerErrors = 0;
+  private registerErrno = 0;
+  private tick: Tick | null = null;
+  private tickMem: NativeMemory | null = null;
+  private resolveClosed!: () => void;
+  private resolveReady!: () => void;
+  private rejectReady!: (e: Error) => void;
+  private readonly ready: Promise<void>;
+  private readonly pumpTask = () => this.pump();
+
+  private constructor(mountpoint: string, fd: number, loop: Loop, ownsLoop: boolean, handlers: FuseHandlers,
+    options: FuseServerOptions) {
+    this.mountpoint = mountpoint;
+    this.fd = fd;
+    this.loop = loop;
+    this.ownsLoop = ownsLoop;
+    this.options = options;
+    this.blockingReads = options.deviceRead === "blocking";
+    this.maxWrite = Math.max(4096, Math.min(options.maxWrite ?? 128 * 1024, 1 << 24)) & ~4095;
+    // /dev/fuse reads need room for the headers plus max_write (fs/fuse/dev.c fuse_dev_do_read).
+    this.bufferSize = pageAlign(Math.max(FUSE_MIN_READ_BUFFER, this.maxWrite + 4096));
+    this.dispatcher = new Dispatcher(handlers, {
+      ...options,
+      onError: options.onError ?? ((e, op) => console.error(`fuse: ${FUSE_OPCODE_NAMES[op] ?? op} failed:`, e)),
+    });
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+  }
+
+  /**
+   * Opens /dev/fuse, mounts it at `mountpoint` and serves `handlers` until the filesystem is unmounted. Resolves
+   * once INIT has been answered (and, for io_uring, the ring entries are registered). Needs CAP_SYS_ADMIN.
+   * Rejects with a {@link UringError} naming the errno when /dev/fuse cannot be opened or mounted, or when
+   * `transport: "io_uring"` was asked for and the kernel does not offer it (the mount is undone then).
+   *
+   * @param mountpoint An existing directory.
+   * @param handlers The filesystem.
+   * @param options Transport, loop, sizes and mount options.
+   *
+   * @example
+   * ```ts
+   * const server = await FuseServer.mount("/mnt/x", handlers, { subtype: "memfs" });
+   * console.log(server.transport); // "io_uring" or "classic"
+   * ```
+   */
+  static async mount(mountpoint: string, handlers: FuseHandlers, options: FuseServerOptions = {}):
+    Promise<FuseServer> {
+    const transport = options.transport ?? "auto";
+    if (!["auto", "io_uring", "classic"].includes(transport)) {
+      refuse("mount FUSE", `transport must be "auto", "io_uring" or "classic", got ${JSON.stringify(transport)}`);
+    }
+    for (const k of ["maxWrite", "queueDepth", "classicReaders", "tickMs", "initTimeoutMs"] as const) {
+      const v = options[k];
+      if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
+        refuse("mount FUSE", `${k} must be a positive integer, got ${v}`);
+      }
+    }
+    let mp: string;
+    try {
+      mp = realpathSync(mountpoint);
+    } catch (e) {
+      throw new UringError(`mount FUSE at ${mountpoint}`, 2, "the mount point does not exist", { cause: e });
+    }
+    const ownsLoop = !options.loop;
+    const loop = options.loop ?? new Loop({ ring: { flags: IORING_SETUP_SQE128 } });
+    let fd = -1;
+    try {
+      // fs/fuse/dev.c fuse_dev_do_read() blocks unless the file is O_NONBLOCK, whatever IOCB_NOWAIT says: a read
+      // io_uring issues inline (or retries after a poll wake-up, when another read took the request) would block
+      // the submitting thread. O_NONBLOCK turns that into -EAGAIN, which io_uring answers by polling.
+      const nonblock = options.deviceRead === "blocking" ? 0 : O_NONBLOCK;
+      fd = await openFile(loop, "/dev/fuse", O_RDWR | O_CLOEXEC | nonblock);
+    } catch (e) {
+      if (ownsLoop) await loop.close();
+      const errno = (e as UringError).errno ?? 0;
+      throw new UringError("open /dev/fuse", errno, errno === 2 ? "FUSE is not available (modprobe fuse)" : undefined,
+        { cause: e });
+    }
+    try {
+      mountFuse(fd, mp, options);
+    } catch (e) {
+      libc().close(fd);
+      if (ownsLoop) await loop.close();
+      throw e;
+    }
+    const server = new FuseServer(mp, fd, loop, ownsLoop, handlers, options);
+    server.dev = findMount(mp)?.dev ?? "";
+    if (loop.mode === "owning") server.startTick();
+    server.ensureReads();
+    const timeout = options.initTimeoutMs ?? 10_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        server.ready,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new UringError(`mount FUSE at ${mp}`, 110,
+            `no INIT from the kernel within ${timeout} ms`)), timeout);
+        }),
+      ]);
+    } catch (e) {
+      await server.unmount().catch(() => {});
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    return server;
+  }
+
+  /** The transport serving requests: "io_uring" or "classic" ("pending" before INIT). */
+  get transport(): "io_uring" | "classic" | "pending" {
+    return this.transport_;
+  }
+
+  /** Why the io_uring transport is not used (empty when it is, or when classic was asked for). */
+  get fallbackReason(): string {
+    return this.fallback_;
+  }
+
+  /** The INIT flags agreed with the kernel (64-bit, as a number). */
+  get initFlags(): number {
+    return this.agreedFlags;
+  }
+
+  /** The protocol minor version in use. */
+  get protocolMinor(): number {
+    return this.minor;
+  }
+
+  /** Whether the session has ended. */
+  get isClosed(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * Unmounts the filesystem (the `umount` program in a child process, lazily when busy) and resolves when the
+   * session has ended. When the kernel keeps the connection (files still open after a lazy unmount) for longer than
+   * `graceMs`, the connection is aborted through fusectl or, failing that, the server's commands are cancelled.
+   *
+   * @example
+   * ```ts
+   * process.on("SIGTERM", () => server.unmount());
+   * ```
+   */
+  async unmount(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.finished) return;
+    this.ending = true;
+    let error: unknown;
+    try {
+      await unmountFuse(this.mountpoint);
+    } catch (e) {
+      error = e;
+    }
+    const graceMs = options.graceMs ?? 5000;
+    if (!(await this.waitClosed(graceMs))) {
+      if (this.dev) abortFuseConnection(this.dev);
+      if (!(await this.waitClosed(1000))) await this.forceClose();
+    }
+    if (error && findMount(this.mountpoint)) throw error;
+  }
+
+  private async waitClosed(ms: number): Promise<boolean> {
+    if (this.finished) return true;
+    const ac = new AbortController();
+    const r = await Promise.race([
+      this.closed.then(() => true),
+      delay(ms, false, { signal: ac.signal }).catch(() => false),
+    ]);
+    ac.abort();
+    return r;
+  }
+
+  // ---- Slots ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Keeps `readTarget` reads of /dev/fuse in flight, taking idle slots first. Several waiting reads are all woken
+   * by each request (the device's wait queue wakes every poller), so the target is small; a slot whose handler is
+   * still running holds its buffers, and a new read starts on another slot meanwhile.
+   */
+  private ensureReads(): void {
+    while (this.readsInFlight < this.readTarget && !this.finished && !this.loop.isClosed) {
+      let slot = this.idleReaders.pop();
+      if (!slot) {
+        slot = new DeviceSlot(this, this.bufferSize);
+        this.slots.push(slot);
+      }
+      slot.live = true;
+      this.live++;
+      this.rearm(slot);
+    }
+  }
+
+  /** @internal After a /dev/fuse reply: read again with this slot, or park it when enough reads are in flight. */
+  recycle(slot: DeviceSlot): void {
+    if (this.readsInFlight < this.readTarget || this.finished) return this.rearm(slot);
+    slot.live = false;
+    this.live--;
+    this.idleReaders.push(slot);
+    if (this.live === 0 && this.pending === 0) void this.finish();
+  }
+
+  /** @internal Queues a slot whose command completed; slots are handled in a microtask, never while reaping. */
+  enqueue(slot: Slot): void {
+    this.queue.push(slot);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.pumpTask);
+    }
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = this.spare;
+    this.spare = batch;
+    for (let i = 0; i < batch.length; i++) {
+      const slot = batch[i];
+      if (slot instanceof RingEntry) this.onRing(slot);
+      else this.onDevice(slot as DeviceSlot);
+    }
+    batch.length = 0;
+  }
+
+  private onDevice(slot: DeviceSlot): void {
+    this.readsInFlight--;
+    const res = slot.res;
+    if (res >= fuse_in_header.SIZE) {
+      slot.load();
+      this.stats.deviceRequests++;
+      if (slot.req.opcode === FUSE_INIT) this.handleInit(slot);
+      else this.process(slot);
+      return;
+    }
+    // EINTR/EAGAIN: try again; ENODEV: the connection is gone (unmounted or aborted); ECANCELED: the loop closed.
+    if (res === -EINTR || res === -EAGAIN || (res >= 0 && !this.ending)) {
+      this.stats.deviceRetries++;
+      return this.rearm(slot);
+    }
+    this.endSlot(slot);
+  }
+
+  private onRing(entry: RingEntry): void {
+    const res = entry.res;
+    if (res === 0) {
+      entry.registered = true;
+      entry.load();
+      this.stats.ringRequests++;
+      this.process(entry);
+      return;
+    }
+    if (res === -ENOTCONN || res === -ECONNABORTED || res === -ECANCELED || res === -ENODEV || this.ending) {
+      return this.endSlot(entry);
+    }
+    if (!entry.registered) {
+      if (res === -EAGAIN && entry.retries++ < 20) {
+        // The connection is not initialised yet (fs/fuse/dev_uring.c checks fc->initialized): try again shortly.
+        setTimeout(() => this.rearm(entry), 5);
+        return;
+      }
+      this.registerErrors++;
+      this.registerErrno = -res;
+      return this.endSlot(entry);
+    }
+    // A commit the kernel refused (the request vanished): register the entry afresh.
+    this.replyFailed(entry.req.opcode, -res);
+    entry.registered = false;
+    entry.commitLo = entry.commitHi = 0;
+    this.rearm(entry);
+  }
+
+  private process(slot: Slot): void {
+    let r: number | Promise<number>;
+    try {
+      r = this.dispatcher.handle(slot.req, slot.outView, slot.outBytes, slot.outCap);
+    } catch (e) {
+      r = -this.dispatcher.errnoOf(e, slot.req.opcode);
+    }
+    if (typeof r === "number") {
+      slot.reply(r);
+      return;
+    }
+    if (++this.pending > this.stats.maxPending) this.stats.maxPending = this.pending;
+    // The slot's buffers stay with the request until it is answered: read the next requests with other slots.
+    if (slot instanceof DeviceSlot) this.ensureReads();
+    const done = (n: number) => {
+      this.pending--;
+      // A session forced closed meanwhile has released the slot's buffers: nothing to reply into.
+      if (this.finished) return;
+      slot.reply(n);
+      if (this.live === 0 && this.pending === 0) void this.finish();
+    };
+    r.then(done, (e) => done(-this.dispatcher.errnoOf(e, slot.req.opcode)));
+  }
+
+  /** @internal Submits the slot's command again (a new read, or COMMIT_AND_FETCH), unless the session ends. */
+  rearm(slot: Slot): void {
+    if (this.finished || this.loop.isClosed) return this.endSlot(slot);
+    slot.state = OpState.Idle;
+    const read = slot instanceof DeviceSlot;
+    if (read) this.readsInFlight++;
+    try {
+      this.loop.submit(slot);
+    } catch {
+      if (read) this.readsInFlight--;
+      this.endSlot(slot);
+    }
+  }
+
+  /** @internal Records a reply the kernel refused. */
+  replyFailed(opcode: number, errno: number): void {
+    this.stats.replyErrors++;
+    this.stats.lastReplyError = `${FUSE_OPCODE_NAMES[opcode] ?? opcode}: errno ${errno}`;
+  }
+
+  private endSlot(slot: Slot): void {
+    if (!slot.live) return;
+    slot.live = false;
+    const key = `${slot instanceof RingEntry ? "ring" : "device"}:${slot.res < 0 ? errnoName(slot.res) : slot.res}`;
+    this.stats.endings[key] = (this.stats.endings[key] ?? 0) + 1;
+    this.live--;
+    if (this.live === 0 && this.pending === 0) void this.finish();
+  }
+
+  // ---- INIT and the ring ---------------------------------------------------------------------------------------
+
+  private handleInit(slot: DeviceSlot): void {
+    const v = slot.req.opView;
+    const o = slot.req.opOff;
+    const major = v.getUint32(o + fuse_init_in.major, true);
+    const minor = v.getUint32(o + fuse_init_in.minor, true);
+    const lo = v.getUint32(o + fuse_init_in.flags, true);
+    const hi = lo & FUSE_INIT_EXT ? v.getUint32(o + fuse_init_in.flags2, true) : 0;
+    if (major !== FUSE_KERNEL_VERSION) {
+      slot.reply(-EPROTO);
+      this.rejectReady(new UringError("start the FUSE session", EPROTO, `the kernel speaks FUSE ${major}.${minor}`));
+      return;
+    }
+    this.minor = Math.min(minor, FUSE_KERNEL_MINOR_VERSION);
+    const wantTransport = this.options.transport ?? "auto";
+    const offered = (hi & initFlagsHigh(FUSE_OVER_IO_URING)) !== 0;
+    const sqe128 = (this.loop.ring.flags & IORING_SETUP_SQE128) !== 0;
+    let useRing = false;
+    if (wantTransport !== "classic") {
+      if (!offered) {
+        this.fallback_ = minor < 42
+          ? `the kernel speaks FUSE 7.${minor}; FUSE over io_uring needs 7.42 (Linux 6.14)`
+          : "the kernel did not offer FUSE_OVER_IO_URING in INIT (/sys/module/fuse/parameters/enable_uring is N)";
+      } else if (!sqe128) {
+        this.fallback_ = "the loop's ring was not set up with IORING_SETUP_SQE128";
+      } else {
+        useRing = true;
+      }
+    }
+    let want = FUSE_ASYNC_READ + FUSE_BIG_WRITES + FUSE_MAX_PAGES + FUSE_INIT_EXT;
+    if (this.dispatcher.handlers.readdirplus) want += FUSE_DO_READDIRPLUS + FUSE_READDIRPLUS_AUTO;
+    if (useRing) want += FUSE_OVER_IO_URING;
+    const agreedLo = (initFlagsLow(want) & lo) >>> 0;
+    const agreedHi = (initFlagsHigh(want) & hi) >>> 0;
+    this.agreedFlags = agreedLo + agreedHi * 2 ** 32;
+
+    const out = slot.outView;
+    for (let i = 0; i < fuse_init_out.SIZE; i += 4) out.setUint32(i, 0, true);
+    out.setUint32(fuse_init_out.major, FUSE_KERNEL_VERSION, true);
+    out.setUint32(fuse_init_out.minor, this.minor, true);
+    out.setUint32(fuse_init_out.max_readahead, v.getUint32(o + fuse_init_in.max_readahead, true), true);
+    out.setUint32(fuse_init_out.flags, agreedLo, true);
+    out.setUint32(fuse_init_out.max_write, this.maxWrite, true);
+    out.setUint32(fuse_init_out.time_gran, 1, true);
+    out.setUint16(fuse_init_out.max_pages, this.maxWrite / 4096, true);
+    out.setUint32(fuse_init_out.flags2, agreedHi, true);
+    // The reply is processed inside write(): once it returns, the connection is initialised
+    // (fs/fuse/inode.c process_init_reply), and with FUSE_OVER_IO_URING requests wait until every queue has a
+    // registered entry.
+    slot.reply(fuse_init_out.SIZE);
+    this.initDone = true;
+
+    if (wantTransport === "io_uring" && !useRing) {
+      this.rejectReady(new UringError("serve FUSE over io_uring", 95, this.fallback_));
+      return;
+    }
+    if (useRing) {
+      void this.startRing();
+    } else {
+      this.transport_ = "classic";
+      this.readTarget = Math.max(1, this.options.classicReaders ?? 1);
+      this.ensureReads();
+      this.started();
+    }
+  }
+
+  private async startRing(): Promise<void> {
+    const queues = possibleCpus();
+    const depth = Math.max(1, this.options.queueDepth ?? 4);
+    // The kernel wants a payload buffer of at least max(FUSE_MIN_READ_BUFFER, max_write, max_pages * PAGE_SIZE)
+    // (fs/fuse/dev_uring.c fuse_uring_create).
+    const payloadSize = pageAlign(Math.max(FUSE_MIN_READ_BUFFER, this.maxWrite));
+    const n = queues * depth;
+    const hdrMem = NativeMemory.allocate(n * ENTRY_STRIDE);
+    const payMem = NativeMemory.allocate(n * payloadSize);
+    this.ringMem.push(hdrMem, payMem);
+    const entries: RingEntry[] = [];
+    for (let q = 0; q < queues; q++) {
+      for (let d = 0; d < depth; d++) {
+        const i = q * depth + d;
+        entries.push(new RingEntry(this, q, hdrMem, i * ENTRY_STRIDE, payMem, i * payloadSize, payloadSize));
+      }
+    }
+    for (const e of entries) {
+      this.slots.push(e);
+      e.live = true;
+      this.live++;
+      this.loop.submit(e);
+    }
+    // REGISTER is issued inline by io_uring_enter: a refusal is an immediate CQE; success parks the command.
+    if (this.loop.mode === "integrated") this.loop.flush();
+    await delay(20);
+    if (this.registerErrors > 0) {
+      // A failed REGISTER turns the connection's io_uring off (fc->io_uring = 0): requests come through /dev/fuse.
+      this.fallback_ = `FUSE_IO_URING_CMD_REGISTER failed: ${new UringError("register", this.registerErrno).message}`;
+      if ((this.options.transport ?? "auto") === "io_uring") {
+        this.rejectReady(new UringError("serve FUSE over io_uring", this.registerErrno, this.fallback_));
+        return;
+      }
+      this.transport_ = "classic";
+    } else {
+      this.transport_ = "io_uring";
+    }
+    this.readTarget = Math.max(1, this.options.classicReaders ?? 1);
+    this.ensureReads();
+    this.started();
+  }
+
+  private started(): void {
+    const info: InitInfo = {
+      minor: this.minor,
+      transport: this.transport_ === "io_uring" ? "io_uring" : "classic",
+      maxWrite: this.maxWrite,
+      flags: this.agreedFlags,
+    };
+    try {
+      this.dispatcher.handlers.init?.(info);
+    } catch (e) {
+      console.error("fuse: init handler failed:", e);
+    }
+    this.resolveReady();
+  }
+
+  // ---- Owning loops --------------------------------------------------------------------------------------------
+
+  private startTick(): void {
+    const ms = this.options.tickMs ?? 50;
+    const mem = this.tickMem = NativeMemory.allocate(16);
+    const v = new DataView(mem.buffer);
+    v.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
+    v.setBigInt64(8, BigInt((ms % 1000) * 1e6), true);
+    const again = (t: Tick) => {
+      if (this.finished || this.loop.isClosed) {
+        // The timeout has completed: its timespec is no longer the kernel's.
+        this.tick = null;
+        mem.free();
+        return;
+      }
+      t.state = OpState.Idle;
+      this.loop.submit(t);
+    };
+    this.tick = new Tick(mem, again);
+    this.loop.submit(this.tick);
+  }
+
+  // ---- The end -------------------------------------------------------------------------------------------------
+
+  private async forceClose(): Promise<void> {
+    if (this.finished) return;
+    // The kernel still holds commands (a connection kept alive elsewhere): closing an owned loop cancels them
+    // (io_uring's IO_URING_F_CANCEL completes parked FUSE entries); memory of commands that never completed leaks.
+    if (this.ownsLoop) await this.loop.close(1000);
+    for (const s of this.slots) this.endSlot(s);
+    if (!this.finished) await this.finish();
+  }
+
+  private async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.ending = true;
+    // Free only what no command and no running handler can still touch.
+    const clean = this.pending === 0 && this.slots.every((s) => s.state === OpState.Done || s.state === OpState.Idle);
+    if (this.fd >= 0) {
+      if (!this.loop.isClosed) await closeFd(this.loop, this.fd).catch(() => libc().close(this.fd));
+      else libc().close(this.fd);
+      this.fd = -1;
+    }
+    if (this.tick && !this.loop.isClosed) this.loop.cancel(this.tick);
+    if (clean) {
+      for (const s of this.slots) {
+        if (s instanceof DeviceSlot) {
+          s.inMem.free();
+          s.outMem.free();
+        }
+      }
+      for (const m of this.ringMem) m.free();
+    }
+    if (this.ownsLoop && !this.loop.isClosed) await this.loop.close(1000);
+    try {
+      this.dispatcher.handlers.destroy?.();
+    } catch (e) {
+      console.error("fuse: destroy handler failed:", e);
+    }
+    if (!this.initDone) this.rejectReady(new UringError("start the FUSE session", ENODEV, "the connection ended"));
+    this.resolveClosed();
+  }
+}
