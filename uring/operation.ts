@@ -254,7 +254,9 @@ export class PromiseOp<T = number> extends Operation {
   }
 
   complete(res: number, flags: number, more: boolean): void {
-    if (more) return; // single-shot operations get one CQE; F_MORE appears only for zero-copy notifications
+    // A single-shot request gets one CQE. Zero-copy sends get two: the count with F_MORE, then the notification;
+    // they need an operation that keeps the first (net.ts sendZc), as this one would resolve with the second's 0.
+    if (more) return;
     const reason = this.signal?.reason;
     this.unbind();
     if (res >= 0) {

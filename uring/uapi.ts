@@ -285,7 +285,7 @@ export const IORING_POLL_ADD_MULTI = 1 << 0;
 export const IORING_POLL_UPDATE_EVENTS = 1 << 1;
 /** POLL_REMOVE flags in sqe->len: update the user_data. Linux 5.13 */
 export const IORING_POLL_UPDATE_USER_DATA = 1 << 2;
-/** POLL_ADD flags in sqe->len: level-triggered poll. Linux 6.0 */
+/** POLL_ADD flags in sqe->len: level-triggered poll. Linux 6.0 (6.18 refuses it in POLL_ADD's len with EINVAL) */
 export const IORING_POLL_ADD_LEVEL = 1 << 3;
 
 /** ASYNC_CANCEL: cancel every request matching the key. Linux 5.19 */

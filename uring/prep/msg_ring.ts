@@ -20,7 +20,8 @@ import { prepRw, setDirectTarget, setU64, W_ADDR3, W_FILE_INDEX, W_OP_FLAGS } fr
  * @param fd The target ring's file descriptor (or registered index with IOSQE_FIXED_FILE).
  * @param len The `res` of the target CQE (the 32 bits are passed as they are).
  * @param data The `user_data` of the target CQE (up to 2^53).
- * @param flags IORING_MSG_RING_CQE_SKIP (no CQE in this ring), or 0.
+ * @param flags 0 (IORING_MSG_RING_CQE_SKIP, which suppresses the target's CQE, is EINVAL for data messages: see
+ *   prepMsgRingFd).
  *
  * @example
  * ```ts
