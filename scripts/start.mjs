@@ -11,6 +11,7 @@ import { RUNTIMES, runFile } from "./run.mjs";
 export const STEPS = [
   { file: "uring/doctor.ts" },
   { file: "bench/nop.ts" },
+  { file: "bench/echo.ts", args: ["--quick"] },
 ];
 
 /** Runs `steps` in order; resolves to the exit status (1 when any step failed). */

@@ -22,3 +22,7 @@ self.onmessage = async (e) => {
   self.postMessage("done");
   self.close();
 };
+
+// A message that arrives while a module Worker is still loading can be dispatched before `onmessage` exists and be
+// lost (seen in Bun): the parent sends the ring fd only after this.
+self.postMessage("ready");

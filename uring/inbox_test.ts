@@ -42,6 +42,7 @@ test("a Worker with a ring of its own exchanges MSG_RING messages with the main 
       while (fromWorker.length === 0) await new Promise<void>((r) => (notify = r));
       return fromWorker.shift();
     };
+    assert.equal(await nextFromWorker(), "ready");
     worker.postMessage(loop.ring.fd);
     const workerFd = await nextFromWorker() as number;
     assert.ok(workerFd > 0);

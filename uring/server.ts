@@ -162,7 +162,7 @@ export interface ServeOptions extends ListenOptions {
   signal?: AbortSignal;
   /** Called once the socket listens, with the actual address (the port the kernel picked for port 0). */
   onListen?: (address: InetSocketAddress) => void;
-  /** Buffers in the ring shared by all connections (a power of two, default 256). */
+  /** Buffers in the ring shared by all connections (a power of two, default 1024: 256 ran dry at 256 connections). */
   bufferCount?: number;
   /** Bytes per buffer (default 4096): the most one recv completion carries. */
   bufferSize?: number;
@@ -325,7 +325,7 @@ function expected(e: unknown): boolean {
 }
 
 function createBuffers(loop: Loop, options: ServeOptions): BufferRing {
-  const entries = options.bufferCount ?? 256;
+  const entries = options.bufferCount ?? 1024; // each connection holds the buffer it echoes while its next message arrives
   const bufferSize = options.bufferSize ?? 4096;
   if (options.bgid !== undefined) return BufferRing.create(loop.ring, { bgid: options.bgid, entries, bufferSize });
   for (let bgid = DEFAULT_BGID; ; bgid++) {
