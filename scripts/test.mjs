@@ -89,6 +89,7 @@ function arg(file) {
 
 // --- running ---------------------------------------------------------------------------------------------------
 
+// deno-lint-ignore no-control-regex -- ANSI escapes start with ESC on purpose
 const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
 
 /**
