@@ -425,7 +425,7 @@ export function main(args: readonly string[]): number {
   return report.canSetup ? 0 : 1;
 }
 
-// `import.meta.main` is true in the entry module under both Bun and Deno.
+// `import.meta.main` is true in the entry module under both runtimes.
 if (import.meta.main) {
   process.exitCode = main(process.argv.slice(2));
 }
