@@ -32,7 +32,8 @@ import { AcceptStream } from "./multishot.ts";
 import { refuse, UringError } from "./errors.ts";
 import { close } from "./fs.ts";
 import { sendAll } from "./net.ts";
-import { timeout } from "./ops.ts";
+import { cancelFd, timeout } from "./ops.ts";
+import { domError } from "./operation.ts";
 import {
   decodeSockaddr,
   encodeSockaddr,
@@ -226,7 +227,7 @@ export async function serve(loop: Loop, options: ServeOptions, handler: Connecti
     throw e;
   }
   const stopper = new AbortController();
-  const connections = new Set<RecvStream>();
+  const connections = new Map<RecvStream, number>(); // input -> fd
   const tasks = new Set<Promise<void>>();
   const onError = options.onError ?? ((e: unknown) => console.error("ringside server: a connection failed:", e));
   let accept: AcceptStream | null = null;
@@ -236,7 +237,12 @@ export async function serve(loop: Loop, options: ServeOptions, handler: Connecti
     stopping = true;
     accept?.cancel();
     stopper.abort(options.signal?.reason);
-    for (const input of connections) input.cancel();
+    for (const [input, fd] of connections) {
+      input.cancel();
+      // One ASYNC_CANCEL per socket for its pending sends, instead of an abort listener added and removed around
+      // every send (~15% of the JavaScript time per echoed message in Deno).
+      cancelFd(loop, fd, { all: true }).catch(() => {});
+    }
   };
 
   const connection = async (fd: number) => {
@@ -249,12 +255,16 @@ export async function serve(loop: Loop, options: ServeOptions, handler: Connecti
       if (!stopping) onError(e);
       return;
     }
-    connections.add(input);
+    connections.set(input, fd);
     stats.accepted++;
     stats.active++;
     const signal = stopper.signal;
     try {
-      await handler({ loop, fd, input, signal, send: (data) => sendAll(loop, fd, data, { signal }) });
+      const send = (data: ArrayBufferView) =>
+        stopping
+          ? Promise.reject(domError("AbortError", "The send was aborted: the server is stopping"))
+          : sendAll(loop, fd, data);
+      await handler({ loop, fd, input, signal, send });
     } catch (e) {
       if (!expected(e)) onError(e);
     } finally {
