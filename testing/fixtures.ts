@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { libc } from "../ffi/mod.ts";
 import { Loop } from "../uring/loop.ts";
 import { UringError } from "../uring/errors.ts";
+import { Ring } from "../uring/ring.ts";
+import { type Sqe, sqeSetData } from "../uring/sqe.ts";
 
 const tracked: number[] = [];
 
@@ -57,3 +59,23 @@ export const code = (name: string) => (e: unknown): boolean => {
   assert.equal((e as UringError).code, name, String(e));
   return true;
 };
+
+/**
+ * Runs one SQE on a private ring, going around ringside's own checks (to see what the kernel itself answers), and
+ * returns the CQE's res. Fails the test when no CQE arrives within `timeoutNs`.
+ */
+export function rawSqe(prep: (sqe: Sqe) => void, flags = 0, timeoutNs = 2_000_000_000): number {
+  const ring = new Ring(2, { flags });
+  try {
+    const sqe = ring.getSqe()!;
+    prep(sqe);
+    sqeSetData(sqe, 1);
+    ring.submitAndWait(1, { timeoutNs });
+    let res = 1;
+    ring.forEachCqe((_ud, r) => (res = r));
+    assert.notEqual(res, 1, "the kernel answered");
+    return res;
+  } finally {
+    ring.close();
+  }
+}

@@ -1,3 +1,4 @@
+import { rawSqe } from "../../testing/fixtures.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -6,12 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { Loop } from "../loop.ts";
-import { Ring } from "../ring.ts";
 import { UringError } from "../errors.ts";
 import { kernelVersionAtLeast, probeOpcodes } from "../probe.ts";
 import { close, fsync, open, read } from "../fs.ts";
 import { prepCmdDiscard } from "../prep/cmd.ts";
-import { sqeSetData } from "../sqe.ts";
 import { skipIf } from "../../testing/skip.ts";
 import { IORING_OP_URING_CMD } from "../uapi.ts";
 import { BLKGETSIZE64, BLKSSZGET, blockDeviceInfo, checkDiscard, discard } from "./block.ts";
@@ -60,19 +59,7 @@ const refused = (pattern: RegExp) => (e: unknown) =>
 
 /** Runs a discard SQE on a private ring, going around ringside's checks. */
 function rawDiscard(fd: number, offset: number, length: number): number {
-  const ring = new Ring(2);
-  try {
-    const sqe = ring.getSqe()!;
-    prepCmdDiscard(sqe, fd, offset, length);
-    sqeSetData(sqe, 1);
-    ring.submitAndWait(1, { timeoutNs: 5_000_000_000 });
-    let res = 1;
-    ring.forEachCqe((_ud, r) => (res = r));
-    assert.notEqual(res, 1, "the kernel answered");
-    return res;
-  } finally {
-    ring.close();
-  }
+  return rawSqe((sqe) => prepCmdDiscard(sqe, fd, offset, length), 0, 5_000_000_000);
 }
 
 test("the block ioctl numbers are the kernel's", () => {

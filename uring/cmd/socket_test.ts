@@ -1,13 +1,13 @@
+import { rawSqe } from "../../testing/fixtures.ts";
+import type { Sqe } from "../sqe.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { libc } from "../../ffi/mod.ts";
 import { Loop } from "../loop.ts";
-import { Ring } from "../ring.ts";
 import { NativeMemory } from "../memory.ts";
 import { UringError } from "../errors.ts";
 import { kernelVersionAtLeast, probeOpcodes, setupFlagSupported } from "../probe.ts";
 import { prepCmdSock } from "../prep/cmd.ts";
-import { sqeSetData } from "../sqe.ts";
 import { accept, bind, connect, listen, recv, send, socket } from "../net.ts";
 import { socketPair } from "../../testing/sockets.ts";
 import { skipIf } from "../../testing/skip.ts";
@@ -114,20 +114,8 @@ async function tcpPair(loop: Loop): Promise<[number, number]> {
 }
 
 /** Runs one SQE on a private ring, going around ringside's checks, and returns the CQE's res. */
-function raw(prep: (sqe: ReturnType<Ring["getSqe"]> & object) => void, flags = 0): number {
-  const ring = new Ring(2, { flags });
-  try {
-    const sqe = ring.getSqe()!;
-    prep(sqe);
-    sqeSetData(sqe, 1);
-    ring.submitAndWait(1, { timeoutNs: 2_000_000_000 });
-    let res = 1;
-    ring.forEachCqe((_ud, r) => (res = r));
-    assert.notEqual(res, 1, "the kernel answered");
-    return res;
-  } finally {
-    ring.close();
-  }
+function raw(prep: (sqe: Sqe) => void, flags = 0): number {
+  return rawSqe(prep, flags);
 }
 
 function intOpt(fd: number, level: number, name: number): number {
