@@ -145,6 +145,8 @@ export class Ring {
   private readonly cqRing: Uint32Array;
   private readonly cqI32: Int32Array;
   private readonly sqes: Sqe[];
+  private readonly sqeF64: Float64Array;
+  private readonly sqeWords: number;
   // On an SQE_MIXED ring, a 128-byte view of each slot for getSqe128().
   private readonly sqes128: Sqe[] = [];
   private readonly sqHeadIdx: number;
@@ -163,8 +165,12 @@ export class Ring {
   private readonly mixedCqes: boolean;
 
   // Our side of the SQ: the next slot to hand out, the tail last published, the kernel head last seen.
+  // Kept as int32 (`| 0`): V8 and JSC hold small integers unboxed, and the kernel's u32 counters wrap the same way
+  // (a store into the Uint32Array takes the value modulo 2^32). `sqLimit` is the tail at which the SQ is full as
+  // of `sqHeadSeen`: getSqe() advances the tail by one and compares for equality, the only check on its fast path.
   private sqeTail = 0;
   private sqHeadSeen = 0;
+  private sqLimit = 0;
   // Our side of the CQ: the head we have consumed up to.
   private cqHead = 0;
 
@@ -321,7 +327,8 @@ export class Ring {
       const array = so("array") >> 2;
       for (let i = 0; i < this.sqEntries; i++) this.sqRing[array + i] = i;
     }
-    this.sqeTail = this.sqHeadSeen = Atomics.load(this.sqRing, this.sqTailIdx);
+    this.sqeTail = this.sqHeadSeen = Atomics.load(this.sqRing, this.sqTailIdx) | 0;
+    this.sqLimit = (this.sqeTail + this.sqEntries) | 0;
     this.cqHead = Atomics.load(this.cqRing, this.cqHeadIdx);
 
     const sqesBuf = sqesMap.buffer;
@@ -330,6 +337,8 @@ export class Ring {
     const u32 = new Uint32Array(sqesBuf);
     const f64 = new Float64Array(sqesBuf);
     const words = this.sqeSize >> 2;
+    this.sqeF64 = f64;
+    this.sqeWords = words;
     this.sqes = [];
     for (let i = 0; i < this.sqEntries; i++) this.sqes.push(new Sqe(u8, u16, u32, f64, i, words, i * words));
     if (flags & IORING_SETUP_SQE_MIXED) {
@@ -349,16 +358,34 @@ export class Ring {
    * kernel until the next `submit()`. Matches liburing's `io_uring_get_sqe`.
    */
   getSqe(): Sqe | null {
-    if (this.closed) this.throwClosed("get an SQE");
     const tail = this.sqeTail;
-    if (((tail - this.sqHeadSeen) >>> 0) >= this.sqEntries) {
-      this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx);
-      if (((tail - this.sqHeadSeen) >>> 0) >= this.sqEntries) return null;
-    }
+    if (tail === this.sqLimit && !this.refreshSqLimit()) return null;
     const sqe = this.sqes[tail & this.sqMask];
-    this.sqeTail = (tail + 1) >>> 0;
-    sqe.clear();
+    this.sqeTail = (tail + 1) | 0;
+    // Sqe.clear() written out: the ring's own view, so the common 64-byte case loads no field of the Sqe but `w`.
+    if (this.sqeWords === 16) {
+      const f = this.sqeF64;
+      const d = sqe.w >> 1;
+      f[d] = 0;
+      f[d + 1] = 0;
+      f[d + 2] = 0;
+      f[d + 3] = 0;
+      f[d + 4] = 0;
+      f[d + 5] = 0;
+      f[d + 6] = 0;
+      f[d + 7] = 0;
+    } else {
+      sqe.clear();
+    }
     return sqe;
+  }
+
+  /** The slow path of getSqe(): the cached limit was met, so look at the kernel's head (or throw when closed). */
+  private refreshSqLimit(): boolean {
+    if (this.closed) this.throwClosed("get an SQE");
+    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx) | 0;
+    this.sqLimit = (this.sqHeadSeen + this.sqEntries) | 0;
+    return this.sqeTail !== this.sqLimit;
   }
 
   /**
@@ -371,7 +398,8 @@ export class Ring {
     if (!(this.flags & IORING_SETUP_SQE_MIXED)) {
       refuse("get a 128-byte SQE", "the ring was not set up with IORING_SETUP_SQE_MIXED (on SQE128 rings use getSqe)");
     }
-    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx);
+    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx) | 0;
+    this.sqLimit = (this.sqHeadSeen + this.sqEntries) | 0;
     const free = this.sqEntries - ((this.sqeTail - this.sqHeadSeen) >>> 0);
     const atEnd = (this.sqeTail & this.sqMask) === this.sqMask;
     if (free < (atEnd ? 3 : 2)) return null;
@@ -381,7 +409,7 @@ export class Ring {
       pad.u8[pad.w << 2 | 1] = 1 << 6;
     }
     const first = this.sqes[this.sqeTail & this.sqMask];
-    this.sqeTail = (this.sqeTail + 2) >>> 0;
+    this.sqeTail = (this.sqeTail + 2) | 0;
     const big = this.sqes128[first.index];
     big.clear();
     return big;
@@ -494,7 +522,7 @@ export class Ring {
   private afterEnter(consumed: number): number {
     // A plain load is enough here: it follows an FFI call, which no JIT moves a memory access across, and x86 and
     // arm64 order this load after the kernel's store to the head (the kernel's own barrier on exit).
-    this.sqHeadSeen = this.sqRing[this.sqHeadIdx];
+    this.sqHeadSeen = this.sqRing[this.sqHeadIdx] | 0;
     return consumed;
   }
 
@@ -715,6 +743,8 @@ export class Ring {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // getSqe() checks only this limit on its fast path: meeting it sends the next call to the check that throws.
+    this.sqLimit = this.sqeTail;
     for (const m of this.memory) detach(m.buffer);
     // A registered ring fd holds its own reference to the ring (per task): closing the fd alone would leave the
     // ring, its registrations and its requests alive until the thread exits.

@@ -72,9 +72,12 @@ const TWO_32 = 4294967296;
  * ```
  */
 export function sqeSetData(sqe: Sqe, userData: number): void {
+  const u32 = sqe.u32;
+  const w = sqe.w;
   const lo = userData >>> 0;
-  sqe.u32[sqe.w + 8] = lo;
-  sqe.u32[sqe.w + 9] = (userData - lo) / TWO_32;
+  u32[w + 8] = lo;
+  // Below 2^32 (most user_data) the high word is 0 without a floating-point division.
+  u32[w + 9] = lo === userData ? 0 : (userData - lo) / TWO_32;
 }
 
 /**
