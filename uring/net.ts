@@ -39,7 +39,7 @@
  */
 import type { Loop } from "./loop.ts";
 import { type Operation, type OpOptions, PromiseOp } from "./operation.ts";
-import { checkFd, checkU32, getU64, putU64, run } from "./ops.ts";
+import { checkFd, checkU32, getU64, putU64, run, start } from "./ops.ts";
 import type { Chunk } from "./arena.ts";
 import { refuse } from "./errors.ts";
 import type { Sqe } from "./sqe.ts";
@@ -842,12 +842,48 @@ const SEND_WAITALL = 0x100;
  * await sendAll(loop, fd, new Uint8Array(1 << 20));
  * ```
  */
-export async function sendAll(loop: Loop, fd: number, data: ArrayBufferView, options: MsgOptions = {}): Promise<void> {
-  const bytes = new Uint8Array(checkView("send", data, "data").buffer, data.byteOffset, data.byteLength);
-  const each: MsgOptions = { ...options, flags: (options.flags ?? 0) | SEND_WAITALL };
-  for (let at = 0; at < bytes.byteLength;) {
-    const n = await send(loop, fd, at === 0 ? bytes : bytes.subarray(at), each);
-    if (n <= 0) refuse("send", `the socket took no bytes with ${bytes.byteLength - at} left to send`);
-    at += n;
+export function sendAll(loop: Loop, fd: number, data: ArrayBufferView, options: MsgOptions = {}): Promise<void> {
+  checkView("send", data, "data");
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const flags = checkU32("send", options.flags ?? 0) | SEND_WAITALL | MSG_NOSIGNAL;
+  if (bytes.byteLength === 0) return Promise.resolve();
+  return start(loop, new SendAllOp(loop, fd, bytes, flags, options), options).promise as Promise<void>;
+}
+
+/**
+ * sendAll's request: one SEND of the whole buffer, and after a short write a new request for the rest whose promise
+ * the first one resolves to. The common case (everything sent at once) is one operation and one promise, with no
+ * closure per call: the echo path of a server sends once per message.
+ */
+class SendAllOp extends PromiseOp<void | Promise<void>> {
+  readonly loop: Loop;
+  readonly fd: number;
+  readonly bytes: Uint8Array;
+  readonly sendFlags: number;
+  readonly options: MsgOptions;
+
+  constructor(loop: Loop, fd: number, bytes: Uint8Array, flags: number, options: MsgOptions) {
+    super("send", prepSendAllOp, { map: sendAllResult });
+    this.loop = loop;
+    this.fd = fd;
+    this.bytes = bytes;
+    this.sendFlags = flags;
+    this.options = options;
   }
+}
+
+function prepSendAllOp(sqe: Sqe, op: PromiseOp<void | Promise<void>>): void {
+  const o = op as SendAllOp;
+  checkFd("send", o.fd);
+  prepSend(sqe, o.fd, o.kernelAddress(o.loop, o.bytes, false), o.bytes.byteLength, o.sendFlags);
+}
+
+function sendAllResult(res: number, _flags: number, op: PromiseOp<void | Promise<void>>): void | Promise<void> {
+  const o = op as SendAllOp;
+  const left = o.bytes.byteLength - res;
+  if (left === 0) return undefined;
+  // A signal, a kernel without the MSG_WAITALL retry, or a send the kernel split: send the rest.
+  if (res <= 0) refuse("send", `the socket took no bytes with ${left} left to send`);
+  const rest = new SendAllOp(o.loop, o.fd, o.bytes.subarray(res), o.sendFlags, o.options);
+  return start(o.loop, rest, o.options).promise as Promise<void>;
 }

@@ -123,14 +123,14 @@ export abstract class Operation {
    * by {@link copyBack}; otherwise the view's bytes are copied in now.
    */
   kernelAddress(loop: Loop, view: ArrayBufferView, kernelWrites: boolean): number {
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     const mem = NativeMemory.of(view);
     if (mem) {
       mem.pin();
       (this.pins ??= []).push(mem);
-      if (kernelWrites) (this.copyBacks ??= []).push(null, bytes);
+      if (kernelWrites) (this.copyBacks ??= []).push(null, asBytes(view));
       return mem.address + view.byteOffset;
     }
+    const bytes = asBytes(view);
     if (bytes.byteLength === 0) {
       if (kernelWrites) (this.copyBacks ??= []).push(null, bytes);
       return 0;
@@ -179,6 +179,11 @@ export abstract class Operation {
   }
 }
 
+/** The bytes of a view: the view itself when it is a Uint8Array, else a Uint8Array over the same memory. */
+function asBytes(view: ArrayBufferView): Uint8Array {
+  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
 /** A DOMException-like error with the given name, as `AbortSignal` users expect (`AbortError`, `TimeoutError`). */
 export function domError(name: "AbortError" | "TimeoutError", message: string, cause?: unknown): Error {
   const E = (globalThis as { DOMException?: new (m: string, n: string) => Error }).DOMException;
@@ -209,7 +214,7 @@ export class PromiseOp<T = number> extends Operation {
   private resolve!: (v: T) => void;
   private reject!: (e: unknown) => void;
   private readonly prepFn: (sqe: Sqe, op: PromiseOp<T>) => void;
-  private readonly map: ((res: number, flags: number) => T) | undefined;
+  private readonly map: ((res: number, flags: number, op: PromiseOp<T>) => T) | undefined;
   /** How much of a bounce buffer to copy back: the result count (reads), or -1 for the whole struct. */
   copyBackAll = false;
   /** Values the kernel may touch until completion; held here so they cannot be collected. */
@@ -220,7 +225,7 @@ export class PromiseOp<T = number> extends Operation {
   constructor(
     name: string,
     prep: (sqe: Sqe, op: PromiseOp<T>) => void,
-    options: { map?: (res: number, flags: number) => T; keep?: unknown; timeoutNs?: number } = {},
+    options: { map?: (res: number, flags: number, op: PromiseOp<T>) => T; keep?: unknown; timeoutNs?: number } = {},
   ) {
     super();
     this.name = name;
@@ -262,7 +267,7 @@ export class PromiseOp<T = number> extends Operation {
     if (res >= 0) {
       this.copyBack(this.copyBackAll ? -1 : res);
       try {
-        this.resolve(this.map ? this.map(res, flags) : (res as T));
+        this.resolve(this.map ? this.map(res, flags, this) : (res as T));
       } catch (e) {
         this.reject(e);
       }
