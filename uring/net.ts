@@ -843,9 +843,16 @@ const SEND_WAITALL = 0x100;
  * ```
  */
 export function sendAll(loop: Loop, fd: number, data: ArrayBufferView, options: MsgOptions = {}): Promise<void> {
-  checkView("send", data, "data");
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const flags = checkU32("send", options.flags ?? 0) | SEND_WAITALL | MSG_NOSIGNAL;
+  let bytes: Uint8Array;
+  let flags: number;
+  try {
+    // Bad input rejects, as every operation's promise does, rather than throwing.
+    checkView("send", data, "data");
+    bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    flags = checkU32("send", options.flags ?? 0) | SEND_WAITALL | MSG_NOSIGNAL;
+  } catch (e) {
+    return Promise.reject(e);
+  }
   if (bytes.byteLength === 0) return Promise.resolve();
   return start(loop, new SendAllOp(loop, fd, bytes, flags, options), options).promise as Promise<void>;
 }
