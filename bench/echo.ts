@@ -500,6 +500,15 @@ function checkTargets(): void {
       lines.push(`  ringside-integrated / ringside-owning msgs/s = ${io.toFixed(3)}x  target within 5%: ${verdict(Math.abs(io - 1) <= 0.05)}`);
     }
   }
+  // The one load client needs its own CPU per message whatever the server: 1e6 / (its us per message) is the most
+  // messages per second it can drive on its core, whichever server answers. Against the runtime's own server that
+  // bounds every msgs/s ratio this machine can show.
+  const native = rowOf(conns, NATIVE);
+  if (native && Number.isFinite(native.client.median) && native.client.median > 0) {
+    const ceiling = 1e6 / native.client.median / native.rate.median;
+    lines.push(`  (the load client ran at ${native.clientPct.median.toFixed(0)}% CPU against ${NATIVE}, ` +
+      `${native.client.median.toFixed(2)} us/msg: no server can exceed about ${ceiling.toFixed(2)}x ${NATIVE} here)`);
+  }
   if (lines.length) {
     bench.note(`targets at ${conns} connections (ratios of medians):`);
     for (const l of lines) bench.note(l);

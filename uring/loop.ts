@@ -118,6 +118,7 @@ export class Loop {
   private tail: Operation | null = null;
   private inflight = 0;
   private flushScheduled = false;
+  private pollScheduled = false;
   private closing = false;
   private closedFlag = false;
   private running = false;
@@ -333,6 +334,11 @@ export class Loop {
    * armed while operations are in flight. Called for you at the end of each turn; call it to submit at once.
    */
   flush(): void {
+    this.flushAfter(0);
+  }
+
+  /** flush(), knowing that `reaped` completions were delivered just before (a busy wake-up). */
+  private flushAfter(reaped: number): void {
     if (this.closedFlag) return;
     const integrated = this.mode === "integrated";
     // While awake we reap by ourselves: completions posted meanwhile (inline ones, and task work run as the enter
@@ -342,20 +348,47 @@ export class Loop {
     this.ring.submit();
     // Many requests complete inline during the submit (NOPs, page-cache reads, sends with room): deliver those
     // now rather than after an eventfd round trip.
-    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) this.reap();
+    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) reaped += this.reap();
     if (this.head) {
       // Still queued: the kernel refused more (EBUSY/EAGAIN) or the queue outgrew the SQ. Reap to make room.
-      this.reap();
+      reaped += this.reap();
       this.drainQueue();
       this.ring.submit();
     }
-    if (integrated) {
-      // Notifications back on before sleeping, then one more look: a CQE posted while they were off is ours.
-      this.ring.setEventfdEnabled(true);
-      if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) this.reap();
-      this.arm();
+    if (!integrated || this.pollScheduled) return; // a scheduled look decides whether to sleep
+    if (reaped > 0 && this.inflight > 0) {
+      // Busy: completions keep coming, so look again after the runtime's next turn (its timers and I/O run first)
+      // instead of sleeping on the eventfd, whose wake-up costs a thread hop per turn.
+      this.schedulePoll();
+      return;
     }
+    this.sleepOnEventfd();
   }
+
+  /** Notifications back on, one more look (a CQE posted while they were off is ours), then the eventfd wait. */
+  private sleepOnEventfd(): void {
+    this.ring.setEventfdEnabled(true);
+    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) this.reap();
+    this.arm();
+  }
+
+  private schedulePoll(): void {
+    if (this.pollScheduled) return;
+    this.pollScheduled = true;
+    setImmediate(this.pollTask);
+  }
+
+  // Integrated mode while busy: a look at the rings after a turn of the runtime's loop, no system call unless
+  // there is something to reap or submit. An empty look puts the loop to sleep on the eventfd.
+  private readonly pollTask = () => {
+    this.pollScheduled = false;
+    if (this.closedFlag) return;
+    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush() || this.head !== null || this.ring.sqPending() > 0) {
+      this.flush();
+    } else {
+      this.sleepOnEventfd();
+    }
+  };
 
   // ---- Completion ------------------------------------------------------------------------------------------
 
@@ -409,8 +442,7 @@ export class Loop {
     this.waiting = null;
     if (this.closedFlag) return;
     this.ring.setEventfdEnabled(false);
-    this.reap();
-    this.flush();
+    this.flushAfter(this.reap());
   };
 
   private readonly onWakeError = (e: unknown) => {
