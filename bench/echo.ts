@@ -500,14 +500,14 @@ function checkTargets(): void {
       lines.push(`  ringside-integrated / ringside-owning msgs/s = ${io.toFixed(3)}x  target within 5%: ${verdict(Math.abs(io - 1) <= 0.05)}`);
     }
   }
-  // The one load client needs its own CPU per message whatever the server: 1e6 / (its us per message) is the most
-  // messages per second it can drive on its core, whichever server answers. Against the runtime's own server that
-  // bounds every msgs/s ratio this machine can show.
+  // Both cores are near saturation at 64 connections: the client's share bounds what any server can show. Its
+  // CPU per message depends on the server too (replies in bursts make its epoll_wait return more events), so the
+  // figure below is an estimate at its cost against the runtime's server, not a hard limit.
   const native = rowOf(conns, NATIVE);
   if (native && Number.isFinite(native.client.median) && native.client.median > 0) {
-    const ceiling = 1e6 / native.client.median / native.rate.median;
-    lines.push(`  (the load client ran at ${native.clientPct.median.toFixed(0)}% CPU against ${NATIVE}, ` +
-      `${native.client.median.toFixed(2)} us/msg: no server can exceed about ${ceiling.toFixed(2)}x ${NATIVE} here)`);
+    const reach = 1e6 / native.client.median / native.rate.median;
+    lines.push(`  (the load client ran at ${native.clientPct.median.toFixed(0)}% CPU against ${NATIVE}; at 100% and ` +
+      `its ${native.client.median.toFixed(2)} us/msg there it would drive about ${reach.toFixed(2)}x ${NATIVE})`);
   }
   if (lines.length) {
     bench.note(`targets at ${conns} connections (ratios of medians):`);

@@ -9,7 +9,9 @@
  * Two ways to run:
  * - **integrated** (the default): the ring signals an eventfd that the runtime's event loop waits on, so timers,
  *   fetch and the runtime's own sockets keep working while operations are pending. SQEs written during a turn of
- *   the event loop are submitted together at its end (one `io_uring_enter` per batch).
+ *   the event loop are submitted together at its end (one `io_uring_enter` per batch). While completions keep
+ *   coming the loop looks at the rings again after each turn of the runtime's loop (no wake-up to pay); after an
+ *   empty look it sleeps on the eventfd, using no CPU.
  * - **owning**: `loop.run(main)` blocks in `io_uring_enter` while operations are in flight (SINGLE_ISSUER and
  *   DEFER_TASKRUN where the kernel has them): the fastest path, for programs whose I/O all goes through the ring.
  *
