@@ -23,7 +23,7 @@
 import { errnoName, libc, liburing } from "../ffi/mod.ts";
 import { check, refuse, UringError } from "./errors.ts";
 import { detach, NativeMemory, pageAlign } from "./memory.ts";
-import { Sqe } from "./sqe.ts";
+import { Sqe, zeroSqe } from "./sqe.ts";
 import {
   io_cqring_offsets,
   io_sqring_offsets,
@@ -362,21 +362,8 @@ export class Ring {
     if (tail === this.sqLimit && !this.refreshSqLimit()) return null;
     const sqe = this.sqes[tail & this.sqMask];
     this.sqeTail = (tail + 1) | 0;
-    // Sqe.clear() written out: the ring's own view, so the common 64-byte case loads no field of the Sqe but `w`.
-    if (this.sqeWords === 16) {
-      const f = this.sqeF64;
-      const d = sqe.w >> 1;
-      f[d] = 0;
-      f[d + 1] = 0;
-      f[d + 2] = 0;
-      f[d + 3] = 0;
-      f[d + 4] = 0;
-      f[d + 5] = 0;
-      f[d + 6] = 0;
-      f[d + 7] = 0;
-    } else {
-      sqe.clear();
-    }
+    // Through the ring's own view: the common case loads no field of the Sqe but `w`.
+    zeroSqe(this.sqeF64, sqe.w >> 1, this.sqeWords);
     return sqe;
   }
 

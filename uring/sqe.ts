@@ -42,20 +42,31 @@ export class Sqe {
     this.w = w;
   }
 
-  /** Zeroes the entry: eight (or sixteen) 64-bit stores of +0.0, whose bits are all zero. */
+  /** Zeroes the entry (see {@link zeroSqe}). */
   clear(): void {
-    const f = this.f64;
-    const d = this.w >> 1;
-    f[d] = 0;
-    f[d + 1] = 0;
-    f[d + 2] = 0;
-    f[d + 3] = 0;
-    f[d + 4] = 0;
-    f[d + 5] = 0;
-    f[d + 6] = 0;
-    f[d + 7] = 0;
-    if (this.words === 32) f.fill(0, d + 8, d + 16);
+    zeroSqe(this.f64, this.w >> 1, this.words);
   }
+
+}
+
+/**
+ * Zeroes one SQE through a 64-bit view of the SQE array: eight stores of +0.0 (whose bits are all zero) from index
+ * `d`, sixteen for a 128-byte SQE (`words` 32). Cheaper than `fill()`, a call into the runtime per SQE.
+ *
+ * @param f A Float64Array over the SQE array.
+ * @param d The SQE's first 64-bit index (its word index divided by 2).
+ * @param words The SQE's size in 32-bit words: 16 or 32.
+ */
+export function zeroSqe(f: Float64Array, d: number, words: number): void {
+  f[d] = 0;
+  f[d + 1] = 0;
+  f[d + 2] = 0;
+  f[d + 3] = 0;
+  f[d + 4] = 0;
+  f[d + 5] = 0;
+  f[d + 6] = 0;
+  f[d + 7] = 0;
+  if (words === 32) f.fill(0, d + 8, d + 16);
 }
 
 const TWO_32 = 4294967296;
