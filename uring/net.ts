@@ -830,7 +830,8 @@ const SEND_WAITALL = 0x100;
 /**
  * Sends every byte of `data` on a stream socket: {@link send} with MSG_WAITALL, repeated after a short write until
  * nothing is left (a signal, a kernel without the retry, or a send the kernel split). Rejects as `send` does
- * (EPIPE, ECONNRESET, an AbortError); the bytes sent before a failure are gone.
+ * (EPIPE, ECONNRESET, an AbortError); the bytes sent before a failure are gone. Await it before the next send on
+ * the same socket: two requests waiting for buffer space in the kernel can interleave their bytes.
  *
  * @param loop The loop.
  * @param fd A connected stream socket.
