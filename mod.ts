@@ -1,5 +1,5 @@
 /**
- * ringside: io_uring for Bun and Deno. This module re-exports the public API; each layer can also be imported
+ * ringside: io_uring for Bun and Deno; this module re-exports the public API; each layer can also be imported
  * from its own file (`uring/ring.ts`, `uring/prep/mod.ts` ...).
  *
  * @example
