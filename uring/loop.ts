@@ -350,7 +350,7 @@ export class Loop {
     this.ring.submit();
     // Many requests complete inline during the submit (NOPs, page-cache reads, sends with room): deliver those
     // now rather than after an eventfd round trip.
-    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) reaped += this.reap();
+    if (this.completionsWaiting()) reaped += this.reap();
     if (this.head) {
       // Still queued: the kernel refused more (EBUSY/EAGAIN) or the queue outgrew the SQ. Reap to make room.
       reaped += this.reap();
@@ -370,8 +370,13 @@ export class Loop {
   /** Notifications back on, one more look (a CQE posted while they were off is ours), then the eventfd wait. */
   private sleepOnEventfd(): void {
     this.ring.setEventfdEnabled(true);
-    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) this.reap();
+    if (this.completionsWaiting()) this.reap();
     this.arm();
+  }
+
+  /** CQEs to reap, or CQEs and task work the kernel holds until we enter: two loads, no system call. */
+  private completionsWaiting(): boolean {
+    return this.ring.cqReady() > 0 || this.ring.cqNeedsFlush();
   }
 
   private schedulePoll(): void {
@@ -385,7 +390,7 @@ export class Loop {
   private readonly pollTask = () => {
     this.pollScheduled = false;
     if (this.closedFlag) return;
-    if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush() || this.head !== null || this.ring.sqPending() > 0) {
+    if (this.completionsWaiting() || this.head !== null || this.ring.sqPending() > 0) {
       this.flush();
     } else {
       this.sleepOnEventfd();
