@@ -77,6 +77,7 @@
  *
  * @module
  */
+import { loadAcquire16, storeRelease16 } from "./barrier.ts";
 import { refuse, UringError } from "./errors.ts";
 import { NativeMemory, pageAlign } from "./memory.ts";
 import type { Ring } from "./ring.ts";
@@ -226,7 +227,7 @@ export class BufferRing {
     this.slotPos = new Uint32Array(o.entries);
     this.views = new Array(o.entries);
     // The kernel's head starts at 0 and the tail word is 0 in fresh memory; continue from whatever the tail holds.
-    this.tailPos = this.published = Atomics.load(this.u16, H_TAIL);
+    this.tailPos = this.published = loadAcquire16(this.u16, H_TAIL);
   }
 
   /**
@@ -440,7 +441,7 @@ export class BufferRing {
   publish(): void {
     if (this.published === this.tailPos) return;
     this.published = this.tailPos;
-    Atomics.store(this.u16, H_TAIL, this.tailPos & 0xffff);
+    storeRelease16(this.u16, H_TAIL, this.tailPos & 0xffff);
     if (this.waiters.length > 0 && !this.notifyQueued) {
       this.notifyQueued = true;
       queueMicrotask(this.notify);

@@ -23,6 +23,7 @@
 import { errnoName, libc, liburing } from "../ffi/mod.ts";
 import { check, refuse, UringError } from "./errors.ts";
 import { detach, NativeMemory, pageAlign } from "./memory.ts";
+import { loadAcquire32, storeRelease32 } from "./barrier.ts";
 import { Sqe, zeroSqe } from "./sqe.ts";
 import {
   io_cqring_offsets,
@@ -140,7 +141,7 @@ export class Ring {
   /** A 32-bit view over the CQ ring mapping; a CQE's words start at the index a {@link CqeVisitor} receives. */
   readonly cqes32: Uint32Array;
 
-  // Views over the rings. Head, tail and flags words are read and written through Atomics (acquire/release).
+  // Views over the rings. Head, tail and flags words are loaded with acquire and stored with release order (barrier.ts).
   private readonly sqRing: Uint32Array;
   private readonly cqRing: Uint32Array;
   private readonly cqI32: Int32Array;
@@ -327,9 +328,9 @@ export class Ring {
       const array = so("array") >> 2;
       for (let i = 0; i < this.sqEntries; i++) this.sqRing[array + i] = i;
     }
-    this.sqeTail = this.sqHeadSeen = Atomics.load(this.sqRing, this.sqTailIdx) | 0;
+    this.sqeTail = this.sqHeadSeen = loadAcquire32(this.sqRing, this.sqTailIdx) | 0;
     this.sqLimit = (this.sqeTail + this.sqEntries) | 0;
-    this.cqHead = Atomics.load(this.cqRing, this.cqHeadIdx);
+    this.cqHead = loadAcquire32(this.cqRing, this.cqHeadIdx);
 
     const sqesBuf = sqesMap.buffer;
     const u8 = new Uint8Array(sqesBuf);
@@ -370,7 +371,7 @@ export class Ring {
   /** The slow path of getSqe(): the cached limit was met, so look at the kernel's head (or throw when closed). */
   private refreshSqLimit(): boolean {
     if (this.closed) this.throwClosed("get an SQE");
-    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx) | 0;
+    this.sqHeadSeen = loadAcquire32(this.sqRing, this.sqHeadIdx) | 0;
     this.sqLimit = (this.sqHeadSeen + this.sqEntries) | 0;
     return this.sqeTail !== this.sqLimit;
   }
@@ -385,7 +386,7 @@ export class Ring {
     if (!(this.flags & IORING_SETUP_SQE_MIXED)) {
       refuse("get a 128-byte SQE", "the ring was not set up with IORING_SETUP_SQE_MIXED (on SQE128 rings use getSqe)");
     }
-    this.sqHeadSeen = Atomics.load(this.sqRing, this.sqHeadIdx) | 0;
+    this.sqHeadSeen = loadAcquire32(this.sqRing, this.sqHeadIdx) | 0;
     this.sqLimit = (this.sqHeadSeen + this.sqEntries) | 0;
     const free = this.sqEntries - ((this.sqeTail - this.sqHeadSeen) >>> 0);
     const atEnd = (this.sqeTail & this.sqMask) === this.sqMask;
@@ -404,7 +405,7 @@ export class Ring {
 
   /** SQEs handed out by `getSqe()` that the kernel has not consumed yet. */
   sqPending(): number {
-    return (this.sqeTail - Atomics.load(this.sqRing, this.sqHeadIdx)) >>> 0;
+    return (this.sqeTail - loadAcquire32(this.sqRing, this.sqHeadIdx)) >>> 0;
   }
 
   /** Free SQ slots: how many `getSqe()` calls succeed before the next submit. */
@@ -414,7 +415,7 @@ export class Ring {
 
   /** SQEs the kernel dropped as invalid (the SQ ring's `dropped` counter). */
   sqDropped(): number {
-    return Atomics.load(this.sqRing, this.sqDroppedIdx);
+    return loadAcquire32(this.sqRing, this.sqDroppedIdx);
   }
 
   /**
@@ -422,7 +423,7 @@ export class Ring {
    * has yet to consume.
    */
   private flushSq(): number {
-    Atomics.store(this.sqRing, this.sqTailIdx, this.sqeTail);
+    storeRelease32(this.sqRing, this.sqTailIdx, this.sqeTail);
     // Without SQPOLL the kernel moves the SQ head only inside io_uring_enter, after which `afterEnter` records
     // it: the cached value is exact, and the kernel clamps to_submit to what the ring holds in any case.
     return (this.sqeTail - this.sqHeadSeen) >>> 0;
@@ -438,7 +439,7 @@ export class Ring {
     if (this.closed) this.throwClosed("submit");
     const pending = this.flushSq();
     if (this.sqpoll) {
-      if (Atomics.load(this.sqRing, this.sqFlagsIdx) & IORING_SQ_NEED_WAKEUP) {
+      if (loadAcquire32(this.sqRing, this.sqFlagsIdx) & IORING_SQ_NEED_WAKEUP) {
         this.enterChecked(0, 0, IORING_ENTER_SQ_WAKEUP);
       }
       return pending;
@@ -460,7 +461,7 @@ export class Ring {
     let toSubmit = pending;
     if (this.sqpoll) {
       toSubmit = 0;
-      if (Atomics.load(this.sqRing, this.sqFlagsIdx) & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
+      if (loadAcquire32(this.sqRing, this.sqFlagsIdx) & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
     }
     if (options && (options.timeoutNs !== undefined || options.minWaitUsec !== undefined)) {
       this.enterWithArg(toSubmit, waitNr, flags, options);
@@ -555,7 +556,7 @@ export class Ring {
 
   /** CQEs ready to be read (load-acquire of the CQ tail). Matches liburing's `io_uring_cq_ready`. */
   cqReady(): number {
-    return (Atomics.load(this.cqRing, this.cqTailIdx) - this.cqHead) >>> 0;
+    return (loadAcquire32(this.cqRing, this.cqTailIdx) - this.cqHead) >>> 0;
   }
 
   /**
@@ -563,7 +564,7 @@ export class Ring {
    * `getEvents()` moves them into the CQ. Matches liburing's `io_uring_cq_has_overflow` plus the TASKRUN flag.
    */
   cqNeedsFlush(): boolean {
-    return (Atomics.load(this.sqRing, this.sqFlagsIdx) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) !== 0;
+    return (loadAcquire32(this.sqRing, this.sqFlagsIdx) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) !== 0;
   }
 
   /**
@@ -575,12 +576,12 @@ export class Ring {
     if (this.closed) return;
     const f = this.cqRing[this.cqFlagsIdx];
     const next = enabled ? f & ~IORING_CQ_EVENTFD_DISABLED : f | IORING_CQ_EVENTFD_DISABLED;
-    if (next !== f) Atomics.store(this.cqRing, this.cqFlagsIdx, next);
+    if (next !== f) storeRelease32(this.cqRing, this.cqFlagsIdx, next);
   }
 
   /** CQEs the kernel dropped because the CQ was full (only on kernels without IORING_FEAT_NODROP). */
   cqOverflowCount(): number {
-    return Atomics.load(this.cqRing, this.cqOverflowIdx);
+    return loadAcquire32(this.cqRing, this.cqOverflowIdx);
   }
 
   /**
@@ -594,7 +595,7 @@ export class Ring {
     const ring = this.cqRing;
     const res = this.cqI32;
     const head = this.cqHead;
-    const ready = (Atomics.load(ring, this.cqTailIdx) - head) >>> 0;
+    const ready = (loadAcquire32(ring, this.cqTailIdx) - head) >>> 0;
     // An integer loop bound: comparing against the default `max` (a double) on every CQE cost V8 measurably.
     const n = ready < max ? ready : max;
     if (n === 0) return 0;
@@ -608,7 +609,7 @@ export class Ring {
       visit(hi === 0 ? ring[w] : ring[w] + hi * TWO_32, res[w + 2], ring[w + 3], w);
     }
     this.cqHead = (head + n) >>> 0;
-    Atomics.store(ring, this.cqHeadIdx, this.cqHead);
+    storeRelease32(ring, this.cqHeadIdx, this.cqHead);
     return n;
   }
 
@@ -616,7 +617,7 @@ export class Ring {
   // padding the kernel posts so a 32-byte CQE never wraps. Padding is consumed without being visited.
   private forEachMixedCqe(visit: CqeVisitor, max: number): number {
     const ring = this.cqRing;
-    const tail = Atomics.load(ring, this.cqTailIdx);
+    const tail = loadAcquire32(ring, this.cqTailIdx);
     let head = this.cqHead;
     let n = 0;
     while (head !== tail && n < max) {
@@ -629,7 +630,7 @@ export class Ring {
     }
     if (head !== this.cqHead) {
       this.cqHead = head;
-      Atomics.store(ring, this.cqHeadIdx, head);
+      storeRelease32(ring, this.cqHeadIdx, head);
     }
     return n;
   }
