@@ -68,7 +68,7 @@ function readSelect(ring: Ring, fd: number, bgid: number, len = 0): Cqe {
 function recvBundle(ring: Ring, fd: number, bgid: number): Cqe {
   return run(ring, (sqe) => {
     prepRecv(sqe, fd, 0, 0, 0);
-    sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_RECVSEND_BUNDLE;
+    sqe.u16[H_IOPRIO] |= IORING_RECVSEND_BUNDLE;
     sqeSetFlags(sqe, IOSQE_BUFFER_SELECT);
     sqeSetBufGroup(sqe, bgid);
   });

@@ -69,7 +69,7 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
 
   protected prepArm(sqe: Sqe, op: Operation): void {
     this.prepRequest(sqe, op);
-    sqe.u8[sqe.w << 2 | 1] |= IOSQE_BUFFER_SELECT;
+    sqe.u8[1] |= IOSQE_BUFFER_SELECT;
     sqeSetBufGroup(sqe, this.buffers.bgid);
   }
 

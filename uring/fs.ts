@@ -337,7 +337,7 @@ function start<T>(loop: Loop, options: OpOptions | undefined, build: () => FsOp<
 }
 
 function setFixed(sqe: Sqe, fixed: boolean | undefined): void {
-  if (fixed) sqe.u8[(sqe.w << 2) + B_FLAGS] |= IOSQE_FIXED_FILE;
+  if (fixed) sqe.u8[B_FLAGS] |= IOSQE_FIXED_FILE;
 }
 
 function needFd(what: string, fd: number, name = "fd"): void {

@@ -257,7 +257,7 @@ export class Loop {
     if (op.timeoutNs) {
       // A linked timeout: if `op` is still running after timeoutNs, the kernel cancels it (-ECANCELED) and the
       // timeout completes with -ETIME. Its timespec lives in an arena chunk until `op` finishes.
-      sqe.u8[sqe.w << 2 | 1] |= IOSQE_IO_LINK;
+      sqe.u8[1] |= IOSQE_IO_LINK;
       const ts = op.chunk(this, 16);
       const sec = Math.floor(op.timeoutNs / 1e9);
       ts.view.setBigInt64(0, BigInt(sec), true);
@@ -534,7 +534,7 @@ export class Loop {
       if (sqe) {
         prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
         sqeSetData(sqe, IGNORED_USER_DATA);
-        sqe.u8[sqe.w << 2 | 1] |= IOSQE_CQE_SKIP_SUCCESS;
+        sqe.u8[1] |= IOSQE_CQE_SKIP_SUCCESS;
       }
       const deadline = performance.now() + graceMs;
       while (this.inflight > 0 && performance.now() < deadline) {

@@ -814,7 +814,7 @@ export function sendmsgZc(
     checkFd("sendmsg_zc", fd);
     const flags = checkU32("sendmsg_zc", options.flags ?? 0) | MSG_NOSIGNAL;
     prepSendmsgZc(sqe, fd, buildOutgoing(loop, o, o.name, message), flags);
-    if (options.reportUsage) sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_SEND_ZC_REPORT_USAGE;
+    if (options.reportUsage) sqe.u16[H_IOPRIO] |= IORING_SEND_ZC_REPORT_USAGE;
   }, message, options.reportUsage === true);
   return run(loop, op, options);
 }

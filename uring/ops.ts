@@ -246,20 +246,20 @@ export function nop(loop: Loop, options: NopOptions = {}): Promise<number> {
         refuse("nop", `result must be an int >= -4095, got ${r}`);
       }
       flags |= IORING_NOP_INJECT_RESULT;
-      sqe.u32[sqe.w + W_LEN] = r >>> 0;
+      sqe.u32[W_LEN] = r >>> 0;
     }
     if (options.fd !== undefined) {
       checkFd("nop", options.fd);
       flags |= IORING_NOP_FILE | (options.fixedFile ? IORING_NOP_FIXED_FILE : 0);
-      sqe.u32[sqe.w + 1] = options.fd;
+      sqe.u32[1] = options.fd;
     } else if (options.fixedFile) refuse("nop", "fixedFile needs fd");
     if (options.bufIndex !== undefined) {
       checkFd("nop", options.bufIndex, "bufIndex");
       flags |= IORING_NOP_FIXED_BUFFER;
-      sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = options.bufIndex;
+      sqe.u16[H_BUF_INDEX] = options.bufIndex;
     }
     if (options.taskWork) flags |= IORING_NOP_TW;
-    sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+    sqe.u32[W_OP_FLAGS] = flags;
   }), options);
 }
 
@@ -572,7 +572,7 @@ export function cancelOpcode(loop: Loop, opcode: number, options: CancelOptions 
   return run(loop, cancelOp("cancel", all, (sqe) => {
     if (!Number.isInteger(opcode) || opcode < 0 || opcode > 255) refuse("cancel", `opcode must be a u8, got ${opcode}`);
     prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_OP | (all ? IORING_ASYNC_CANCEL_ALL : 0));
-    sqe.u32[sqe.w + W_LEN] = opcode; // io_uring/cancel.c reads the opcode from sqe->len
+    sqe.u32[W_LEN] = opcode; // io_uring/cancel.c reads the opcode from sqe->len
   }), options);
 }
 

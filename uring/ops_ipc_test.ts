@@ -115,7 +115,7 @@ it("msgRingFd passes a direct descriptor into a fixed slot of the target ring, w
           mem.bytes.set(new TextEncoder().encode("via slot 2"));
           const sqe = target.getSqe()!;
           prepWrite(sqe, 2, mem.address, 10, 0);
-          sqe.u8[sqe.w << 2 | 1] |= IOSQE_FIXED_FILE;
+          sqe.u8[1] |= IOSQE_FIXED_FILE;
           sqeSetData(sqe, 5);
           assert.deepEqual(reapRing(target, 1), [{ ud: 5, res: 10, flags: 0 }]);
         } finally {
@@ -279,7 +279,7 @@ it("provideBuffers hands a group to the kernel: a BUFFER_SELECT read lands in on
         write(w, "into a provided buffer");
         const got = await loop.submit(new PromiseOp("read", (sqe) => {
           prepRead(sqe, r, 0, 64, -1);
-          sqe.u8[sqe.w << 2 | 1] |= IOSQE_BUFFER_SELECT;
+          sqe.u8[1] |= IOSQE_BUFFER_SELECT;
           sqeSetBufGroup(sqe, 3);
         }, { map: (res, flags) => ({ res, buffered: cqeHasBuffer(flags), bid: cqeBufferId(flags) }) })).promise;
         assert.equal(got.res, 22);

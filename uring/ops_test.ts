@@ -87,7 +87,7 @@ async function unixPair(loop: Loop): Promise<[number, number]> {
 
 /** Sets SQE flags on top of what the prep function wrote. */
 function withFlags(sqe: Sqe, flags: number): void {
-  sqe.u8[sqe.w << 2 | 1] |= flags;
+  sqe.u8[1] |= flags;
 }
 
 /** A raw operation that records every CQE it gets (multishot requests, whose CQEs PromiseOp would ignore). */
@@ -353,8 +353,8 @@ it("links: a failed head cancels its IO_LINK successor; IO_HARDLINK and ETIME_SU
       };
       const failingNop = (sqe: Sqe) => {
         prepNop(sqe);
-        sqe.u32[sqe.w + 7] = 1; // IORING_NOP_INJECT_RESULT
-        sqe.u32[sqe.w + 6] = -22 >>> 0;
+        sqe.u32[7] = 1; // IORING_NOP_INJECT_RESULT
+        sqe.u32[6] = -22 >>> 0;
       };
       let [a, b] = await chain(IOSQE_IO_LINK, failingNop);
       assert.equal(((a as PromiseRejectedResult).reason as UringError).code, "EINVAL");
@@ -401,8 +401,8 @@ it("IOSQE_CQE_SKIP_SUCCESS (raw ring): a successful NOP posts no CQE, a failed o
         const sqe = ring.getSqe()!;
         prepNop(sqe);
         if (result !== undefined) {
-          sqe.u32[sqe.w + 7] = 1; // IORING_NOP_INJECT_RESULT
-          sqe.u32[sqe.w + 6] = result >>> 0;
+          sqe.u32[7] = 1; // IORING_NOP_INJECT_RESULT
+          sqe.u32[6] = result >>> 0;
         }
         withFlags(sqe, flags);
         sqeSetData(sqe, ud);

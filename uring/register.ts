@@ -975,7 +975,7 @@ export function registerProbe(ring: Ring, nrOps = 256): ProbeResult {
  * @example
  * ```ts
  * const id = registerPersonality(ring);
- * sqe.u16[((sqe.w + 10) << 1) + 1] = id;
+ * sqe.u16[21] = id;
  * ```
  */
 export function registerPersonality(ring: Ring): number {

@@ -133,7 +133,7 @@ export function writeCommandArea(sqe: Sqe, command: ArrayBufferView, operation: 
       (room === 16 ? " (128-byte SQEs need IORING_SETUP_SQE128)" : ""));
   }
   const bytes = new Uint8Array(command.buffer, command.byteOffset, command.byteLength);
-  sqe.u8.set(bytes, (sqe.w << 2) + URING_CMD_AREA);
+  sqe.u8.set(bytes, URING_CMD_AREA);
 }
 
 /**
@@ -149,7 +149,7 @@ export function writeCommandArea(sqe: Sqe, command: ArrayBufferView, operation: 
  * ```
  */
 export function putSqeU64(sqe: Sqe, at: number, value: number): void {
-  const i = sqe.w + (at >> 2);
+  const i = at >> 2;
   const lo = value >>> 0;
   sqe.u32[i] = lo;
   sqe.u32[i + 1] = (value - lo) / TWO_32;

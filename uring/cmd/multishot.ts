@@ -76,8 +76,8 @@ const PROBE_OPTNAME = 0x7ffe_0001;
  */
 export function prepUringCmdMultishot(sqe: Sqe, cmdOp: number, fd: number, bgid: number): void {
   prepUringCmd(sqe, cmdOp, fd);
-  sqe.u32[sqe.w + W_OP_FLAGS] = IORING_URING_CMD_MULTISHOT;
-  sqe.u8[(sqe.w << 2) + 1] |= IOSQE_BUFFER_SELECT;
+  sqe.u32[W_OP_FLAGS] = IORING_URING_CMD_MULTISHOT;
+  sqe.u8[1] |= IOSQE_BUFFER_SELECT;
   sqeSetBufGroup(sqe, bgid);
 }
 
@@ -163,8 +163,8 @@ export function probeMultishotUringCmd(): MultishotProbe {
     new DataView(mem.buffer).setInt32(0, 1, true);
     const sqe = ring.getSqe()!;
     prepCmdSock(sqe, SOCKET_URING_OP_SETSOCKOPT, fd, SOL_SOCKET, PROBE_OPTNAME, mem.address, 4);
-    sqe.u32[sqe.w + W_OP_FLAGS] = IORING_URING_CMD_MULTISHOT;
-    sqe.u8[(sqe.w << 2) + 1] |= IOSQE_BUFFER_SELECT;
+    sqe.u32[W_OP_FLAGS] = IORING_URING_CMD_MULTISHOT;
+    sqe.u8[1] |= IOSQE_BUFFER_SELECT;
     sqeSetBufGroup(sqe, 0xfffe);
     sqeSetData(sqe, 1);
     ring.submitAndWait(1, { timeoutNs: 1_000_000_000 });
@@ -392,7 +392,7 @@ export class UringCmdStream extends ByteStream {
 
   protected prepRequest(sqe: Sqe): void {
     prepUringCmdMultishot(sqe, this.cmdOp, this.fd, this.buffers.bgid);
-    sqe.u32[sqe.w + W_OP_FLAGS] = this.cmdFlags;
+    sqe.u32[W_OP_FLAGS] = this.cmdFlags;
     if (this.command) writeCommandArea(sqe, this.command, "stream a uring_cmd");
   }
 

@@ -77,9 +77,9 @@ async function withLoop(fn: (loop: Loop, buffers: BufferRing) => Promise<void>, 
 function rawCmd(fd: number, cmdFlags: number, bufferSelect: boolean): number {
   return rawSqe((sqe) => {
     prepUringCmd(sqe, UNKNOWN_SOCKET_CMD, fd);
-    sqe.u32[sqe.w + W_OP_FLAGS] = cmdFlags;
+    sqe.u32[W_OP_FLAGS] = cmdFlags;
     if (bufferSelect) {
-      sqe.u8[(sqe.w << 2) + 1] |= IOSQE_BUFFER_SELECT;
+      sqe.u8[1] |= IOSQE_BUFFER_SELECT;
       sqeSetBufGroup(sqe, 9);
     }
   });

@@ -191,8 +191,8 @@ export function writeNvmeUringCmd(sqe: Sqe, cmd: NvmeCommand): void {
   }
   const u8 = sqe.u8;
   const u32 = sqe.u32;
-  const b = (sqe.w << 2) + URING_CMD_AREA;
-  const w = sqe.w + (URING_CMD_AREA >> 2);
+  const b = URING_CMD_AREA;
+  const w = URING_CMD_AREA >> 2;
   const o = nvme_uring_cmd;
   u8[b + o.opcode] = checkUint(what, cmd.opcode, 0xff, "opcode");
   u8[b + o.flags] = checkUint(what, cmd.flags ?? 0, 0xff, "flags");

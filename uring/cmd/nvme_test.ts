@@ -93,7 +93,7 @@ test("the NVMe cmd_op values are _IOWR('N', 0x80..0x83, struct nvme_uring_cmd)",
 /** A 128-byte SQE over its own memory, zeroed like `getSqe()` hands it out, with the command area dirtied. */
 function freshSqe(): Sqe {
   const buf = new ArrayBuffer(128);
-  const sqe = new Sqe(new Uint8Array(buf), new Uint16Array(buf), new Uint32Array(buf), new Float64Array(buf), 0, 32, 0);
+  const sqe = new Sqe(buf, 0, 128, 0);
   // Dirt where the command goes: the builder must write every byte of it, reserved ones included.
   sqe.u8.fill(0xee, CMD_AT);
   return sqe;
@@ -174,8 +174,7 @@ test("prepNvmeUringCmd places every field of struct nvme_uring_cmd", () => {
 
 test("NVMe command values the kernel could not take are refused", () => {
   const small = new ArrayBuffer(64);
-  const sqe64 = new Sqe(new Uint8Array(small), new Uint16Array(small), new Uint32Array(small), new Float64Array(small),
-    0, 16, 0);
+  const sqe64 = new Sqe(small, 0, 64, 0);
   assert.throws(() => writeNvmeUringCmd(sqe64, { opcode: 6 }), refused(/128-byte SQE/));
   assert.throws(() => writeNvmeUringCmd(freshSqe(), { opcode: 256 }), refused(/opcode/));
   assert.throws(() => writeNvmeUringCmd(freshSqe(), { opcode: 6, nsid: -1 }), refused(/nsid/));

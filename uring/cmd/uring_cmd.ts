@@ -101,9 +101,9 @@ export function uringCmd(
     : undefined;
   const op: CmdOp<UringCmdResult> = new CmdOp<UringCmdResult>(what, (sqe: Sqe) => {
     prepUringCmd(sqe, cmdOp, fd);
-    sqe.u32[sqe.w + W_OP_FLAGS] = cmdFlags >>> 0;
-    sqe.u8[(sqe.w << 2) + 1] |= sqeFlags;
-    if (options.bufIndex !== undefined) sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = options.bufIndex;
+    sqe.u32[W_OP_FLAGS] = cmdFlags >>> 0;
+    sqe.u8[1] |= sqeFlags;
+    if (options.bufIndex !== undefined) sqe.u16[H_BUF_INDEX] = options.bufIndex;
     if (command) writeCommandArea(sqe, command, what);
   }, { map: (res) => ({ res, big: op.big, extra1: op.extra1(), extra2: op.extra2() }) });
   return run(loop, op, options);

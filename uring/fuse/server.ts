@@ -212,7 +212,7 @@ class DeviceSlot extends Slot {
 
   prep(sqe: Sqe): void {
     prepRead(sqe, this.server.fd, this.inMem.address, this.inMem.byteLength, 0);
-    if (this.server.blockingReads) sqe.u8[(sqe.w << 2) + 1] |= IOSQE_ASYNC;
+    if (this.server.blockingReads) sqe.u8[1] |= IOSQE_ASYNC;
   }
 
   /** Points the request at the buffer just read: header, first argument, payload. */
@@ -284,19 +284,18 @@ class RingEntry extends Slot {
 
   prep(sqe: Sqe): void {
     const u32 = sqe.u32;
-    const w = sqe.w;
     prepUringCmd(sqe, this.registered ? FUSE_IO_URING_CMD_COMMIT_AND_FETCH : FUSE_IO_URING_CMD_REGISTER,
       this.server.fd);
     if (!this.registered) {
       // sqe->addr = the iovec array, sqe->len = 2 (fs/fuse/dev_uring.c fuse_uring_get_iovec_from_sqe)
-      u32[w + 4] = this.iovAddress >>> 0;
-      u32[w + 5] = Math.floor(this.iovAddress / 4294967296);
-      u32[w + 6] = 2;
+      u32[4] = this.iovAddress >>> 0;
+      u32[5] = Math.floor(this.iovAddress / 4294967296);
+      u32[6] = 2;
     }
     // struct fuse_uring_cmd_req in the command area (byte 48): flags 0, commit_id, qid.
-    u32[w + 14] = this.commitLo;
-    u32[w + 15] = this.commitHi;
-    u32[w + 16] = this.qid;
+    u32[14] = this.commitLo;
+    u32[15] = this.commitHi;
+    u32[16] = this.qid;
   }
 
   /** Points the request at the header and payload the kernel filled. */

@@ -11,9 +11,8 @@ import { io_uring_sqe, IORING_FILE_INDEX_ALLOC } from "../uapi.ts";
 
 const TWO_32 = 4294967296;
 
-// Field positions inside one SQE, from the uapi offsets: `W_*` index `sqe.u32` from `sqe.w`, `H_*` index
-// `sqe.u16` from `sqe.w << 1`, `B_*` index `sqe.u8` from `sqe.w << 2`. Unions share a position (named in the
-// comment).
+// Field positions inside one SQE, from the uapi offsets: `W_*` index `sqe.u32`, `H_*` index `sqe.u16`, `B_*` index
+// `sqe.u8` (each Sqe's views cover that SQE alone). Unions share a position (named in the comment).
 
 /** Byte of `flags` (IOSQE_*). */
 export const B_FLAGS = io_uring_sqe.flags;
@@ -50,7 +49,7 @@ export const W_ADDR3 = io_uring_sqe.addr3 >> 2;
  *
  * @example
  * ```ts
- * setU64(sqe.u32, sqe.w + W_ADDR3, 0x12_3456_7890); // addr3
+ * setU64(sqe.u32, W_ADDR3, 0x12_3456_7890); // addr3
  * ```
  */
 export function setU64(u32: Uint32Array, i: number, value: number): void {
@@ -85,13 +84,12 @@ export function setU64(u32: Uint32Array, i: number, value: number): void {
  */
 export function prepRw(op: number, sqe: Sqe, fd: number, addr: number, len: number, offset: number): void {
   const u32 = sqe.u32;
-  const w = sqe.w;
-  u32[w] = op & 0xff; // opcode; flags and ioprio cleared
-  u32[w + 1] = fd;
-  setU64(u32, w + 2, offset);
-  setU64(u32, w + 4, addr);
-  u32[w + 6] = len;
-  u32[w + 7] = 0;
+  u32[0] = op & 0xff; // opcode; flags and ioprio cleared
+  u32[1] = fd;
+  setU64(u32, 2, offset);
+  setU64(u32, 4, addr);
+  u32[6] = len;
+  u32[7] = 0;
 }
 
 /**
@@ -110,7 +108,7 @@ export function prepRw(op: number, sqe: Sqe, fd: number, addr: number, len: numb
  * ```
  */
 export function setTargetFixedFile(sqe: Sqe, fileIndex: number): void {
-  sqe.u32[sqe.w + W_FILE_INDEX] = fileIndex + 1;
+  sqe.u32[W_FILE_INDEX] = fileIndex + 1;
 }
 
 /**
@@ -131,5 +129,5 @@ export function setTargetFixedFile(sqe: Sqe, fileIndex: number): void {
  */
 export function setDirectTarget(sqe: Sqe, fileIndex: number): void {
   const alloc = (fileIndex >>> 0) === IORING_FILE_INDEX_ALLOC;
-  sqe.u32[sqe.w + W_FILE_INDEX] = alloc ? IORING_FILE_INDEX_ALLOC : fileIndex + 1;
+  sqe.u32[W_FILE_INDEX] = alloc ? IORING_FILE_INDEX_ALLOC : fileIndex + 1;
 }

@@ -29,7 +29,7 @@ import { H_BUF_INDEX, prepRw } from "./base.ts";
 export function prepProvideBuffers(sqe: Sqe, addr: number, len: number, nr: number, bgid: number, bid: number): void {
   // `bid` is a C int passed as the 64-bit offset: sign-extended, as in liburing.
   prepRw(IORING_OP_PROVIDE_BUFFERS, sqe, nr, addr, len, bid | 0);
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bgid;
+  sqe.u16[H_BUF_INDEX] = bgid;
 }
 
 /**
@@ -47,5 +47,5 @@ export function prepProvideBuffers(sqe: Sqe, addr: number, len: number, nr: numb
  */
 export function prepRemoveBuffers(sqe: Sqe, nr: number, bgid: number): void {
   prepRw(IORING_OP_REMOVE_BUFFERS, sqe, nr, 0, 0, 0);
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bgid;
+  sqe.u16[H_BUF_INDEX] = bgid;
 }

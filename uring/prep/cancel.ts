@@ -22,7 +22,7 @@ import { prepRw, W_OP_FLAGS } from "./base.ts";
  */
 export function prepCancel64(sqe: Sqe, userData: number, flags: number): void {
   prepRw(IORING_OP_ASYNC_CANCEL, sqe, -1, userData, 0, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -59,5 +59,5 @@ export function prepCancel(sqe: Sqe, userData: number, flags: number): void {
  */
 export function prepCancelFd(sqe: Sqe, fd: number, flags: number): void {
   prepRw(IORING_OP_ASYNC_CANCEL, sqe, fd, 0, 0, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags | IORING_ASYNC_CANCEL_FD;
+  sqe.u32[W_OP_FLAGS] = flags | IORING_ASYNC_CANCEL_FD;
 }

@@ -20,14 +20,13 @@ import { setU64, W_ADDR, W_ADDR3, W_FILE_INDEX, W_LEN, W_OFF, W_OPTNAME, W_PAD1 
 // leaves the op-flags word (uring_cmd_flags) alone.
 function prepCmd(op: number, sqe: Sqe, cmdOp: number, fd: number): void {
   const u32 = sqe.u32;
-  const w = sqe.w;
-  u32[w] = op;
-  u32[w + 1] = fd;
-  u32[w + W_OFF] = cmdOp;
-  u32[w + W_PAD1] = 0;
-  u32[w + W_ADDR] = 0;
-  u32[w + W_ADDR + 1] = 0;
-  u32[w + W_LEN] = 0;
+  u32[0] = op;
+  u32[1] = fd;
+  u32[W_OFF] = cmdOp;
+  u32[W_PAD1] = 0;
+  u32[W_ADDR] = 0;
+  u32[W_ADDR + 1] = 0;
+  u32[W_LEN] = 0;
 }
 
 /**
@@ -91,10 +90,10 @@ export function prepCmdSock(
   sqe: Sqe, cmdOp: number, fd: number, level: number, optname: number, optval: number, optlen: number,
 ): void {
   prepCmd(IORING_OP_URING_CMD, sqe, cmdOp, fd);
-  setU64(sqe.u32, sqe.w + W_ADDR3, optval); // optval
-  sqe.u32[sqe.w + W_OPTNAME] = optname;
-  sqe.u32[sqe.w + W_FILE_INDEX] = optlen; // optlen
-  sqe.u32[sqe.w + W_ADDR] = level; // level
+  setU64(sqe.u32, W_ADDR3, optval); // optval
+  sqe.u32[W_OPTNAME] = optname;
+  sqe.u32[W_FILE_INDEX] = optlen; // optlen
+  sqe.u32[W_ADDR] = level; // level
 }
 
 /**
@@ -116,9 +115,9 @@ export function prepCmdSock(
  */
 export function prepCmdGetsockname(sqe: Sqe, fd: number, sockaddr: number, sockaddrLen: number, peer: number): void {
   prepCmd(IORING_OP_URING_CMD, sqe, SOCKET_URING_OP_GETSOCKNAME, fd);
-  setU64(sqe.u32, sqe.w + W_ADDR, sockaddr);
-  setU64(sqe.u32, sqe.w + W_ADDR3, sockaddrLen);
-  sqe.u32[sqe.w + W_FILE_INDEX] = peer; // optlen
+  setU64(sqe.u32, W_ADDR, sockaddr);
+  setU64(sqe.u32, W_ADDR3, sockaddrLen);
+  sqe.u32[W_FILE_INDEX] = peer; // optlen
 }
 
 /**
@@ -137,6 +136,6 @@ export function prepCmdGetsockname(sqe: Sqe, fd: number, sockaddr: number, socka
  */
 export function prepCmdDiscard(sqe: Sqe, fd: number, offset: number, nbytes: number): void {
   prepCmd(IORING_OP_URING_CMD, sqe, BLOCK_URING_CMD_DISCARD, fd);
-  setU64(sqe.u32, sqe.w + W_ADDR, offset);
-  setU64(sqe.u32, sqe.w + W_ADDR3, nbytes);
+  setU64(sqe.u32, W_ADDR, offset);
+  setU64(sqe.u32, W_ADDR3, nbytes);
 }

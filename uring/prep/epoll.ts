@@ -49,5 +49,5 @@ export function prepEpollCtl(sqe: Sqe, epfd: number, fd: number, op: number, ev:
  */
 export function prepEpollWait(sqe: Sqe, fd: number, events: number, maxevents: number, flags: number): void {
   prepRw(IORING_OP_EPOLL_WAIT, sqe, fd, events, maxevents, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }

@@ -43,6 +43,6 @@ export function prepFilesUpdate(sqe: Sqe, fds: number, nrFds: number, offset: nu
  */
 export function prepFixedFdInstall(sqe: Sqe, fd: number, flags: number): void {
   prepRw(IORING_OP_FIXED_FD_INSTALL, sqe, fd, 0, 0, 0);
-  sqe.u8[(sqe.w << 2) + B_FLAGS] = IOSQE_FIXED_FILE;
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u8[B_FLAGS] = IOSQE_FIXED_FILE;
+  sqe.u32[W_OP_FLAGS] = flags;
 }

@@ -59,7 +59,7 @@ const OPEN_HOW_SIZE = 24;
  */
 export function prepOpenat(sqe: Sqe, dfd: number, path: number, flags: number, mode: number): void {
   prepRw(IORING_OP_OPENAT, sqe, dfd, path, mode, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -225,7 +225,7 @@ export function prepCloseDirect(sqe: Sqe, fileIndex: number): void {
  */
 export function prepStatx(sqe: Sqe, dfd: number, path: number, flags: number, mask: number, statxbuf: number): void {
   prepRw(IORING_OP_STATX, sqe, dfd, path, mask, statxbuf);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -245,7 +245,7 @@ export function prepStatx(sqe: Sqe, dfd: number, path: number, flags: number, ma
  */
 export function prepUnlinkat(sqe: Sqe, dfd: number, path: number, flags: number): void {
   prepRw(IORING_OP_UNLINKAT, sqe, dfd, path, 0, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -288,7 +288,7 @@ export function prepRenameat(
   sqe: Sqe, olddfd: number, oldpath: number, newdfd: number, newpath: number, flags: number,
 ): void {
   prepRw(IORING_OP_RENAMEAT, sqe, olddfd, oldpath, newdfd, newpath);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -406,7 +406,7 @@ export function prepLinkat(
   sqe: Sqe, olddfd: number, oldpath: number, newdfd: number, newpath: number, flags: number,
 ): void {
   prepRw(IORING_OP_LINKAT, sqe, olddfd, oldpath, newdfd, newpath);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -446,7 +446,7 @@ export function prepLink(sqe: Sqe, oldpath: number, newpath: number, flags: numb
  */
 export function prepGetxattr(sqe: Sqe, name: number, value: number, path: number, len: number): void {
   prepRw(IORING_OP_GETXATTR, sqe, 0, name, len, value);
-  setU64(sqe.u32, sqe.w + W_ADDR3, path);
+  setU64(sqe.u32, W_ADDR3, path);
 }
 
 /**
@@ -470,8 +470,8 @@ export function prepSetxattr(
   sqe: Sqe, name: number, value: number, path: number, flags: number, len: number,
 ): void {
   prepRw(IORING_OP_SETXATTR, sqe, 0, name, len, value);
-  setU64(sqe.u32, sqe.w + W_ADDR3, path);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  setU64(sqe.u32, W_ADDR3, path);
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -513,7 +513,7 @@ export function prepFgetxattr(sqe: Sqe, fd: number, name: number, value: number,
  */
 export function prepFsetxattr(sqe: Sqe, fd: number, name: number, value: number, flags: number, len: number): void {
   prepRw(IORING_OP_FSETXATTR, sqe, fd, name, len, value);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -533,7 +533,7 @@ export function prepFsetxattr(sqe: Sqe, fd: number, name: number, value: number,
  */
 export function prepFadvise(sqe: Sqe, fd: number, offset: number, len: number, advice: number): void {
   prepRw(IORING_OP_FADVISE, sqe, fd, 0, len, offset);
-  sqe.u32[sqe.w + W_OP_FLAGS] = advice;
+  sqe.u32[W_OP_FLAGS] = advice;
 }
 
 /**
@@ -555,7 +555,7 @@ export function prepFadvise(sqe: Sqe, fd: number, offset: number, len: number, a
  */
 export function prepFadvise64(sqe: Sqe, fd: number, offset: number, len: number, advice: number): void {
   prepRw(IORING_OP_FADVISE, sqe, fd, len, 0, offset);
-  sqe.u32[sqe.w + W_OP_FLAGS] = advice;
+  sqe.u32[W_OP_FLAGS] = advice;
 }
 
 /**
@@ -576,7 +576,7 @@ export function prepFadvise64(sqe: Sqe, fd: number, offset: number, len: number,
  */
 export function prepMadvise(sqe: Sqe, addr: number, length: number, advice: number): void {
   prepRw(IORING_OP_MADVISE, sqe, -1, addr, length, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = advice;
+  sqe.u32[W_OP_FLAGS] = advice;
 }
 
 /**
@@ -598,7 +598,7 @@ export function prepMadvise(sqe: Sqe, addr: number, length: number, advice: numb
  */
 export function prepMadvise64(sqe: Sqe, addr: number, length: number, advice: number): void {
   prepRw(IORING_OP_MADVISE, sqe, -1, addr, 0, length);
-  sqe.u32[sqe.w + W_OP_FLAGS] = advice;
+  sqe.u32[W_OP_FLAGS] = advice;
 }
 
 /**
@@ -617,7 +617,7 @@ export function prepMadvise64(sqe: Sqe, addr: number, length: number, advice: nu
  */
 export function prepFallocate(sqe: Sqe, fd: number, mode: number, offset: number, len: number): void {
   prepRw(IORING_OP_FALLOCATE, sqe, fd, 0, mode, offset);
-  setU64(sqe.u32, sqe.w + W_ADDR, len);
+  setU64(sqe.u32, W_ADDR, len);
 }
 
 /**
@@ -635,7 +635,7 @@ export function prepFallocate(sqe: Sqe, fd: number, mode: number, offset: number
  */
 export function prepFsync(sqe: Sqe, fd: number, fsyncFlags: number): void {
   prepRw(IORING_OP_FSYNC, sqe, fd, 0, 0, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = fsyncFlags;
+  sqe.u32[W_OP_FLAGS] = fsyncFlags;
 }
 
 /**
@@ -655,7 +655,7 @@ export function prepFsync(sqe: Sqe, fd: number, fsyncFlags: number): void {
  */
 export function prepSyncFileRange(sqe: Sqe, fd: number, len: number, offset: number, flags: number): void {
   prepRw(IORING_OP_SYNC_FILE_RANGE, sqe, fd, 0, len, offset);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**

@@ -33,8 +33,8 @@ export function prepFutexWait(
   sqe: Sqe, futex: number, val: number, mask: number, futexFlags: number, flags: number,
 ): void {
   prepRw(IORING_OP_FUTEX_WAIT, sqe, futexFlags, futex, 0, val);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
-  setU64(sqe.u32, sqe.w + W_ADDR3, mask);
+  sqe.u32[W_OP_FLAGS] = flags;
+  setU64(sqe.u32, W_ADDR3, mask);
 }
 
 /**
@@ -59,8 +59,8 @@ export function prepFutexWake(
   sqe: Sqe, futex: number, val: number, mask: number, futexFlags: number, flags: number,
 ): void {
   prepRw(IORING_OP_FUTEX_WAKE, sqe, futexFlags, futex, 0, val);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
-  setU64(sqe.u32, sqe.w + W_ADDR3, mask);
+  sqe.u32[W_OP_FLAGS] = flags;
+  setU64(sqe.u32, W_ADDR3, mask);
 }
 
 /**
@@ -82,5 +82,5 @@ export function prepFutexWake(
  */
 export function prepFutexWaitv(sqe: Sqe, futex: number, nrFutex: number, flags: number): void {
   prepRw(IORING_OP_FUTEX_WAITV, sqe, 0, futex, nrFutex, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }

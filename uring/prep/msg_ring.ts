@@ -30,7 +30,7 @@ import { prepRw, setDirectTarget, setU64, W_ADDR3, W_FILE_INDEX, W_OP_FLAGS } fr
  */
 export function prepMsgRing(sqe: Sqe, fd: number, len: number, data: number, flags: number): void {
   prepRw(IORING_OP_MSG_RING, sqe, fd, 0, len, data);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -53,8 +53,8 @@ export function prepMsgRingCqeFlags(
   sqe: Sqe, fd: number, len: number, data: number, flags: number, cqeFlags: number,
 ): void {
   prepRw(IORING_OP_MSG_RING, sqe, fd, 0, len, data);
-  sqe.u32[sqe.w + W_OP_FLAGS] = IORING_MSG_RING_FLAGS_PASS | flags;
-  sqe.u32[sqe.w + W_FILE_INDEX] = cqeFlags;
+  sqe.u32[W_OP_FLAGS] = IORING_MSG_RING_FLAGS_PASS | flags;
+  sqe.u32[W_FILE_INDEX] = cqeFlags;
 }
 
 /**
@@ -79,9 +79,9 @@ export function prepMsgRingFd(
 ): void {
   prepRw(IORING_OP_MSG_RING, sqe, fd, IORING_MSG_SEND_FD, 0, data);
   // addr3 is a __u64 assigned from the C int: sign-extended.
-  setU64(sqe.u32, sqe.w + W_ADDR3, sourceFd | 0);
+  setU64(sqe.u32, W_ADDR3, sourceFd | 0);
   setDirectTarget(sqe, targetFd);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**

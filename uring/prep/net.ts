@@ -59,7 +59,7 @@ import {
 export function prepSocket(sqe: Sqe, domain: number, type: number, protocol: number, flags: number): void {
   // `type` is a C int passed as the 64-bit offset: sign-extended, as in liburing.
   prepRw(IORING_OP_SOCKET, sqe, domain, 0, protocol, type | 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -161,7 +161,7 @@ export function prepListen(sqe: Sqe, fd: number, backlog: number): void {
  */
 export function prepAccept(sqe: Sqe, fd: number, addr: number, addrlen: number, flags: number): void {
   prepRw(IORING_OP_ACCEPT, sqe, fd, addr, 0, addrlen);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -210,7 +210,7 @@ export function prepAcceptDirect(
  */
 export function prepMultishotAccept(sqe: Sqe, fd: number, addr: number, addrlen: number, flags: number): void {
   prepAccept(sqe, fd, addr, addrlen, flags);
-  sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_ACCEPT_MULTISHOT;
+  sqe.u16[H_IOPRIO] |= IORING_ACCEPT_MULTISHOT;
 }
 
 /**
@@ -274,7 +274,7 @@ export function prepConnect(sqe: Sqe, fd: number, addr: number, addrlen: number)
  */
 export function prepSend(sqe: Sqe, sockfd: number, buf: number, len: number, flags: number): void {
   prepRw(IORING_OP_SEND, sqe, sockfd, buf, len, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -297,7 +297,7 @@ export function prepSend(sqe: Sqe, sockfd: number, buf: number, len: number, fla
  */
 export function prepSendBundle(sqe: Sqe, sockfd: number, len: number, flags: number): void {
   prepSend(sqe, sockfd, 0, len, flags);
-  sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_RECVSEND_BUNDLE;
+  sqe.u16[H_IOPRIO] |= IORING_RECVSEND_BUNDLE;
 }
 
 /**
@@ -318,8 +318,8 @@ export function prepSendBundle(sqe: Sqe, sockfd: number, len: number, flags: num
  * ```
  */
 export function prepSendSetAddr(sqe: Sqe, destAddr: number, addrLen: number): void {
-  setU64(sqe.u32, sqe.w + W_OFF, destAddr);
-  sqe.u16[(sqe.w << 1) + H_ADDR_LEN] = addrLen;
+  setU64(sqe.u32, W_OFF, destAddr);
+  sqe.u16[H_ADDR_LEN] = addrLen;
 }
 
 /**
@@ -368,8 +368,8 @@ export function prepSendto(
  */
 export function prepSendZc(sqe: Sqe, sockfd: number, buf: number, len: number, flags: number, zcFlags: number): void {
   prepRw(IORING_OP_SEND_ZC, sqe, sockfd, buf, len, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
-  sqe.u16[(sqe.w << 1) + H_IOPRIO] = zcFlags;
+  sqe.u32[W_OP_FLAGS] = flags;
+  sqe.u16[H_IOPRIO] = zcFlags;
 }
 
 /**
@@ -395,8 +395,8 @@ export function prepSendZcFixed(
   sqe: Sqe, sockfd: number, buf: number, len: number, flags: number, zcFlags: number, bufIndex: number,
 ): void {
   prepSendZc(sqe, sockfd, buf, len, flags, zcFlags);
-  sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_RECVSEND_FIXED_BUF;
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bufIndex;
+  sqe.u16[H_IOPRIO] |= IORING_RECVSEND_FIXED_BUF;
+  sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
 /**
@@ -416,7 +416,7 @@ export function prepSendZcFixed(
  */
 export function prepSendmsg(sqe: Sqe, fd: number, msg: number, flags: number): void {
   prepRw(IORING_OP_SENDMSG, sqe, fd, msg, 1, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -437,7 +437,7 @@ export function prepSendmsg(sqe: Sqe, fd: number, msg: number, flags: number): v
  */
 export function prepSendmsgZc(sqe: Sqe, fd: number, msg: number, flags: number): void {
   prepRw(IORING_OP_SENDMSG_ZC, sqe, fd, msg, 1, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -459,8 +459,8 @@ export function prepSendmsgZc(sqe: Sqe, fd: number, msg: number, flags: number):
  */
 export function prepSendmsgZcFixed(sqe: Sqe, fd: number, msg: number, flags: number, bufIndex: number): void {
   prepSendmsgZc(sqe, fd, msg, flags);
-  sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_RECVSEND_FIXED_BUF;
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bufIndex;
+  sqe.u16[H_IOPRIO] |= IORING_RECVSEND_FIXED_BUF;
+  sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
 /**
@@ -482,7 +482,7 @@ export function prepSendmsgZcFixed(sqe: Sqe, fd: number, msg: number, flags: num
  */
 export function prepRecv(sqe: Sqe, sockfd: number, buf: number, len: number, flags: number): void {
   prepRw(IORING_OP_RECV, sqe, sockfd, buf, len, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -506,7 +506,7 @@ export function prepRecv(sqe: Sqe, sockfd: number, buf: number, len: number, fla
  */
 export function prepRecvMultishot(sqe: Sqe, sockfd: number, buf: number, len: number, flags: number): void {
   prepRecv(sqe, sockfd, buf, len, flags);
-  sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_RECV_MULTISHOT;
+  sqe.u16[H_IOPRIO] |= IORING_RECV_MULTISHOT;
 }
 
 /**
@@ -526,7 +526,7 @@ export function prepRecvMultishot(sqe: Sqe, sockfd: number, buf: number, len: nu
  */
 export function prepRecvmsg(sqe: Sqe, fd: number, msg: number, flags: number): void {
   prepRw(IORING_OP_RECVMSG, sqe, fd, msg, 1, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -551,7 +551,7 @@ export function prepRecvmsg(sqe: Sqe, fd: number, msg: number, flags: number): v
  */
 export function prepRecvmsgMultishot(sqe: Sqe, fd: number, msg: number, flags: number): void {
   prepRecvmsg(sqe, fd, msg, flags);
-  sqe.u16[(sqe.w << 1) + H_IOPRIO] |= IORING_RECV_MULTISHOT;
+  sqe.u16[H_IOPRIO] |= IORING_RECV_MULTISHOT;
 }
 
 /**

@@ -19,8 +19,8 @@ import { IORING_OP_NOP, IORING_OP_NOP128 } from "../uapi.ts";
  */
 export function prepNop(sqe: Sqe): void {
   // prep_rw(NOP, sqe, -1, NULL, 0, 0): opcode 0 with fd -1, everything else zero in a fresh SQE.
-  sqe.u32[sqe.w] = IORING_OP_NOP;
-  sqe.u32[sqe.w + 1] = 0xffffffff;
+  sqe.u32[0] = IORING_OP_NOP;
+  sqe.u32[1] = 0xffffffff;
 }
 
 /**
@@ -36,6 +36,6 @@ export function prepNop(sqe: Sqe): void {
  * ```
  */
 export function prepNop128(sqe: Sqe): void {
-  sqe.u32[sqe.w] = IORING_OP_NOP128;
-  sqe.u32[sqe.w + 1] = 0xffffffff;
+  sqe.u32[0] = IORING_OP_NOP128;
+  sqe.u32[1] = 0xffffffff;
 }

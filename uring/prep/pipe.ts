@@ -24,7 +24,7 @@ import { prepRw, setDirectTarget, W_OP_FLAGS } from "./base.ts";
  */
 export function prepPipe(sqe: Sqe, fds: number, pipeFlags: number): void {
   prepRw(IORING_OP_PIPE, sqe, 0, fds, 0, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = pipeFlags;
+  sqe.u32[W_OP_FLAGS] = pipeFlags;
 }
 
 /**

@@ -24,7 +24,7 @@ import { prepRw, W_LEN, W_OP_FLAGS } from "./base.ts";
  */
 export function prepPollAdd(sqe: Sqe, fd: number, pollMask: number): void {
   prepRw(IORING_OP_POLL_ADD, sqe, fd, 0, 0, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = pollMask;
+  sqe.u32[W_OP_FLAGS] = pollMask;
 }
 
 /**
@@ -42,7 +42,7 @@ export function prepPollAdd(sqe: Sqe, fd: number, pollMask: number): void {
  */
 export function prepPollMultishot(sqe: Sqe, fd: number, pollMask: number): void {
   prepPollAdd(sqe, fd, pollMask);
-  sqe.u32[sqe.w + W_LEN] = IORING_POLL_ADD_MULTI;
+  sqe.u32[W_LEN] = IORING_POLL_ADD_MULTI;
 }
 
 /**
@@ -81,5 +81,5 @@ export function prepPollUpdate(
   sqe: Sqe, oldUserData: number, newUserData: number, pollMask: number, flags: number,
 ): void {
   prepRw(IORING_OP_POLL_REMOVE, sqe, -1, oldUserData, flags, newUserData);
-  sqe.u32[sqe.w + W_OP_FLAGS] = pollMask;
+  sqe.u32[W_OP_FLAGS] = pollMask;
 }

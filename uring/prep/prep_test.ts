@@ -4,8 +4,8 @@
  * Helpers that liburing 2.3 (the installed liburing.h) has are run side by side with it: `oracle.c` calls liburing's
  * own inline helper on a zeroed SQE for each argument set and the bytes must match exactly. Helpers newer than 2.3,
  * and the cases where current liburing changed 2.3's behaviour, are checked against field values spelled out from
- * the newest liburing.h. The SQE under test sits in the middle of a three-slot buffer, so a helper that ignores
- * `sqe.w` or writes outside its slot fails too.
+ * the newest liburing.h. The SQE under test sits in the middle of a three-slot buffer, so a helper whose write lands
+ * outside its slot fails too.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -86,8 +86,8 @@ import { oracleUnavailable, runOracle } from "./oracle.ts";
 const SLOT = 128;
 const arena = new ArrayBuffer(3 * SLOT);
 const u8 = new Uint8Array(arena);
-const sqe64 = new Sqe(u8, new Uint16Array(arena), new Uint32Array(arena), new Float64Array(arena), 1, 16, SLOT / 4);
-const sqe128 = new Sqe(u8, new Uint16Array(arena), new Uint32Array(arena), new Float64Array(arena), 1, 32, SLOT / 4);
+const sqe64 = new Sqe(arena, SLOT, 64, 1);
+const sqe128 = new Sqe(arena, SLOT, 128, 1);
 
 /** Runs `fill` on a zeroed SQE in the middle slot and returns that slot's 128 bytes; throws on writes elsewhere. */
 function bytesOf(fill: (sqe: Sqe) => void, big = false): Uint8Array {

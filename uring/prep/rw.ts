@@ -109,7 +109,7 @@ export function prepReadv(sqe: Sqe, fd: number, iovecs: number, nrVecs: number, 
  */
 export function prepReadv2(sqe: Sqe, fd: number, iovecs: number, nrVecs: number, offset: number, flags: number): void {
   prepRw(IORING_OP_READV, sqe, fd, iovecs, nrVecs, offset);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -153,7 +153,7 @@ export function prepWritev(sqe: Sqe, fd: number, iovecs: number, nrVecs: number,
  */
 export function prepWritev2(sqe: Sqe, fd: number, iovecs: number, nrVecs: number, offset: number, flags: number): void {
   prepRw(IORING_OP_WRITEV, sqe, fd, iovecs, nrVecs, offset);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -178,7 +178,7 @@ export function prepReadFixed(
   sqe: Sqe, fd: number, buf: number, nbytes: number, offset: number, bufIndex: number,
 ): void {
   prepRw(IORING_OP_READ_FIXED, sqe, fd, buf, nbytes, offset);
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bufIndex;
+  sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
 /**
@@ -203,7 +203,7 @@ export function prepWriteFixed(
   sqe: Sqe, fd: number, buf: number, nbytes: number, offset: number, bufIndex: number,
 ): void {
   prepRw(IORING_OP_WRITE_FIXED, sqe, fd, buf, nbytes, offset);
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bufIndex;
+  sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
 /**
@@ -230,8 +230,8 @@ export function prepReadvFixed(
   sqe: Sqe, fd: number, iovecs: number, nrVecs: number, offset: number, flags: number, bufIndex: number,
 ): void {
   prepRw(IORING_OP_READV_FIXED, sqe, fd, iovecs, nrVecs, offset);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bufIndex;
+  sqe.u32[W_OP_FLAGS] = flags;
+  sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
 /**
@@ -258,8 +258,8 @@ export function prepWritevFixed(
   sqe: Sqe, fd: number, iovecs: number, nrVecs: number, offset: number, flags: number, bufIndex: number,
 ): void {
   prepRw(IORING_OP_WRITEV_FIXED, sqe, fd, iovecs, nrVecs, offset);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bufIndex;
+  sqe.u32[W_OP_FLAGS] = flags;
+  sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
 /**
@@ -281,6 +281,6 @@ export function prepWritevFixed(
  */
 export function prepReadMultishot(sqe: Sqe, fd: number, nbytes: number, offset: number, bufGroup: number): void {
   prepRw(IORING_OP_READ_MULTISHOT, sqe, fd, 0, nbytes, offset);
-  sqe.u16[(sqe.w << 1) + H_BUF_INDEX] = bufGroup;
-  sqe.u8[(sqe.w << 2) + B_FLAGS] = IOSQE_BUFFER_SELECT;
+  sqe.u16[H_BUF_INDEX] = bufGroup;
+  sqe.u8[B_FLAGS] = IOSQE_BUFFER_SELECT;
 }

@@ -31,8 +31,8 @@ export function prepSplice(
 ): void {
   // splice_off_in shares the addr slot.
   prepRw(IORING_OP_SPLICE, sqe, fdOut, offIn, nbytes, offOut);
-  sqe.u32[sqe.w + W_FILE_INDEX] = fdIn; // splice_fd_in
-  sqe.u32[sqe.w + W_OP_FLAGS] = spliceFlags;
+  sqe.u32[W_FILE_INDEX] = fdIn; // splice_fd_in
+  sqe.u32[W_OP_FLAGS] = spliceFlags;
 }
 
 /**
@@ -52,6 +52,6 @@ export function prepSplice(
  */
 export function prepTee(sqe: Sqe, fdIn: number, fdOut: number, nbytes: number, spliceFlags: number): void {
   prepRw(IORING_OP_TEE, sqe, fdOut, 0, nbytes, 0);
-  sqe.u32[sqe.w + W_FILE_INDEX] = fdIn; // splice_fd_in
-  sqe.u32[sqe.w + W_OP_FLAGS] = spliceFlags;
+  sqe.u32[W_FILE_INDEX] = fdIn; // splice_fd_in
+  sqe.u32[W_OP_FLAGS] = spliceFlags;
 }

@@ -29,7 +29,7 @@ import { prepRw, W_OP_FLAGS } from "./base.ts";
  */
 export function prepTimeout(sqe: Sqe, ts: number, count: number, flags: number): void {
   prepRw(IORING_OP_TIMEOUT, sqe, -1, ts, 1, count >>> 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -47,7 +47,7 @@ export function prepTimeout(sqe: Sqe, ts: number, count: number, flags: number):
  */
 export function prepTimeoutRemove(sqe: Sqe, userData: number, flags: number): void {
   prepRw(IORING_OP_TIMEOUT_REMOVE, sqe, -1, userData, 0, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
@@ -69,7 +69,7 @@ export function prepTimeoutRemove(sqe: Sqe, userData: number, flags: number): vo
  */
 export function prepTimeoutUpdate(sqe: Sqe, ts: number, userData: number, flags: number): void {
   prepRw(IORING_OP_TIMEOUT_REMOVE, sqe, -1, userData, 0, ts);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags | IORING_TIMEOUT_UPDATE;
+  sqe.u32[W_OP_FLAGS] = flags | IORING_TIMEOUT_UPDATE;
 }
 
 /**
@@ -89,5 +89,5 @@ export function prepTimeoutUpdate(sqe: Sqe, ts: number, userData: number, flags:
  */
 export function prepLinkTimeout(sqe: Sqe, ts: number, flags: number): void {
   prepRw(IORING_OP_LINK_TIMEOUT, sqe, -1, ts, 1, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
+  sqe.u32[W_OP_FLAGS] = flags;
 }

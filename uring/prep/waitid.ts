@@ -29,7 +29,7 @@ import { prepRw, setU64, W_FILE_INDEX, W_OFF, W_OP_FLAGS } from "./base.ts";
  */
 export function prepWaitid(sqe: Sqe, idtype: number, id: number, infop: number, options: number, flags: number): void {
   prepRw(IORING_OP_WAITID, sqe, id, 0, idtype, 0);
-  sqe.u32[sqe.w + W_OP_FLAGS] = flags;
-  sqe.u32[sqe.w + W_FILE_INDEX] = options;
-  setU64(sqe.u32, sqe.w + W_OFF, infop); // addr2
+  sqe.u32[W_OP_FLAGS] = flags;
+  sqe.u32[W_FILE_INDEX] = options;
+  setU64(sqe.u32, W_OFF, infop); // addr2
 }
