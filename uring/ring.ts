@@ -108,6 +108,8 @@ export interface WaitOptions {
 export type CqeVisitor = (userData: number, res: number, flags: number, word: number) => void;
 
 const TWO_32 = 4294967296;
+/** sizeof(struct io_uring_getevents_arg) as io_uring_enter2's size_t (a bigint: see ffi/liburing.ts). */
+const EXT_ARG_SIZE = BigInt(io_uring_getevents_arg.SIZE);
 
 const SETUP_HINTS: Readonly<Record<string, string>> = {
   ENOSYS: "this kernel has no io_uring (it needs Linux 5.1 or later built with CONFIG_IO_URING)",
@@ -186,11 +188,15 @@ export class Ring {
     fd: number, toSubmit: number, minComplete: number, flags: number, sig: Uint8Array | null,
   ) => number;
   private readonly fnEnter2: (
-    fd: number, toSubmit: number, minComplete: number, flags: number, arg: number, size: number,
+    fd: number, toSubmit: number, minComplete: number, flags: number, arg: Uint8Array, size: bigint,
   ) => number;
   private readonly fnRegister: (fd: number, op: number, arg: ArrayBufferView | null, nr: number) => number;
   // Native scratch for io_uring_getevents_arg and its timespec, which the kernel reads during enter.
   private waitArg: NativeMemory | undefined;
+  // What `waitArg` holds now (`waitNs` NaN: nothing yet), so a repeated wait writes nothing.
+  private waitNs: number | undefined = NaN;
+  private waitMinUsec = 0;
+  private waitAbsolute = false;
 
   /**
    * Sets up a ring with `entries` SQ entries (rounded up to a power of two by the kernel) and maps it.
@@ -553,22 +559,30 @@ export class Ring {
       refuse("wait with a timeout", `the timeout must be a non-negative number of nanoseconds, got ${ns}`);
     }
     const mem = this.waitArg ??= NativeMemory.allocate(64);
-    const v = new DataView(mem.buffer);
-    const tsAt = 32;
-    v.setBigUint64(io_uring_getevents_arg.sigmask, 0n, true);
-    v.setUint32(io_uring_getevents_arg.sigmask_sz, 8, true);
-    v.setUint32(io_uring_getevents_arg.min_wait_usec, options.minWaitUsec ?? 0, true);
-    if (ns !== undefined) {
-      const sec = Math.floor(ns / 1e9);
-      v.setBigInt64(tsAt, BigInt(sec), true);
-      v.setBigInt64(tsAt + 8, BigInt(Math.round(ns - sec * 1e9)), true);
-      v.setBigUint64(io_uring_getevents_arg.ts, BigInt(mem.address + tsAt), true);
-      if (options.absolute) flags |= IORING_ENTER_ABS_TIMER;
-    } else {
-      v.setBigUint64(io_uring_getevents_arg.ts, 0n, true);
+    const minWait = options.minWaitUsec ?? 0;
+    const absolute = ns !== undefined && options.absolute === true;
+    if (absolute) flags |= IORING_ENTER_ABS_TIMER;
+    // A loop waits with the same bound again and again: rewrite the argument only when the wait differs.
+    if (ns !== this.waitNs || minWait !== this.waitMinUsec || absolute !== this.waitAbsolute) {
+      this.waitNs = ns;
+      this.waitMinUsec = minWait;
+      this.waitAbsolute = absolute;
+      const v = new DataView(mem.buffer);
+      const tsAt = 32;
+      v.setBigUint64(io_uring_getevents_arg.sigmask, 0n, true);
+      v.setUint32(io_uring_getevents_arg.sigmask_sz, 8, true);
+      v.setUint32(io_uring_getevents_arg.min_wait_usec, minWait, true);
+      if (ns !== undefined) {
+        const sec = Math.floor(ns / 1e9);
+        v.setBigInt64(tsAt, BigInt(sec), true);
+        v.setBigInt64(tsAt + 8, BigInt(Math.round(ns - sec * 1e9)), true);
+        v.setBigUint64(io_uring_getevents_arg.ts, BigInt(mem.address + tsAt), true);
+      } else {
+        v.setBigUint64(io_uring_getevents_arg.ts, 0n, true);
+      }
     }
     const r = this.fnEnter2(this.enterFd, toSubmit, waitNr, flags | IORING_ENTER_EXT_ARG | this.enterFlags,
-      mem.address, io_uring_getevents_arg.SIZE);
+      mem.bytes, EXT_ARG_SIZE);
     return r >= 0 ? this.afterEnter(r) : this.enterError(r);
   }
 
