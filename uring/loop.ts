@@ -45,6 +45,7 @@ import {
   IORING_ASYNC_CANCEL_ALL,
   IORING_ASYNC_CANCEL_ANY,
   IORING_CQE_F_MORE,
+  IORING_FEAT_EXT_ARG,
   IORING_FEAT_NODROP,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_DEFER_TASKRUN,
@@ -68,6 +69,12 @@ export const IGNORED_USER_DATA = 2 ** 53 - 1;
 const EFD_CLOEXEC = 0x80000;
 /** How often owning mode gives the runtime's event loop a full turn (timers, signal listeners, other I/O). */
 const FULL_TURN_MS = 100; // a timer turn costs the runtimes' 1-2 ms clamp: at 10 ms owning mode idled 10-20%
+/**
+ * Owning mode's kernel waits end after FULL_TURN_MS even when nothing completes, so the runtime's timers and signal
+ * listeners get their turn while operations sit in the kernel (an idle accept, a recv with no traffic). The bound
+ * costs an EXT_ARG enter (Linux 5.11): without it the wait is unbounded.
+ */
+const TURN_WAIT = { timeoutNs: FULL_TURN_MS * 1e6 };
 
 /** How a {@link Loop} is set up. */
 export interface LoopOptions {
@@ -124,6 +131,8 @@ export class Loop {
   private closing = false;
   private closedFlag = false;
   private running = false;
+  /** Owning mode's bound on a kernel wait (TURN_WAIT), or undefined where the kernel lacks EXT_ARG. */
+  private readonly turnWait: typeof TURN_WAIT | undefined;
   private readonly eventfd: number = -1;
   private waiting: Promise<void> | null = null;
   private readonly stats_ = { started: 0, completed: 0, dropped: 0, stale: 0, ignored: 0, queuedForSpace: 0 };
@@ -165,6 +174,7 @@ export class Loop {
       this.ring.close();
       refuse("make a loop", "this kernel lacks IORING_FEAT_NODROP (Linux 5.5): completions could be lost");
     }
+    this.turnWait = this.ring.features & IORING_FEAT_EXT_ARG ? TURN_WAIT : undefined;
     this.arena = new NativeArena();
     if (this.mode === "integrated") {
       this.eventfd = libc().eventfd(0, EFD_CLOEXEC);
@@ -461,8 +471,10 @@ export class Loop {
 
   /**
    * Owning mode: runs `main` and drives the ring until its promise settles, blocking in the kernel while
-   * operations are in flight (the runtime's timers wait meanwhile). Between kernel waits it yields a macrotask so
-   * every continuation of the completed operations has run and submitted its next request.
+   * operations are in flight. A wait lasts at most 100 ms, so the runtime's timers and signal listeners run within
+   * that while operations sit in the kernel (unbounded on kernels before 5.11, which lack EXT_ARG). Between kernel
+   * waits it yields a macrotask so every continuation of the completed operations has run and submitted its next
+   * request.
    *
    * @example
    * ```ts
@@ -501,7 +513,7 @@ export class Loop {
           if (this.inflight === 0) await sleep(1);
           continue;
         }
-        this.ring.submitAndWait(1);
+        this.ring.submitAndWait(1, this.turnWait);
         this.ring.drain(this.visit);
       }
     } finally {

@@ -170,6 +170,25 @@ test("owning mode runs operations to completion inside run()", async () => {
   }
 });
 
+test("owning mode: a timer fires while an operation waits in the kernel", async () => {
+  const loop = new Loop({ mode: "owning" });
+  try {
+    await loop.run(async () => {
+      // A 3 s kernel timeout keeps the ring busy: run() waits in io_uring_enter, yet the 20 ms timer must fire
+      // within the loop's 100 ms wait bound, long before the kernel has anything to say.
+      const long = loop.submit(timeoutOp(loop, 3000));
+      const started = performance.now();
+      await new Promise((r) => setTimeout(r, 20));
+      const waited = performance.now() - started;
+      assert.ok(waited < 1000, `the timer fired after ${Math.round(waited)} ms`);
+      loop.cancel(long);
+      await assert.rejects(long.promise, { name: "AbortError" });
+    });
+  } finally {
+    await loop.close();
+  }
+});
+
 test("an operation whose prep throws fails alone and leaves the ring usable", async () => {
   const loop = new Loop();
   try {
