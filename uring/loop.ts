@@ -75,6 +75,9 @@ const FULL_TURN_MS = 100; // a timer turn costs the runtimes' 1-2 ms clamp: at 1
  * costs an EXT_ARG enter (Linux 5.11): without it the wait is unbounded.
  */
 const TURN_WAIT = { timeoutNs: FULL_TURN_MS * 1e6 };
+/** Owning mode: microtask hops in a row with nothing submitted that count as quiet, and the most it yields. */
+const QUIET_HOPS = 3;
+const QUIET_HOPS_MAX = 32;
 
 /** How a {@link Loop} is set up. */
 export interface LoopOptions {
@@ -472,9 +475,11 @@ export class Loop {
   /**
    * Owning mode: runs `main` and drives the ring until its promise settles, blocking in the kernel while
    * operations are in flight. A wait lasts at most 100 ms, so the runtime's timers and signal listeners run within
-   * that while operations sit in the kernel (unbounded on kernels before 5.11, which lack EXT_ARG). Between kernel
-   * waits it yields a macrotask so every continuation of the completed operations has run and submitted its next
-   * request.
+   * that while operations sit in the kernel (unbounded on kernels before 5.11, which lack EXT_ARG).
+   *
+   * After delivering completions it lets their continuations run (microtask hops until one passes with nothing
+   * new submitted), submits what they asked for and delivers what completed inline, without waiting; only when
+   * nothing is ready does it yield a macrotask, so every continuation has surely run, and then block.
    *
    * @example
    * ```ts
@@ -493,16 +498,20 @@ export class Loop {
     result.then(() => (settled = true), () => (settled = true));
     try {
       let turn = performance.now();
+      // Whether a macrotask (or a timer turn) has passed since completions were last delivered: only then is every
+      // continuation known to have run, and blocking in the kernel cannot leave a request unsubmitted.
+      let settledTurn = false;
       while (!settled && !this.closedFlag) {
-        // Let every continuation of the completions run before waiting again. Every FULL_TURN_MS through a timer:
-        // Deno runs signal listeners (and other async ops) only in a full turn of its event loop, never between
-        // setImmediate callbacks; a timer on every wait would cost the runtimes' timer clamping (1-4 ms) each time.
+        // Every FULL_TURN_MS a turn through a timer: Deno runs signal listeners (and other async ops) only in a full
+        // turn of its event loop, never between setImmediate callbacks; a timer on every wait would cost the
+        // runtimes' timer clamping (1-4 ms) each time.
         const now = performance.now();
         if (now - turn >= FULL_TURN_MS) {
           turn = now;
           await sleep(0);
-        } else {
-          await macrotask();
+          settledTurn = true;
+        } else if (!settledTurn) {
+          await this.quietMicrotasks();
         }
         if (settled || this.closedFlag) break;
         this.drainQueue();
@@ -511,8 +520,20 @@ export class Loop {
           this.ring.submit();
           this.ring.drain(this.visit);
           if (this.inflight === 0) await sleep(1);
+          settledTurn = false;
           continue;
         }
+        if (!settledTurn) {
+          // Submit and collect without waiting, in one enter (GETEVENTS runs deferred task work): many requests
+          // complete inline (NOPs, page-cache reads, sends with room), and others may have finished meanwhile.
+          this.ring.submitAndWait(0);
+          if (this.ring.drain(this.visit) > 0) continue;
+          // Nothing ready: one macrotask lets every continuation run before the loop blocks.
+          await macrotask();
+          settledTurn = true;
+          continue;
+        }
+        settledTurn = false;
         this.ring.submitAndWait(1, this.turnWait);
         this.ring.drain(this.visit);
       }
@@ -520,6 +541,25 @@ export class Loop {
       this.running = false;
     }
     return result;
+  }
+
+  /**
+   * Yields microtask hops until one passes with nothing new submitted (at most QUIET_HOPS_MAX): the continuations of
+   * just-delivered completions run a few hops deep (an `await` in a `for await` body, a return through an async
+   * function) and submit their next requests, which then go to the kernel in one enter.
+   */
+  private async quietMicrotasks(): Promise<void> {
+    let started = this.stats_.started;
+    let quiet = 0;
+    for (let i = 0; i < QUIET_HOPS_MAX && quiet < QUIET_HOPS; i++) {
+      await null;
+      if (this.stats_.started === started) {
+        quiet++;
+      } else {
+        started = this.stats_.started;
+        quiet = 0;
+      }
+    }
   }
 
   // ---- Teardown --------------------------------------------------------------------------------------------

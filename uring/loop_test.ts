@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { UringError } from "./errors.ts";
@@ -183,6 +184,28 @@ test("owning mode: a timer fires while an operation waits in the kernel", async 
       assert.ok(waited < 1000, `the timer fired after ${Math.round(waited)} ms`);
       loop.cancel(long);
       await assert.rejects(long.promise, { name: "AbortError" });
+    });
+  } finally {
+    await loop.close();
+  }
+});
+
+test("owning mode: operations that complete inline go back to back, without a macrotask turn each", async () => {
+  const loop = new Loop({ mode: "owning" });
+  try {
+    await loop.run(async () => {
+      // A ticker counts the runtime's macrotask turns while 1000 NOPs run one after another. NOPs complete inside
+      // the submitting enter, so run() has no reason to yield a macrotask between them (it did, once per op).
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      for (let i = 0; i < 1000; i++) assert.equal(await loop.submit(nop()).promise, 0);
+      ticking = false;
+      assert.ok(turns < 200, `${turns} macrotask turns for 1000 sequential NOPs`);
     });
   } finally {
     await loop.close();
