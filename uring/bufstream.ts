@@ -6,7 +6,8 @@
  * the consumer pulls it; then it is copied out and the buffer goes back to the ring (or, with `zeroCopy`, the
  * consumer gets a view that stays valid until its next pull). When every buffer is held, the kernel ends the
  * request with ENOBUFS and the unread bytes stay in the socket; the stream re-arms once a buffer is back, so
- * nothing is lost or reordered however small the pool.
+ * nothing is lost or reordered however small the pool. A ring is usually shared by many streams: one whose queue
+ * reaches `maxQueued` stops receiving and copies its queued chunks out, giving their buffers back to the others.
  *
  * @module
  */
@@ -20,13 +21,18 @@ import { prepReadMultishot } from "./prep/rw.ts";
 import { IOSQE_BUFFER_SELECT } from "./uapi.ts";
 import { cqeError, type Operation } from "./operation.ts";
 
-/** A chunk waiting in the queue: which buffer holds it, where, and whether the kernel keeps filling that buffer. */
+/**
+ * A chunk waiting in the queue: which buffer holds it, where, and whether the kernel keeps filling that buffer; or,
+ * once the queue was relieved, a copy that holds no buffer (`bid` -1).
+ */
 export interface Held {
   bid: number;
   offset: number;
   length: number;
   /** IORING_CQE_F_BUF_MORE (incremental rings): the buffer stays with the kernel; do not recycle it. */
   more: boolean;
+  /** The bytes copied out of the ring when the queue grew past its limit; null while in the ring. */
+  copy: Uint8Array | null;
 }
 
 /** Options of the byte streams. */
@@ -38,6 +44,13 @@ export interface ByteStreamOptions {
    * recycled then). Faster, and the consumer must not keep the view.
    */
   zeroCopy?: boolean;
+  /**
+   * Chunks that may wait unread before the stream stops receiving (the data waits in the socket, so nothing is
+   * lost) and copies what waits out of the shared buffer ring, so a slow consumer cannot starve the other streams
+   * of that ring. Receiving resumes once the consumer has pulled the queue down to half. Default: an eighth of the
+   * ring's buffers, at least 4.
+   */
+  maxQueued?: number;
 }
 
 /**
@@ -58,11 +71,32 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
     this.resume();
   };
 
+  private readonly maxQueued: number;
+
   constructor(loop: Loop, name: string, buffers: BufferRing, options: ByteStreamOptions) {
     super(loop, name);
     this.buffers = buffers;
     this.zeroCopy = options.zeroCopy ?? false;
+    const max = options.maxQueued ?? Math.max(4, buffers.entries >> 3);
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`Cannot make a ${name} stream: maxQueued must be a positive integer, got ${max}`);
+    }
+    this.maxQueued = max;
     if (options.signal) this.bindSignal(options.signal);
+  }
+
+  protected override queueLimit(): number {
+    return this.maxQueued;
+  }
+
+  protected override relieve(queue: Held[], from: number): void {
+    for (let i = from; i < queue.length; i++) {
+      const h = queue[i];
+      if (h.copy !== null) continue;
+      h.copy = this.buffers.buffer(h.bid).slice(h.offset, h.offset + h.length);
+      if (!h.more) this.buffers.recycle(h.bid);
+      h.bid = -1;
+    }
   }
 
   protected abstract prepRequest(sqe: Sqe, op: Operation): void;
@@ -89,7 +123,7 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
       if (!t.more) this.buffers.recycle(t.bid);
       return undefined;
     }
-    return { bid: t.bid, offset: t.offset, length: t.length, more: t.more };
+    return { bid: t.bid, offset: t.offset, length: t.length, more: t.more, copy: null };
   }
 
   /**
@@ -101,6 +135,8 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
 
   protected override output(h: Held): T {
     this.returnLent();
+    // Copied out when the queue was relieved: the copy is the consumer's, whatever `zeroCopy` says.
+    if (h.copy !== null) return this.present(h.copy, true);
     const view = this.buffers.buffer(h.bid).subarray(h.offset, h.offset + h.length);
     if (this.zeroCopy) {
       if (!h.more) this.lentBid = h.bid;
@@ -112,7 +148,7 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
   }
 
   protected override discard(h: Held): void {
-    if (!h.more) this.buffers.recycle(h.bid);
+    if (h.copy === null && !h.more) this.buffers.recycle(h.bid);
   }
 
   protected override buffersAvailable(): boolean {

@@ -9,6 +9,9 @@ import { prepSend } from "./prep/net.ts";
 import { prepShutdown } from "./prep/net.ts";
 import { libc } from "../ffi/mod.ts";
 import { socketPair } from "../testing/sockets.ts";
+import { skipIf } from "../testing/skip.ts";
+import { UringError } from "./errors.ts";
+import { Ring } from "./ring.ts";
 
 const SHUT_WR = 1;
 
@@ -62,6 +65,99 @@ test("64 MiB through multishot recv with a two-buffer pool arrive intact, re-arm
     await loop.close();
     buffers.close();
     chunk.free();
+    libc().close(client);
+    libc().close(server);
+  }
+});
+
+/** Why this kernel cannot make incremental buffer rings (IOU_PBUF_RING_INC, Linux 6.12), or false when it can. */
+function incrementalRefused(): string | false {
+  const ring = new Ring(2);
+  try {
+    BufferRing.create(ring, { bgid: 0, entries: 1, bufferSize: 16, incremental: true }).close();
+    return false;
+  } catch (e) {
+    if (e instanceof UringError && e.code === "EINVAL") return "IOU_PBUF_RING_INC needs Linux 6.12";
+    throw e;
+  } finally {
+    ring.close();
+  }
+}
+const noIncremental = incrementalRefused();
+
+for (const incremental of [false, true]) {
+  const kind = incremental ? "an incremental" : "a plain";
+  test(`a stream whose consumer stops reading does not starve another stream of ${kind} buffer ring`,
+    skipIf(incremental && noIncremental), async () => {
+    const loop = new Loop();
+    const [clientA, serverA] = socketPair();
+    const [clientB, serverB] = socketPair();
+    const buffers = BufferRing.create(loop.ring, { bgid: 9, entries: 64, bufferSize: 1024, incremental });
+    const total = 256 * 1024; // four times what the ring holds
+    const data = NativeMemory.allocate(total);
+    fill(data.bytes, 0);
+    const ping = NativeMemory.allocate(4);
+    ping.bytes.set([112, 105, 110, 103]);
+    try {
+      const streamA = new RecvStream(loop, serverA, buffers, { maxQueued: 8 });
+      const streamB = new RecvStream(loop, serverB, buffers, { maxQueued: 8 });
+      // A's peer sends everything at once while nobody reads A: its request may take every buffer in one burst.
+      const senderA = (async () => {
+        for (let off = 0; off < total;) {
+          const at = off;
+          off += await loop.submit(new PromiseOp("send", (sqe) => prepSend(sqe, clientA, data.address + at, total - at,
+            0), { keep: data })).promise;
+        }
+      })();
+      senderA.catch(() => {}); // awaited below; after a failed assertion the loop's close rejects it
+      await new Promise((r) => setTimeout(r, 100));
+      await loop.submit(new PromiseOp("send", (sqe) => prepSend(sqe, clientB, ping.address, 4, 0), { keep: ping }))
+        .promise;
+      // B must get its bytes although A's consumer has read nothing: A stopped at its limit and gave the ring back.
+      const first = await Promise.race([
+        streamB.next(),
+        new Promise<"starved">((r) => setTimeout(() => r("starved"), 3000)),
+      ]);
+      assert.notEqual(first, "starved", "stream B got no buffer while stream A held the ring");
+      assert.deepEqual([...(first as IteratorResult<Uint8Array>).value!], [112, 105, 110, 103]);
+      // A's bytes all arrive, in order, through the pause, the copies and the re-arms.
+      let received = 0;
+      const expect = new Uint8Array(4096);
+      while (received < total) {
+        const r = await streamA.next();
+        assert.equal(r.done, false);
+        const chunk = r.value!;
+        fill(expect.subarray(0, chunk.length), received);
+        assert.deepEqual(chunk, expect.subarray(0, chunk.length), `bytes at ${received}`);
+        received += chunk.length;
+      }
+      await senderA;
+      assert.equal(received, total);
+      assert.ok(streamA.rearms > 0, "stream A paused and was armed again");
+      streamA.cancel();
+      streamB.cancel();
+    } finally {
+      await loop.close();
+      buffers.close();
+      data.free();
+      ping.free();
+      for (const fd of [clientA, serverA, clientB, serverB]) libc().close(fd);
+    }
+  });
+}
+
+test("a queue limit that is not a positive integer is refused before anything reaches the kernel", async () => {
+  const loop = new Loop();
+  const [client, server] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 10, entries: 4, bufferSize: 64 });
+  try {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => new RecvStream(loop, server, buffers, { maxQueued: bad }), /maxQueued must be a positive/);
+    }
+    assert.equal(loop.stats.started, 0);
+  } finally {
+    await loop.close();
+    buffers.close();
     libc().close(client);
     libc().close(server);
   }

@@ -4,10 +4,11 @@
  * connection's bytes as zero-copy views and answers with {@link sendAll}; {@link serve} resolves once the server
  * has stopped and every connection is closed. The echo and HTTP examples and the server benchmarks are built on it.
  *
- * Memory: one {@link BufferRing} per server (`bufferCount` x `bufferSize`, 256 x 4 KiB by default). A connection
+ * Memory: one {@link BufferRing} per server (`bufferCount` x `bufferSize`, 1024 x 4 KiB by default). A connection
  * holds a buffer only while its bytes wait to be pulled or while the handler works on the view it pulled; when every
  * buffer is held, connections whose recv ran dry wait (ENOBUFS) and resume, in order and without loss, as soon as
- * any connection gives one back.
+ * any connection gives one back. A connection whose handler stops reading holds at most `maxQueued` chunks: then it
+ * stops receiving and copies what waits out of the ring, so it cannot starve the others.
  *
  * @example
  * ```ts
@@ -167,6 +168,11 @@ export interface ServeOptions extends ListenOptions {
   bufferCount?: number;
   /** Bytes per buffer (default 4096): the most one recv completion carries. */
   bufferSize?: number;
+  /**
+   * Chunks a connection may have waiting unread before it stops receiving and its queue is copied out of the shared
+   * ring, so a handler that stops reading cannot starve the other connections (default: an eighth of `bufferCount`).
+   */
+  maxQueued?: number;
   /** The buffer group ID (default: the first free one from 0x5e00). */
   bgid?: number;
   /**
@@ -217,6 +223,10 @@ const EXPECTED = new Set(["ECONNRESET", "EPIPE", "ECANCELED", "ENOTCONN", "ETIME
  * ```
  */
 export async function serve(loop: Loop, options: ServeOptions, handler: ConnectionHandler): Promise<void> {
+  const maxQueued = options.maxQueued;
+  if (maxQueued !== undefined && (!Number.isInteger(maxQueued) || maxQueued < 1)) {
+    refuse("serve", `maxQueued must be a positive integer, got ${maxQueued}`);
+  }
   const stats = options.stats ?? { accepted: 0, active: 0 };
   const listener = listenTcp(options);
   let buffers: BufferRing;
@@ -249,7 +259,7 @@ export async function serve(loop: Loop, options: ServeOptions, handler: Connecti
     let input: RecvStream;
     try {
       // Zero-copy views: each is sent before the next pull, which gives its buffer back to the shared ring.
-      input = new RecvStream(loop, fd, buffers, { zeroCopy: true });
+      input = new RecvStream(loop, fd, buffers, { zeroCopy: true, maxQueued: options.maxQueued });
     } catch (e) {
       libc().close(fd); // the loop is closing: nothing was submitted for this descriptor
       if (!stopping) onError(e);

@@ -8,7 +8,9 @@
  *
  * Values wait in the stream's queue until pulled; a value that holds a provided buffer keeps it until then, which
  * is the backpressure: the kernel runs out of buffers, ends the request with ENOBUFS, and the stream re-arms once
- * the consumer catches up.
+ * the consumer catches up. A stream may also cap its queue (`queueLimit`): past it the request is cancelled (the
+ * peer's data waits in the socket) and the queued values give back what they hold, so one consumer that stops
+ * reading cannot take a buffer ring that other streams share.
  *
  * @module
  */
@@ -34,7 +36,10 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   private ended = false;
   private error: unknown = null;
   private arm_: StreamArm | null = null;
-  private waitingForBuffers = false;
+  /** Not armed, and to be armed again once allowed (buffers free, the queue short enough). */
+  private rearmWanted = false;
+  /** A cancel was sent to stop the request because the queue grew past {@link queueLimit}. */
+  private pausing = false;
   private cancelled = false;
   /** Times the request was armed again after ending for a recoverable reason. */
   rearms = 0;
@@ -95,6 +100,22 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   /** Called when an armed request ended (its final CQE, or it never reached the kernel). */
   protected onDisarm(): void {}
 
+  /**
+   * How many values may wait unread before the stream stops its request (a cancel; the peer's data waits in the
+   * socket meanwhile, so nothing is lost) and asks the subclass to {@link relieve} the queue. The request is armed
+   * again once the consumer has pulled the queue down to half. Unlimited by default.
+   */
+  protected queueLimit(): number {
+    return Infinity;
+  }
+
+  /**
+   * Called when the queue is over {@link queueLimit}: a subclass whose entries hold shared resources (provided
+   * buffers) may replace entries `queue[from..]` with ones that hold none (copies), so one slow consumer cannot
+   * hold what other streams need.
+   */
+  protected relieve(_queue: Q[], _from: number): void {}
+
   /** Arms the request. Subclasses call it at the end of their constructor. */
   protected start(): void {
     this.onArm();
@@ -113,14 +134,14 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     if (more) return; // still armed
     this.arm_ = null;
     this.onDisarm();
-    // ECANCELED: we (or the ring's teardown) cancelled it; the stream ends quietly after what is queued.
-    if (this.cancelled || res === -125) return this.finish(null);
-    const action = this.onFinal(res, flags);
-    if (action === "rearm") {
-      this.rearms++;
-      this.start();
-    } else if (action === "wait-buffers") {
-      this.waitingForBuffers = true;
+    const pausing = this.pausing;
+    this.pausing = false;
+    if (this.cancelled) return this.finish(null);
+    // ECANCELED: our own pause (armed again once the consumer catches up), or the ring's teardown (the stream ends
+    // quietly after what is queued).
+    const action = res === -125 ? (pausing ? "rearm" : "end") : this.onFinal(res, flags);
+    if (action === "rearm" || action === "wait-buffers") {
+      this.rearmWanted = true;
       this.resume();
     } else if (action === "end") {
       this.finish(null);
@@ -136,11 +157,15 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     this.finish(this.cancelled ? null : error);
   }
 
-  /** Arms the request again if it ended for lack of buffers and buffers are available now. */
+  /**
+   * Arms the request again if it ended for a recoverable reason (ENOBUFS, a full CQ, a pause), once the queue is
+   * down to half its limit and buffers are available.
+   */
   protected resume(): void {
-    if (!this.waitingForBuffers || this.ended || this.cancelled) return;
+    if (!this.rearmWanted || this.ended || this.cancelled || this.arm_ !== null) return;
+    if (this.buffered > this.queueLimit() / 2) return; // the next pulls call resume() again
     if (!this.buffersAvailable()) return this.awaitBuffers();
-    this.waitingForBuffers = false;
+    this.rearmWanted = false;
     this.rearms++;
     this.start();
   }
@@ -154,6 +179,16 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
       return;
     }
     this.queue.push(entry);
+    if (this.buffered >= this.queueLimit()) this.holdBack();
+  }
+
+  /** The queue reached its limit: stop the request (once) and let the subclass relieve what the queue holds. */
+  private holdBack(): void {
+    this.relieve(this.queue, this.qHead);
+    if (this.arm_ !== null && !this.pausing && !this.cancelled) {
+      this.pausing = true;
+      this.loop.cancel(this.arm_);
+    }
   }
 
   private finish(error: unknown): void {
@@ -216,9 +251,12 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    this.waitingForBuffers = false;
-    if (this.arm_) this.loop.cancel(this.arm_);
-    else this.finish(null);
+    this.rearmWanted = false;
+    if (this.arm_) {
+      if (!this.pausing) this.loop.cancel(this.arm_); // a pause's cancel is already on its way
+    } else {
+      this.finish(null);
+    }
   }
 
   /** Ends the stream when `signal` aborts; the pending `next()` then rejects with an AbortError. */
