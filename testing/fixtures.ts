@@ -9,6 +9,7 @@ import { libc } from "../ffi/mod.ts";
 import { Loop } from "../uring/loop.ts";
 import { UringError } from "../uring/errors.ts";
 import { Ring } from "../uring/ring.ts";
+import { BufferRing } from "../uring/bufring.ts";
 import { type Sqe, sqeSetData } from "../uring/sqe.ts";
 
 const tracked: number[] = [];
@@ -75,6 +76,20 @@ export function rawSqe(prep: (sqe: Sqe) => void, flags = 0, timeoutNs = 2_000_00
     ring.forEachCqe((_ud, r) => (res = r));
     assert.notEqual(res, 1, "the kernel answered");
     return res;
+  } finally {
+    ring.close();
+  }
+}
+
+/** Why this kernel cannot make incremental buffer rings (IOU_PBUF_RING_INC, Linux 6.12), or false when it can. */
+export function incrementalRefused(): string | false {
+  const ring = new Ring(2);
+  try {
+    BufferRing.create(ring, { bgid: 0, entries: 1, bufferSize: 16, incremental: true }).close();
+    return false;
+  } catch (e) {
+    if (e instanceof UringError && e.code === "EINVAL") return "IOU_PBUF_RING_INC needs Linux 6.12";
+    throw e;
   } finally {
     ring.close();
   }

@@ -25,6 +25,7 @@ import {
 } from "./uapi.ts";
 import type { Sqe } from "./sqe.ts";
 import { skipIf } from "../testing/skip.ts";
+import { incrementalRefused } from "../testing/fixtures.ts";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,19 +105,7 @@ function socketPair(_ring: Ring): [number, number] {
 }
 
 // What this machine can do, asked once at load so that tests skip with the reason.
-function probeIncremental(): string | false {
-  const ring = new Ring(2);
-  try {
-    BufferRing.create(ring, { bgid: 0, entries: 1, bufferSize: 16, incremental: true }).close();
-    return false;
-  } catch (e) {
-    if (e instanceof UringError && e.code === "EINVAL") return "IOU_PBUF_RING_INC needs Linux 6.12";
-    throw e;
-  } finally {
-    ring.close();
-  }
-}
-const noInc = probeIncremental();
+const noInc = incrementalRefused();
 // IORING_REGISTER_PBUF_STATUS (head()) is 6.8: on older kernels the head checks are left out, the rest still runs.
 const hasStatus = (() => {
   const ring = new Ring(2);

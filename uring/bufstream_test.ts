@@ -10,8 +10,7 @@ import { prepShutdown } from "./prep/net.ts";
 import { libc } from "../ffi/mod.ts";
 import { socketPair } from "../testing/sockets.ts";
 import { skipIf } from "../testing/skip.ts";
-import { UringError } from "./errors.ts";
-import { Ring } from "./ring.ts";
+import { incrementalRefused } from "../testing/fixtures.ts";
 
 const SHUT_WR = 1;
 
@@ -70,19 +69,6 @@ test("64 MiB through multishot recv with a two-buffer pool arrive intact, re-arm
   }
 });
 
-/** Why this kernel cannot make incremental buffer rings (IOU_PBUF_RING_INC, Linux 6.12), or false when it can. */
-function incrementalRefused(): string | false {
-  const ring = new Ring(2);
-  try {
-    BufferRing.create(ring, { bgid: 0, entries: 1, bufferSize: 16, incremental: true }).close();
-    return false;
-  } catch (e) {
-    if (e instanceof UringError && e.code === "EINVAL") return "IOU_PBUF_RING_INC needs Linux 6.12";
-    throw e;
-  } finally {
-    ring.close();
-  }
-}
 const noIncremental = incrementalRefused();
 
 for (const incremental of [false, true]) {
