@@ -66,7 +66,7 @@ export function prepUringCmd128(sqe: Sqe, cmdOp: number, fd: number): void {
 }
 
 /**
- * Prepares a socket command: SOCKET_URING_OP_SIOCINQ / SIOCOUTQ (Linux 6.6), GETSOCKOPT / SETSOCKOPT (Linux 6.7),
+ * Prepares a socket command: SOCKET_URING_OP_SIOCINQ / SIOCOUTQ and GETSOCKOPT / SETSOCKOPT (Linux 6.7),
  * TX_TIMESTAMP (Linux 6.17). For GETSOCKOPT the result is the option's new length. Matches liburing's
  * `io_uring_prep_cmd_sock` (Linux 6.7).
  *
