@@ -39,6 +39,7 @@ function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
 export const backend: Backend = {
   runtime: "bun",
   version: (globalThis as unknown as { Bun: { version: string } }).Bun.version,
+  plainRingOrder: false,
   open,
   addressOf: (view) => (view.byteLength === 0 ? 0 : ptr(view as DataView)),
   viewAt: (address, byteLength) => toArrayBuffer(address, 0, byteLength),

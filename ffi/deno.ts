@@ -40,6 +40,7 @@ function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
 export const backend: Backend = {
   runtime: "deno",
   version: Deno.version.deno,
+  plainRingOrder: Deno.build.arch === "x86_64",
   open,
   addressOf(view) {
     if (view.byteLength === 0) return 0;

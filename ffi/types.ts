@@ -46,6 +46,15 @@ export interface Backend {
   /** The runtime's version, for diagnostics and benchmark output. */
   readonly version: string;
   /**
+   * Whether plain typed-array loads and stores of the ring words the kernel shares (heads, tails, flags) may stand
+   * for acquire loads and release stores: the CPU keeps them in order (x86-64) and the JIT neither reorders them nor
+   * hoists a load out of a loop that polls it. True for V8 on x86-64, whose optimizer neither eliminates nor moves
+   * typed-array loads and keeps them on one effect chain with the stores; false for JavaScriptCore, whose
+   * loop-invariant code motion may hoist a load out of a polling loop (its Atomics cost ~3 ns, V8's ~13), and on
+   * other CPUs.
+   */
+  readonly plainRingOrder: boolean;
+  /**
    * Opens `path` (a file path or a soname that the dynamic loader searches) and binds every symbol of `table`.
    * Throws when the library or any symbol is missing.
    */

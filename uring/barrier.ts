@@ -5,22 +5,21 @@
  *
  * Why not always `Atomics.load`/`Atomics.store`: the ring memory is a plain (not shared) ArrayBuffer made by the
  * runtime over mmap'd memory, and V8 does not inline Atomics on such buffers: each costs a call into the runtime,
- * ~13 ns in Deno (measured, against 0.6 ns for a plain access), several times per batch on the hottest path. JSC
- * emits a locked instruction, ~3 ns.
+ * ~13 ns in Deno (measured, against 0.6 ns for a plain access), several times per batch on the hottest path.
  *
  * On x86-64 the hardware keeps loads in order with loads and stores in order with earlier loads and stores (TSO),
  * so a plain load already acquires and a plain store already releases, exactly as liburing's x86 barriers are only
- * compiler barriers. The compiler side holds too: V8 and JSC keep typed-array loads and stores in program order
- * with one another (they are effects on one chain, never moved across each other or across a call), and every
- * read of a kernel-written word here is a fresh load in a function entered anew (no loop spins on it). On any
- * other architecture (arm64 reorders loads and stores freely) the Atomics versions are used.
+ * compiler barriers. What remains is the compiler, which the runtime's backend vouches for
+ * (`backend.plainRingOrder`): V8 keeps typed-array loads and stores in order and never hoists a typed-array load
+ * out of a loop, so even a loop polling `cqReady()` sees the kernel's stores. JavaScriptCore may hoist such a load
+ * (its Atomics cost ~3 ns, so Bun keeps them), and other CPUs reorder freely: Atomics there.
  *
  * @module
  */
-import process from "node:process";
+import { backend } from "../ffi/mod.ts";
 
-/** Whether plain accesses are ordered enough: x86-64's total store order. */
-const TSO = process.arch === "x64";
+/** Whether plain accesses are ordered enough here (x86-64 and a JIT that keeps them in place). */
+const TSO = backend.plainRingOrder;
 
 /** Load-acquire of a 32-bit ring word. */
 export const loadAcquire32: (view: Uint32Array, index: number) => number = TSO
