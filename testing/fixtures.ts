@@ -5,6 +5,10 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { after } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { libc } from "../ffi/mod.ts";
 import { Loop } from "../uring/loop.ts";
 import { UringError } from "../uring/errors.ts";
@@ -34,11 +38,33 @@ export async function withLoop(fn: (loop: Loop) => Promise<void>, loop = new Loo
   }
 }
 
+/** A pipe made with libc (O_CLOEXEC): [read end, write end], closed by the caller. */
+export function pipePair(): [number, number] {
+  const p = new Int32Array(2);
+  assert.equal(libc().pipe2(p, 0x80000), 0, "pipe2");
+  return [p[0], p[1]];
+}
+
 /** A pipe made with libc: [read end, write end], both tracked for closing. */
 export function makePipe(): [number, number] {
-  const p = new Int32Array(2);
-  assert.equal(libc().pipe2(p, 0x80000), 0);
-  return [track(p[0]), track(p[1])];
+  const [r, w] = pipePair();
+  return [track(r), track(w)];
+}
+
+/**
+ * A private directory for the calling test file, removed after its tests: `dir`, and `file()`, which makes a fresh
+ * path in it, written with `content` when given.
+ */
+export function tempDir(prefix: string): { dir: string; file: (content?: Uint8Array | string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const file = (content?: Uint8Array | string): string => {
+    const path = join(dir, `f${n++}`);
+    if (content !== undefined) writeFileSync(path, content);
+    return path;
+  };
+  return { dir, file };
 }
 
 /** Writes `text` to `fd` with libc, all of it. */

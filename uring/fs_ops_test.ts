@@ -3,12 +3,11 @@
  * their effect as node:fs sees it (statSync, readdirSync, readlinkSync, file contents) or by the errno the kernel
  * gives.
  */
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   existsSync,
   lstatSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -17,7 +16,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -29,6 +27,7 @@ import { UringError } from "./errors.ts";
 import { probeOpcodes } from "./probe.ts";
 import { IORING_OP_FTRUNCATE, IORING_OP_PIPE } from "./uapi.ts";
 import { skipIf } from "../testing/skip.ts";
+import { pipePair as makePipe, tempDir, withLoop } from "../testing/fixtures.ts";
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -94,32 +93,10 @@ import {
 } from "./fs.ts";
 import { registerFilesSparse } from "./register.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "ringside-fsops-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let fileNo = 0;
-function tmpPath(content?: Uint8Array | string): string {
-  const p = join(dir, `f${fileNo++}`);
-  if (content !== undefined) writeFileSync(p, content);
-  return p;
-}
+const { dir, file: tmpPath } = tempDir("ringside-fsops-");
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function makePipe(): [number, number] {
-  const fds = new Int32Array(2);
-  assert.equal(libc().pipe2(fds, 0o2000000), 0, "pipe2");
-  return [fds[0], fds[1]];
-}
-
-async function withLoop(fn: (loop: Loop) => Promise<void>): Promise<void> {
-  const loop = new Loop();
-  try {
-    await fn(loop);
-  } finally {
-    await loop.close();
-  }
-}
 
 // ---- What this machine can do, decided before the tests are defined ------------------------------------------
 

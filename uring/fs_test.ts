@@ -3,10 +3,9 @@
  * with node:fs), the bytes in the caller's buffers, the errno names, and AbortError/TimeoutError on a pipe that
  * never delivers.
  */
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
@@ -18,6 +17,7 @@ import { registerBuffers, registerFilesSparse } from "./register.ts";
 import { probeOpcodes } from "./probe.ts";
 import { IORING_OP_FIXED_FD_INSTALL } from "./uapi.ts";
 import { skipIf } from "../testing/skip.ts";
+import { pipePair as makePipe, tempDir, withLoop } from "../testing/fixtures.ts";
 import {
   AT_FDCWD,
   close,
@@ -40,35 +40,10 @@ import {
   writev,
 } from "./fs.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "ringside-fs-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let fileNo = 0;
-/** A fresh path in the test directory, optionally with content. */
-function tmpFile(content?: Uint8Array | string): string {
-  const p = join(dir, `f${fileNo++}`);
-  if (content !== undefined) writeFileSync(p, content);
-  return p;
-}
+const { dir, file: tmpFile } = tempDir("ringside-fs-");
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** A pipe from libc: [readFd, writeFd], closed by the caller. */
-function makePipe(): [number, number] {
-  const fds = new Int32Array(2);
-  const O_CLOEXEC = 0o2000000;
-  assert.equal(libc().pipe2(fds, O_CLOEXEC), 0, "pipe2");
-  return [fds[0], fds[1]];
-}
-
-async function withLoop(fn: (loop: Loop) => Promise<void>): Promise<void> {
-  const loop = new Loop();
-  try {
-    await fn(loop);
-  } finally {
-    await loop.close();
-  }
-}
 
 const hasInstall = probeOpcodes().isSupported(IORING_OP_FIXED_FD_INSTALL) ||
   "IORING_OP_FIXED_FD_INSTALL needs Linux 6.8";
