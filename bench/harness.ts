@@ -22,7 +22,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -277,14 +277,17 @@ export interface CBuild {
 
 /**
  * Builds `bench/c/<name>.c` into `bench/.build/<name>` with `gcc -O2 ... -luring`, unless the executable is newer
- * than the source. Returns `{ path: null, reason }` when gcc or liburing.h is missing or the build fails, so the
+ * than the source and the shared headers beside it. Returns `{ path: null, reason }` when gcc or liburing.h is missing or the build fails, so the
  * bench can run its TypeScript variants alone and say why.
  */
 export function buildC(name: string, extraFlags: readonly string[] = []): CBuild {
   const src = join(BENCH_DIR, "c", `${name}.c`);
   const out = join(BUILD_DIR, name);
   if (!existsSync(src)) return { path: null, reason: `${src} is missing` };
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return { path: out };
+  // Rebuild when the source or a shared header (bench/c/*.h) is newer than the executable.
+  const headers = readdirSync(join(BENCH_DIR, "c")).filter((f) => f.endsWith(".h")).map((f) => join(BENCH_DIR, "c", f));
+  const inputs = [src, ...headers];
+  if (existsSync(out) && inputs.every((f) => statSync(out).mtimeMs >= statSync(f).mtimeMs)) return { path: out };
   const gcc = spawnSync("gcc", ["--version"], { encoding: "utf8" });
   if (gcc.error || gcc.status !== 0) return { path: null, reason: "gcc not found (apt-get install gcc)" };
   if (!existsSync("/usr/include/liburing.h")) {

@@ -27,19 +27,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 
 #define PAGE 4096
 #define CHUNK 64
-
-static uint64_t now_ns(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t tv_ns(struct timeval tv) {
-	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
-}
 
 static int create(const char *path, long mib) {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);

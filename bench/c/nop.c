@@ -21,18 +21,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include "clock.h"
 
 #define CHUNK 4096
-
-static uint64_t now_ns(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t tv_ns(struct timeval tv) {
-	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
-}
 
 struct result {
 	uint64_t ops;

@@ -30,21 +30,12 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 
 #define BLOCK 4096
 #define CHUNK 4096
 #define SEQ (1u << 20)
 #define MAX_QD 1024
-
-static uint64_t now_ns(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t tv_ns(struct timeval tv) {
-	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
-}
 
 /* The page numbers of bench/read.ts's pageSequence(): xorshift32 (Marsaglia's 13, 17, 5), modulo `pages`. */
 static uint32_t *page_sequence(uint32_t pages, uint32_t seed) {
