@@ -14,6 +14,7 @@ import { Loop } from "../uring/loop.ts";
 import { UringError } from "../uring/errors.ts";
 import { Ring } from "../uring/ring.ts";
 import { BufferRing } from "../uring/bufring.ts";
+import { IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_SINGLE_ISSUER } from "../uring/uapi.ts";
 import { type Sqe, sqeSetData } from "../uring/sqe.ts";
 
 const tracked: number[] = [];
@@ -115,6 +116,20 @@ export function incrementalRefused(): string | false {
     return false;
   } catch (e) {
     if (e instanceof UringError && e.code === "EINVAL") return "IOU_PBUF_RING_INC needs Linux 6.12";
+    throw e;
+  } finally {
+    ring.close();
+  }
+}
+
+/** Why this kernel cannot resize rings (IORING_REGISTER_RESIZE_RINGS on a DEFER_TASKRUN ring), or false. */
+export function resizeRefused(): string | false {
+  const ring = new Ring(2, { flags: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN });
+  try {
+    ring.resize(4);
+    return false;
+  } catch (e) {
+    if (e instanceof UringError && e.code === "EINVAL") return "IORING_REGISTER_RESIZE_RINGS needs Linux 6.13";
     throw e;
   } finally {
     ring.close();

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
+import { skipIf } from "../testing/skip.ts";
+import { resizeRefused } from "../testing/fixtures.ts";
 import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { UringError } from "./errors.ts";
@@ -211,6 +213,24 @@ test("owning mode: operations that complete inline go back to back, without a ma
     await loop.close();
   }
 });
+
+test("owning mode: the ring resized while an operation is in flight keeps it and goes on", skipIf(resizeRefused()),
+  async () => {
+    const loop = new Loop({ mode: "owning", entries: 4, ring: { cqEntries: 8 } });
+    try {
+      await loop.run(async () => {
+        const waiting = loop.submit(timeoutOp(loop, 30));
+        loop.ring.resize(64, { cqEntries: 512 });
+        assert.equal(loop.ring.cqEntries, 512);
+        const nops = [];
+        for (let i = 0; i < 200; i++) nops.push(loop.submit(nop()).promise);
+        assert.deepEqual(new Set(await Promise.all(nops)), new Set([0]));
+        await assert.rejects(waiting.promise, /ETIME/);
+      });
+    } finally {
+      await loop.close();
+    }
+  });
 
 test("an operation whose prep throws fails alone and leaves the ring usable", async () => {
   const loop = new Loop();

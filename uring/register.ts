@@ -11,9 +11,9 @@
  * the process no longer sees, which is the bug the pin prevents.) Arrays the kernel reads only during the call
  * (fds, tags, iovecs) are copied into native scratch memory for the call.
  *
- * Not wrapped here: IORING_REGISTER_RING_FDS and ENABLE_RINGS (methods of {@link Ring}), IORING_REGISTER_QUERY
- * (see `probe.ts`), ZCRX_IFQ/ZCRX_CTRL (need a NIC with header split), MEM_REGION and RESIZE_RINGS (they change
- * the ring's mappings, which `Ring` does not support yet).
+ * Not wrapped here: IORING_REGISTER_RING_FDS, ENABLE_RINGS and RESIZE_RINGS (methods of {@link Ring}),
+ * IORING_REGISTER_QUERY (see `probe.ts`), ZCRX_IFQ/ZCRX_CTRL (need a NIC with header split), MEM_REGION (a region
+ * for registered wait arguments, which the waits here do not use yet).
  *
  * @example
  * ```ts

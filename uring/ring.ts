@@ -47,6 +47,7 @@ import {
   IORING_OFF_SQ_RING,
   IORING_OFF_SQES,
   IORING_REGISTER_ENABLE_RINGS,
+  IORING_REGISTER_RESIZE_RINGS,
   IORING_REGISTER_RING_FDS,
   IORING_REGISTER_USE_REGISTERED_RING,
   IORING_SETUP_ATTACH_WQ,
@@ -120,6 +121,14 @@ const SETUP_HINTS: Readonly<Record<string, string>> = {
   EFAULT: "the memory given for IORING_SETUP_NO_MMAP was refused",
 };
 
+/** What to do when IORING_REGISTER_RESIZE_RINGS fails, by errno name. */
+const RESIZE_HINTS: Record<string, string> = {
+  EINVAL: "the kernel resizes only rings set up with IORING_SETUP_DEFER_TASKRUN (Linux 6.13), to sizes it accepts",
+  EEXIST: "a SINGLE_ISSUER ring is resized only by the thread that set it up",
+  EOVERFLOW: "the new sizes are too large, or too small for the SQEs and CQEs waiting (clamp caps large sizes)",
+  EBUSY: "completions are held in the kernel's overflow list: reap them first",
+};
+
 /**
  * One io_uring instance: the SQ and CQ rings mapped into this process, and the calls that drive them.
  *
@@ -132,38 +141,50 @@ export class Ring {
   readonly flags: number;
   /** `IORING_FEAT_*` bits this kernel reports. */
   readonly features: number;
-  /** SQ ring size in entries. */
-  readonly sqEntries: number;
-  /** CQ ring size in entries (counted in 16-byte units on a CQE_MIXED ring). */
-  readonly cqEntries: number;
+  /** SQ ring size in entries (changed only by {@link resize}). */
+  get sqEntries(): number {
+    return this.sqCount;
+  }
+  /** CQ ring size in entries, counted in 16-byte units on a CQE_MIXED ring (changed only by {@link resize}). */
+  get cqEntries(): number {
+    return this.cqCount;
+  }
   /** Size of one SQE in bytes (64, or 128 with IORING_SETUP_SQE128). */
   readonly sqeSize: number;
   /** Size of one CQE in bytes (16, or 32 with IORING_SETUP_CQE32). */
   readonly cqeSize: number;
-  /** A 32-bit view over the CQ ring mapping; a CQE's words start at the index a {@link CqeVisitor} receives. */
-  readonly cqes32: Uint32Array;
+  /**
+   * A 32-bit view over the CQ ring mapping; a CQE's words start at the index a {@link CqeVisitor} receives. A new
+   * view after {@link resize}: read it when a CQE is visited, do not keep it.
+   */
+  get cqes32(): Uint32Array {
+    return this.cqRing;
+  }
 
-  // Views over the rings. Head, tail and flags words are loaded with acquire and stored with release order (barrier.ts).
-  private readonly sqRing: Uint32Array;
-  private readonly cqRing: Uint32Array;
-  private readonly cqI32: Int32Array;
-  private readonly sqes: Sqe[];
-  private readonly sqeF64: Float64Array;
+  // What the rings' mappings give (set by mapRings, again on resize). Head, tail and flags words are loaded with
+  // acquire and stored with release order (barrier.ts).
+  private sqCount!: number;
+  private cqCount!: number;
+  private sqRing!: Uint32Array;
+  private cqRing!: Uint32Array;
+  private cqI32!: Int32Array;
+  private sqes!: Sqe[];
+  private sqeF64!: Float64Array;
   private readonly sqeWords: number;
   // On an SQE_MIXED ring, a 128-byte view of each slot for getSqe128().
-  private readonly sqes128: Sqe[] = [];
-  private readonly sqHeadIdx: number;
-  private readonly sqTailIdx: number;
-  private readonly sqFlagsIdx: number;
-  private readonly sqDroppedIdx: number;
-  private readonly cqHeadIdx: number;
-  private readonly cqTailIdx: number;
-  private readonly cqOverflowIdx: number;
-  private readonly cqFlagsIdx: number;
-  private readonly cqesWord: number;
+  private sqes128: Sqe[] = [];
+  private sqHeadIdx!: number;
+  private sqTailIdx!: number;
+  private sqFlagsIdx!: number;
+  private sqDroppedIdx!: number;
+  private cqHeadIdx!: number;
+  private cqTailIdx!: number;
+  private cqOverflowIdx!: number;
+  private cqFlagsIdx!: number;
+  private cqesWord!: number;
   private readonly cqeShift: number;
-  private readonly sqMask: number;
-  private readonly cqMask: number;
+  private sqMask!: number;
+  private cqMask!: number;
   private readonly sqpoll: boolean;
   private readonly mixedCqes: boolean;
 
@@ -257,8 +278,8 @@ export class Ring {
 
     this.flags = pv.getUint32(io_uring_params.flags, true);
     this.features = pv.getUint32(io_uring_params.features, true);
-    this.sqEntries = pv.getUint32(io_uring_params.sq_entries, true);
-    this.cqEntries = pv.getUint32(io_uring_params.cq_entries, true);
+    this.sqCount = pv.getUint32(io_uring_params.sq_entries, true);
+    this.cqCount = pv.getUint32(io_uring_params.cq_entries, true);
     this.sqeSize = flags & IORING_SETUP_SQE128 ? 128 : 64;
     this.cqeSize = flags & IORING_SETUP_CQE32 ? 32 : 16;
     this.sqpoll = (flags & IORING_SETUP_SQPOLL) !== 0;
@@ -275,12 +296,38 @@ export class Ring {
       this.enterFd = fd;
     }
 
+    this.sqeWords = this.sqeSize >> 2;
+    // A CQE's index in 32-bit words is its ring index times 4 (16 B) or 8 (32 B); mixed rings count 16 B units.
+    this.cqeShift = this.cqeSize === 32 ? 3 : 2;
+    try {
+      this.mapRings(pv, fd, ringsMem, sqesMem, true);
+    } catch (e) {
+      if (!this.registeredOnly) libc().close(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * Maps the rings from the offsets in `pv` (io_uring_params as the kernel filled it) and makes the views and SQE
+   * objects over them: at setup (`fresh`), and again after a resize. With `ringsMem`/`sqesMem` (NO_MMAP) the
+   * rings are in that caller memory. On failure nothing stays mapped.
+   */
+  private mapRings(
+    pv: DataView, fd: number, ringsMem: NativeMemory | undefined, sqesMem: NativeMemory | undefined, fresh: boolean,
+  ): void {
     const so = (k: keyof typeof io_sqring_offsets) => pv.getUint32(io_uring_params.sq_off + io_sqring_offsets[k], true);
     const co = (k: keyof typeof io_cqring_offsets) => pv.getUint32(io_uring_params.cq_off + io_cqring_offsets[k], true);
 
-    const noSqArray = (flags & IORING_SETUP_NO_SQARRAY) !== 0;
-    const cqRingBytes = co("cqes") + this.cqEntries * this.cqeSize;
-    const sqRingBytes = noSqArray ? so("tail") + 4 : so("array") + this.sqEntries * 4;
+    const noSqArray = (this.flags & IORING_SETUP_NO_SQARRAY) !== 0;
+    const cqRingBytes = co("cqes") + this.cqCount * this.cqeSize;
+    let arrayAt = so("array");
+    if (!noSqArray && arrayAt === 0) {
+      // RESIZE_RINGS (checked on 6.18) reports every offset but sq_off.array; liburing never notices, as it sets up
+      // rings with NO_SQARRAY. The kernel puts the array where setup does (io_uring.c rings_size()): after the
+      // CQEs, aligned to the cache line.
+      arrayAt = (cqRingBytes + 63) & ~63;
+    }
+    const sqRingBytes = noSqArray ? so("tail") + 4 : arrayAt + this.sqCount * 4;
     let sqMap: NativeMemory;
     let cqMap: NativeMemory;
     let sqesMap: NativeMemory;
@@ -294,12 +341,12 @@ export class Ring {
       } else if (this.features & IORING_FEAT_SINGLE_MMAP) {
         sqMap = cqMap = NativeMemory.mapShared(fd, IORING_OFF_SQ_RING, Math.max(sqRingBytes, cqRingBytes),
           "map the io_uring rings");
-        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqEntries * this.sqeSize, "map the io_uring SQEs");
+        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqCount * this.sqeSize, "map the io_uring SQEs");
         this.memory.push(sqMap, sqesMap);
       } else {
         sqMap = NativeMemory.mapShared(fd, IORING_OFF_SQ_RING, sqRingBytes, "map the io_uring SQ ring");
         cqMap = NativeMemory.mapShared(fd, IORING_OFF_CQ_RING, cqRingBytes, "map the io_uring CQ ring");
-        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqEntries * this.sqeSize, "map the io_uring SQEs");
+        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqCount * this.sqeSize, "map the io_uring SQEs");
         this.memory.push(sqMap, cqMap, sqesMap);
       }
     } catch (e) {
@@ -307,14 +354,13 @@ export class Ring {
         m.unpin();
         m.free();
       }
-      if (!this.registeredOnly) libc().close(fd);
+      this.memory.length = 0;
       throw e;
     }
 
     this.sqRing = new Uint32Array(sqMap.buffer);
     this.cqRing = new Uint32Array(cqMap.buffer);
     this.cqI32 = new Int32Array(cqMap.buffer);
-    this.cqes32 = this.cqRing;
     this.sqHeadIdx = so("head") >> 2;
     this.sqTailIdx = so("tail") >> 2;
     this.sqFlagsIdx = so("flags") >> 2;
@@ -326,34 +372,36 @@ export class Ring {
     this.cqFlagsIdx = co("flags") >> 2;
     this.cqMask = this.cqRing[co("ring_mask") >> 2];
     this.cqesWord = co("cqes") >> 2;
-    // A CQE's index in 32-bit words is its ring index times 4 (16 B) or 8 (32 B); mixed rings count 16 B units.
-    this.cqeShift = this.cqeSize === 32 ? 3 : 2;
 
     // Without NO_SQARRAY the kernel reads SQE indices through the SQ array: map slot i to SQE i once, for good.
     if (!noSqArray) {
-      const array = so("array") >> 2;
-      for (let i = 0; i < this.sqEntries; i++) this.sqRing[array + i] = i;
+      const array = arrayAt >> 2;
+      for (let i = 0; i < this.sqCount; i++) this.sqRing[array + i] = i;
     }
-    this.sqeTail = this.sqHeadSeen = loadAcquire32(this.sqRing, this.sqTailIdx) | 0;
-    this.sqLimit = (this.sqeTail + this.sqEntries) | 0;
+    // Counters continue across a resize: the kernel keeps head and tail values (and copied what lies between).
+    this.sqHeadSeen = loadAcquire32(this.sqRing, this.sqHeadIdx) | 0;
+    if (fresh) this.sqeTail = loadAcquire32(this.sqRing, this.sqTailIdx) | 0;
+    this.sqLimit = (this.sqHeadSeen + this.sqCount) | 0;
     this.cqHead = loadAcquire32(this.cqRing, this.cqHeadIdx);
 
     const sqesBuf = sqesMap.buffer;
     const f64 = new Float64Array(sqesBuf);
     this.sqeF64 = f64;
-    this.sqeWords = this.sqeSize >> 2;
     // getSqe() hands out slots as they are: start them zeroed whatever the memory held (the kernel's pages and
-    // fresh anonymous memory already are), and reclaimSqes() clears each again when the kernel has read it.
-    f64.fill(0);
+    // fresh anonymous memory already are), and reclaimSqes() clears each again when the kernel has read it. After a
+    // resize the kernel's new pages are zeroed but for the pending SQEs it copied, which must stay.
+    if (fresh) f64.fill(0);
     this.sqes = [];
-    for (let i = 0; i < this.sqEntries; i++) this.sqes.push(new Sqe(sqesBuf, i * this.sqeSize, this.sqeSize, i));
-    if (flags & IORING_SETUP_SQE_MIXED) {
+    this.sqes128 = [];
+    for (let i = 0; i < this.sqCount; i++) this.sqes.push(new Sqe(sqesBuf, i * this.sqeSize, this.sqeSize, i));
+    if (this.flags & IORING_SETUP_SQE_MIXED) {
       // A 128-byte SQE takes slots i and i + 1; the last slot never starts one (getSqe128 pads it).
-      for (let i = 0; i < this.sqEntries; i++) {
-        this.sqes128.push(new Sqe(sqesBuf, i * this.sqeSize, i + 1 < this.sqEntries ? 128 : 64, i));
+      for (let i = 0; i < this.sqCount; i++) {
+        this.sqes128.push(new Sqe(sqesBuf, i * this.sqeSize, i + 1 < this.sqCount ? 128 : 64, i));
       }
     }
   }
+
 
   /** Whether `close()` has run. */
   get isClosed(): boolean {
@@ -753,6 +801,77 @@ export class Ring {
   enable(): void {
     if (!(this.flags & IORING_SETUP_R_DISABLED)) refuse("enable the ring", "it was not set up with R_DISABLED");
     this.registerOrThrow(IORING_REGISTER_ENABLE_RINGS, null, 0, "enable the ring");
+  }
+
+  // ---- Resizing ------------------------------------------------------------------------------------------------
+
+  /**
+   * Resizes the SQ and CQ rings in place (IORING_REGISTER_RESIZE_RINGS, Linux 6.13; the kernel resizes only rings
+   * set up with IORING_SETUP_DEFER_TASKRUN). SQEs got and not yet submitted and CQEs not yet reaped are carried
+   * over, in order; in-flight requests are untouched. The rings are then mapped anew: Sqe objects and `cqes32`
+   * views taken before are detached (a write to one goes nowhere), so get SQEs again after the call. Matches
+   * liburing's `io_uring_resize_rings`; a CQ that outgrew its size under load is the usual reason.
+   *
+   * @param sqEntries The new SQ size (rounded up to a power of two), 1 to 32768.
+   * @param options `cqEntries`: the new CQ size (default twice the SQ's); `clamp`: cap sizes at the kernel's
+   *   maximum instead of failing (IORING_SETUP_CLAMP).
+   *
+   * @example
+   * ```ts
+   * const ring = new Ring(64, { flags: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN });
+   * ring.resize(64, { cqEntries: 4096 }); // more room for completions
+   * ```
+   */
+  resize(sqEntries: number, options: { cqEntries?: number; clamp?: boolean } = {}): void {
+    const op = "resize the rings";
+    if (this.closed) this.throwClosed(op);
+    const cq = options.cqEntries;
+    if (!Number.isInteger(sqEntries) || sqEntries < 1 || (sqEntries > IORING_MAX_ENTRIES && !options.clamp)) {
+      refuse(op, `sqEntries must be an integer from 1 to ${IORING_MAX_ENTRIES}, got ${sqEntries}`);
+    }
+    if (cq !== undefined && (!Number.isInteger(cq) || cq < 1 || (cq > IORING_MAX_CQ_ENTRIES && !options.clamp))) {
+      refuse(op, `cqEntries must be an integer from 1 to ${IORING_MAX_CQ_ENTRIES}, got ${cq}`);
+    }
+    if (this.flags & IORING_SETUP_NO_MMAP) {
+      refuse(op, "ringside does not resize rings in caller memory (IORING_SETUP_NO_MMAP) yet");
+    }
+    if (loadAcquire32(this.sqRing, this.sqFlagsIdx) & IORING_SQ_CQ_OVERFLOW) {
+      refuse(op, "the kernel holds completions the CQ had no room for: reap them first (drain())");
+    }
+    // The kernel carries over what lies between its head and the published tail: publish SQEs got but not
+    // submitted, which then go with the next submit as they would have.
+    this.flushSq();
+    const params = new Uint8Array(io_uring_params.SIZE);
+    const pv = new DataView(params.buffer);
+    pv.setUint32(io_uring_params.sq_entries, sqEntries, true);
+    pv.setUint32(io_uring_params.cq_entries, cq ?? 0, true);
+    const flags = (cq !== undefined ? IORING_SETUP_CQSIZE : 0) | (options.clamp ? IORING_SETUP_CLAMP : 0);
+    pv.setUint32(io_uring_params.flags, flags, true);
+    const r = this.register(IORING_REGISTER_RESIZE_RINGS, params, 1);
+    if (r < 0) throw new UringError(op, -r, RESIZE_HINTS[errnoName(-r)]);
+    // Sizes the ring already has: the kernel returns at once and fills in nothing.
+    if (pv.getUint32(io_uring_params.cq_off + io_cqring_offsets.cqes, true) === 0) return;
+
+    // Map the new rings, then drop the old mappings, views first (a stale Sqe or view reads as empty).
+    const old = this.memory.splice(0);
+    this.sqCount = pv.getUint32(io_uring_params.sq_entries, true);
+    this.cqCount = pv.getUint32(io_uring_params.cq_entries, true);
+    const dropOld = () => {
+      for (const m of old) {
+        detach(m.buffer);
+        m.unpin();
+        m.free();
+      }
+    };
+    try {
+      this.mapRings(pv, this.fd, undefined, undefined, false);
+    } catch (e) {
+      // The kernel already moved to the new rings: without their mappings the ring cannot be driven.
+      dropOld();
+      this.close();
+      throw e;
+    }
+    dropOld();
   }
 
   // ---- Teardown --------------------------------------------------------------------------------------------
