@@ -108,30 +108,31 @@ export function rawSqe(prep: (sqe: Sqe) => void, flags = 0, timeoutNs = 2_000_00
   }
 }
 
-/** Why this kernel cannot make incremental buffer rings (IOU_PBUF_RING_INC, Linux 6.12), or false when it can. */
-export function incrementalRefused(): string | false {
-  const ring = new Ring(2);
+/**
+ * `reason` when `attempt` on a fresh ring fails with EINVAL (how the kernel refuses what it lacks), false when it
+ * works; other failures are thrown. For tests that decide at load time whether to skip.
+ */
+function einvalMeans(reason: string, ring: Ring, attempt: (ring: Ring) => void): string | false {
   try {
-    BufferRing.create(ring, { bgid: 0, entries: 1, bufferSize: 16, incremental: true }).close();
+    attempt(ring);
     return false;
   } catch (e) {
-    if (e instanceof UringError && e.code === "EINVAL") return "IOU_PBUF_RING_INC needs Linux 6.12";
+    if (e instanceof UringError && e.code === "EINVAL") return reason;
     throw e;
   } finally {
     ring.close();
   }
 }
 
+/** Why this kernel cannot make incremental buffer rings (IOU_PBUF_RING_INC, Linux 6.12), or false when it can. */
+export function incrementalRefused(): string | false {
+  return einvalMeans("IOU_PBUF_RING_INC needs Linux 6.12", new Ring(2), (ring) => {
+    BufferRing.create(ring, { bgid: 0, entries: 1, bufferSize: 16, incremental: true }).close();
+  });
+}
+
 /** Why this kernel cannot resize rings (IORING_REGISTER_RESIZE_RINGS on a DEFER_TASKRUN ring), or false. */
 export function resizeRefused(): string | false {
   const ring = new Ring(2, { flags: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN });
-  try {
-    ring.resize(4);
-    return false;
-  } catch (e) {
-    if (e instanceof UringError && e.code === "EINVAL") return "IORING_REGISTER_RESIZE_RINGS needs Linux 6.13";
-    throw e;
-  } finally {
-    ring.close();
-  }
+  return einvalMeans("IORING_REGISTER_RESIZE_RINGS needs Linux 6.13", ring, (r) => r.resize(4));
 }
