@@ -149,6 +149,35 @@ test("a queue limit that is not a positive integer is refused before anything re
   }
 });
 
+test("aborting a stream that waits for buffers rejects its pending pull with an AbortError", async () => {
+  const loop = new Loop();
+  const [clientA, serverA] = socketPair();
+  const [clientB, serverB] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 11, entries: 1, bufferSize: 64 });
+  const data = NativeMemory.allocate(4);
+  try {
+    // A takes the ring's only buffer and nobody reads A; B's recv then ends with ENOBUFS and B waits, unarmed.
+    const streamA = new RecvStream(loop, serverA, buffers);
+    await loop.submit(new PromiseOp("send", (sqe) => prepSend(sqe, clientA, data.address, 4, 0), { keep: data }))
+      .promise;
+    while (streamA.buffered === 0) await new Promise((r) => setTimeout(r, 5));
+    const stop = new AbortController();
+    const streamB = new RecvStream(loop, serverB, buffers, { signal: stop.signal });
+    await loop.submit(new PromiseOp("send", (sqe) => prepSend(sqe, clientB, data.address, 4, 0), { keep: data }))
+      .promise;
+    await new Promise((r) => setTimeout(r, 50));
+    const pending = streamB.next();
+    stop.abort(new Error("enough"));
+    await assert.rejects(pending, { name: "AbortError" });
+    streamA.cancel();
+  } finally {
+    await loop.close();
+    buffers.close();
+    data.free();
+    for (const fd of [clientA, serverA, clientB, serverB]) libc().close(fd);
+  }
+});
+
 test("zero-copy recv views hold their buffer until the next pull", async () => {
   const loop = new Loop();
   const [client, server] = socketPair();

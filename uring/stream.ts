@@ -262,8 +262,9 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   /** Ends the stream when `signal` aborts; the pending `next()` then rejects with an AbortError. */
   bindSignal(signal: AbortSignal): this {
     const onAbort = () => {
-      this.cancel();
+      // The error first: cancel() ends an unarmed stream (one waiting for buffers) at once, and quietly.
       this.finish(domError("AbortError", `The ${this.name} stream was aborted`, signal.reason));
+      this.cancel();
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
