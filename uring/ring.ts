@@ -121,6 +121,27 @@ const SETUP_HINTS: Readonly<Record<string, string>> = {
   EFAULT: "the memory given for IORING_SETUP_NO_MMAP was refused",
 };
 
+/**
+ * NO_MMAP: the caller (we) provides the ring memory, which must exist before setup (or a resize), so its size is an
+ * upper bound of what the kernel lays out there (io_uring/io_uring.c rings_size()). Writes the two addresses into
+ * the io_uring_params in `pv` (cq_off.user_addr for the rings, sq_off.user_addr for the SQEs).
+ */
+function allocateCallerRings(
+  pv: DataView, sq: number, cq: number, flags: number,
+): { ringsMem: NativeMemory; sqesMem: NativeMemory } {
+  const cqe = flags & IORING_SETUP_CQE32 ? 32 : 16;
+  const sqe = flags & IORING_SETUP_SQE128 ? 128 : 64;
+  const ringsMem = NativeMemory.allocate(pageAlign(256 + cq * cqe + 64 + sq * 4), { populate: true });
+  const sqesMem = NativeMemory.allocate(pageAlign(sq * sqe), { populate: true });
+  const put = (at: number, address: number) => {
+    pv.setUint32(at, address % TWO_32, true);
+    pv.setUint32(at + 4, Math.floor(address / TWO_32), true);
+  };
+  put(io_uring_params.cq_off + io_cqring_offsets.user_addr, ringsMem.address);
+  put(io_uring_params.sq_off + io_sqring_offsets.user_addr, sqesMem.address);
+  return { ringsMem, sqesMem };
+}
+
 /** What to do when IORING_REGISTER_RESIZE_RINGS fails, by errno name. */
 const RESIZE_HINTS: Record<string, string> = {
   EINVAL: "the kernel resizes only rings set up with IORING_SETUP_DEFER_TASKRUN (Linux 6.13), to sizes it accepts",
@@ -249,23 +270,12 @@ export class Ring {
       pv.setUint32(io_uring_params.wq_fd, wq, true);
     }
 
-    // NO_MMAP: the caller (we) provides the ring memory. It must exist before setup, so its size is an upper bound
-    // of what the kernel will lay out there (io_uring/io_uring.c rings_size()).
     let ringsMem: NativeMemory | undefined;
     let sqesMem: NativeMemory | undefined;
     if (flags & IORING_SETUP_NO_MMAP) {
       const sq = Math.min(nextPow2(entries), IORING_MAX_ENTRIES);
       const cq = options.cqEntries !== undefined ? Math.min(nextPow2(options.cqEntries), IORING_MAX_CQ_ENTRIES) : 2 * sq;
-      const cqe = flags & IORING_SETUP_CQE32 ? 32 : 16;
-      const sqe = flags & IORING_SETUP_SQE128 ? 128 : 64;
-      ringsMem = NativeMemory.allocate(pageAlign(256 + cq * cqe + 64 + sq * 4), { populate: true });
-      sqesMem = NativeMemory.allocate(pageAlign(sq * sqe), { populate: true });
-      pv.setUint32(io_uring_params.cq_off + io_cqring_offsets.user_addr, ringsMem.address % TWO_32, true);
-      pv.setUint32(io_uring_params.cq_off + io_cqring_offsets.user_addr + 4, Math.floor(ringsMem.address / TWO_32),
-        true);
-      pv.setUint32(io_uring_params.sq_off + io_sqring_offsets.user_addr, sqesMem.address % TWO_32, true);
-      pv.setUint32(io_uring_params.sq_off + io_sqring_offsets.user_addr + 4, Math.floor(sqesMem.address / TWO_32),
-        true);
+      ({ ringsMem, sqesMem } = allocateCallerRings(pv, sq, cq, flags));
     }
 
     const fd = u.io_uring_setup(entries, params);
@@ -832,9 +842,6 @@ export class Ring {
     if (cq !== undefined && (!Number.isInteger(cq) || cq < 1 || (cq > IORING_MAX_CQ_ENTRIES && !options.clamp))) {
       refuse(op, `cqEntries must be an integer from 1 to ${IORING_MAX_CQ_ENTRIES}, got ${cq}`);
     }
-    if (this.flags & IORING_SETUP_NO_MMAP) {
-      refuse(op, "ringside does not resize rings in caller memory (IORING_SETUP_NO_MMAP) yet");
-    }
     if (loadAcquire32(this.sqRing, this.sqFlagsIdx) & IORING_SQ_CQ_OVERFLOW) {
       refuse(op, "the kernel holds completions the CQ had no room for: reap them first (drain())");
     }
@@ -847,10 +854,22 @@ export class Ring {
     pv.setUint32(io_uring_params.cq_entries, cq ?? 0, true);
     const flags = (cq !== undefined ? IORING_SETUP_CQSIZE : 0) | (options.clamp ? IORING_SETUP_CLAMP : 0);
     pv.setUint32(io_uring_params.flags, flags, true);
+    // Rings in caller memory: the new rings go into new caller memory, sized for the sizes asked for.
+    let ringsMem: NativeMemory | undefined;
+    let sqesMem: NativeMemory | undefined;
+    if (this.flags & IORING_SETUP_NO_MMAP) {
+      const sq = Math.min(nextPow2(sqEntries), IORING_MAX_ENTRIES);
+      const cqSize = cq !== undefined ? Math.min(nextPow2(cq), IORING_MAX_CQ_ENTRIES) : 2 * sq;
+      ({ ringsMem, sqesMem } = allocateCallerRings(pv, sq, cqSize, this.flags));
+    }
     const r = this.register(IORING_REGISTER_RESIZE_RINGS, params, 1);
-    if (r < 0) throw new UringError(op, -r, RESIZE_HINTS[errnoName(-r)]);
     // Sizes the ring already has: the kernel returns at once and fills in nothing.
-    if (pv.getUint32(io_uring_params.cq_off + io_cqring_offsets.cqes, true) === 0) return;
+    if (r < 0 || pv.getUint32(io_uring_params.cq_off + io_cqring_offsets.cqes, true) === 0) {
+      ringsMem?.free();
+      sqesMem?.free();
+      if (r < 0) throw new UringError(op, -r, RESIZE_HINTS[errnoName(-r)]);
+      return;
+    }
 
     // Map the new rings, then drop the old mappings, views first (a stale Sqe or view reads as empty).
     const old = this.memory.splice(0);
@@ -864,7 +883,7 @@ export class Ring {
       }
     };
     try {
-      this.mapRings(pv, this.fd, undefined, undefined, false);
+      this.mapRings(pv, this.fd, ringsMem, sqesMem, false);
     } catch (e) {
       // The kernel already moved to the new rings: without their mappings the ring cannot be driven.
       dropOld();

@@ -374,52 +374,55 @@ test("a hot loop polling cqReady() sees what the SQPOLL thread posts (the JIT mu
 const noResize = resizeRefused();
 const DEFER = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 
-test("resize carries unsubmitted SQEs and unreaped CQEs over, then the bigger rings work", skipIf(noResize), () => {
-  const ring = new Ring(4, { flags: DEFER, cqEntries: 8 });
-  try {
-    // Two completions left unreaped, three SQEs got and written but not submitted.
-    for (const ud of [100, 101]) {
-      const s = ring.getSqe()!;
-      prepNop(s);
-      sqeSetData(s, ud);
-    }
-    ring.submitAndWait(2);
-    for (const ud of [1, 2, 3]) {
-      const s = ring.getSqe()!;
-      prepNop(s);
-      sqeSetData(s, ud);
-    }
-    const before = ring.getSqe()!; // one more, never written: a stale object after the resize
-    ring.resize(64, { cqEntries: 256 });
-    assert.equal(ring.sqEntries, 64);
-    assert.equal(ring.cqEntries, 256);
-    assert.equal(before.u32.length, 0, "SQE objects from before the resize are detached");
-    const seen: number[] = [];
-    ring.forEachCqe((ud) => seen.push(ud));
-    assert.deepEqual(seen, [100, 101], "unreaped CQEs carried over");
-    // The three written SQEs and the blank one (a NOP with user_data 0) go with the next submit.
-    ring.submitAndWait(4);
-    seen.length = 0;
-    ring.forEachCqe((ud, res) => seen.push(res === 0 ? ud : -1));
-    assert.deepEqual(seen, [1, 2, 3, 0]);
-    // Many ring wraps at the new size, each SQE handed out zeroed.
-    for (let lap = 0; lap < 20; lap++) {
-      for (let i = 0; i < 64; i++) {
-        const s = ring.getSqe();
-        assert.ok(s, `lap ${lap}: SQE ${i}`);
-        for (let k = 0; k < s.words; k++) assert.equal(s.u32[k], 0, `lap ${lap}, SQE ${i}, word ${k}`);
+for (const c of [{ name: "", flags: 0 }, { name: " (rings in caller memory, NO_MMAP)", flags: IORING_SETUP_NO_MMAP }]) {
+  test(`resize carries unsubmitted SQEs and unreaped CQEs over, then the bigger rings work${c.name}`,
+    skipIf(noResize), () => {
+    const ring = new Ring(4, { flags: DEFER | c.flags, cqEntries: 8 });
+    try {
+      // Two completions left unreaped, three SQEs got and written but not submitted.
+      for (const ud of [100, 101]) {
+        const s = ring.getSqe()!;
         prepNop(s);
-        sqeSetData(s, lap * 64 + i);
+        sqeSetData(s, ud);
       }
-      assert.equal(ring.getSqe(), null, "64 SQEs fill the resized SQ");
-      ring.submitAndWait(64);
-      let next = lap * 64;
-      assert.equal(ring.forEachCqe((ud) => assert.equal(ud, next++)), 64);
+      ring.submitAndWait(2);
+      for (const ud of [1, 2, 3]) {
+        const s = ring.getSqe()!;
+        prepNop(s);
+        sqeSetData(s, ud);
+      }
+      const before = ring.getSqe()!; // one more, never written: a stale object after the resize
+      ring.resize(64, { cqEntries: 256 });
+      assert.equal(ring.sqEntries, 64);
+      assert.equal(ring.cqEntries, 256);
+      assert.equal(before.u32.length, 0, "SQE objects from before the resize are detached");
+      const seen: number[] = [];
+      ring.forEachCqe((ud) => seen.push(ud));
+      assert.deepEqual(seen, [100, 101], "unreaped CQEs carried over");
+      // The three written SQEs and the blank one (a NOP with user_data 0) go with the next submit.
+      ring.submitAndWait(4);
+      seen.length = 0;
+      ring.forEachCqe((ud, res) => seen.push(res === 0 ? ud : -1));
+      assert.deepEqual(seen, [1, 2, 3, 0]);
+      // Many ring wraps at the new size, each SQE handed out zeroed.
+      for (let lap = 0; lap < 20; lap++) {
+        for (let i = 0; i < 64; i++) {
+          const s = ring.getSqe();
+          assert.ok(s, `lap ${lap}: SQE ${i}`);
+          for (let k = 0; k < s.words; k++) assert.equal(s.u32[k], 0, `lap ${lap}, SQE ${i}, word ${k}`);
+          prepNop(s);
+          sqeSetData(s, lap * 64 + i);
+        }
+        assert.equal(ring.getSqe(), null, "64 SQEs fill the resized SQ");
+        ring.submitAndWait(64);
+        let next = lap * 64;
+        assert.equal(ring.forEachCqe((ud) => assert.equal(ud, next++)), 64);
+      }
+    } finally {
+      ring.close();
     }
-  } finally {
-    ring.close();
-  }
-});
+  });
+}
 
 test("resize shrinks an idle ring, and refuses what it cannot do with clear errors", skipIf(noResize), () => {
   const ring = new Ring(32, { flags: DEFER });
