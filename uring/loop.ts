@@ -38,6 +38,7 @@ import { setImmediate } from "node:timers";
 import { Ring, type RingOptions } from "./ring.ts";
 import type { Sqe } from "./sqe.ts";
 import { sqeSetData } from "./sqe.ts";
+import { writeTimespecNs } from "./timespec.ts";
 import { prepCancel64 } from "./prep/cancel.ts";
 import { prepLinkTimeout } from "./prep/timeout.ts";
 import { registerEventfd } from "./register.ts";
@@ -272,9 +273,7 @@ export class Loop {
       // timeout completes with -ETIME. Its timespec lives in an arena chunk until `op` finishes.
       sqe.u8[1] |= IOSQE_IO_LINK;
       const ts = op.chunk(this, 16);
-      const sec = Math.floor(op.timeoutNs / 1e9);
-      ts.view.setBigInt64(0, BigInt(sec), true);
-      ts.view.setBigInt64(8, BigInt(Math.round(op.timeoutNs - sec * 1e9)), true);
+      writeTimespecNs(ts.view, 0, op.timeoutNs);
       const t = this.ring.getSqe()!;
       prepLinkTimeout(t, ts.address, 0);
       // A timeout that fires reports -ETIME; one beaten by its operation reports -ECANCELED: neither is wanted.

@@ -12,6 +12,7 @@ import { prepPollMultishot } from "./prep/poll.ts";
 import { prepTimeout } from "./prep/timeout.ts";
 import { IORING_TIMEOUT_MULTISHOT } from "./uapi.ts";
 import { refuse } from "./errors.ts";
+import { writeTimespecNs } from "./timespec.ts";
 
 const SOCK_CLOEXEC = 0x80000;
 
@@ -107,8 +108,7 @@ export class TickStream extends MultishotStream<number> {
   protected prepArm(sqe: Sqe, op: Operation): void {
     const ts = op.chunk(this.loop, 16);
     // The kernel copies the timespec when it prepares the request; the chunk lives until the request ends anyway.
-    ts.view.setBigInt64(0, BigInt(Math.floor(this.intervalNs / 1e9)), true);
-    ts.view.setBigInt64(8, BigInt(this.intervalNs % 1e9), true);
+    writeTimespecNs(ts.view, 0, this.intervalNs);
     const left = this.count === 0 ? 0 : this.count - this.ticks;
     prepTimeout(sqe, ts.address, left, IORING_TIMEOUT_MULTISHOT);
   }

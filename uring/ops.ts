@@ -29,6 +29,7 @@ import type { Ring } from "./ring.ts";
 import { domError, type Operation, type OpOptions, OpState, PromiseOp } from "./operation.ts";
 import { NativeMemory } from "./memory.ts";
 import { refuse } from "./errors.ts";
+import { writeTimespec } from "./timespec.ts";
 import type { Sqe } from "./sqe.ts";
 import { H_BUF_INDEX, W_LEN, W_OP_FLAGS } from "./prep/base.ts";
 import { prepNop } from "./prep/nop.ts";
@@ -199,9 +200,7 @@ function putTimespec(v: DataView, at: number, ms: number, operation: string): vo
     refuse(operation, `the time must be a finite number of milliseconds >= 0, got ${ms}`);
   }
   const sec = Math.floor(ms / 1000);
-  const nsec = Math.min(999_999_999, Math.round((ms - sec * 1000) * 1e6));
-  putU64(v, at, sec);
-  putU64(v, at + 8, nsec);
+  writeTimespec(v, at, sec, Math.min(999_999_999, Math.round((ms - sec * 1000) * 1e6)));
 }
 
 const undef = () => undefined;

@@ -94,7 +94,8 @@ export class RecvmsgStream extends BufferedStream<Datagram> {
     // The kernel copies the msghdr when it prepares the request: only the name and control lengths matter.
     const m = op.chunk(this.loop, MSGHDR_SIZE);
     m.view.setUint32(8, this.msgh.namelen, true);
-    m.view.setBigUint64(40, BigInt(this.msgh.controllen), true);
+    m.view.setUint32(40, this.msgh.controllen, true); // msg_controllen, a size_t: the high half stays 0
+    m.view.setUint32(44, 0, true);
     prepRecvmsgMultishot(sqe, this.fd, m.address, this.msgFlags);
   }
 

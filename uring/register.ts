@@ -34,6 +34,7 @@
  */
 import { liburing } from "../ffi/mod.ts";
 import { check, refuse } from "./errors.ts";
+import { writeTimespecNs } from "./timespec.ts";
 import { NativeMemory, pageAlign, pageSize } from "./memory.ts";
 import type { Ring } from "./ring.ts";
 import {
@@ -1210,9 +1211,7 @@ export function registerSyncCancel(ring: Ring, options: SyncCancelOptions): numb
     v.setBigInt64(ts + __kernel_timespec.tv_nsec, -1n, true);
   } else {
     if (!Number.isFinite(o.timeoutNs) || o.timeoutNs < 0) refuse(op, `timeoutNs must be >= 0, got ${o.timeoutNs}`);
-    const sec = Math.floor(o.timeoutNs / 1e9);
-    v.setBigInt64(ts + __kernel_timespec.tv_sec, BigInt(sec), true);
-    v.setBigInt64(ts + __kernel_timespec.tv_nsec, BigInt(Math.round(o.timeoutNs - sec * 1e9)), true);
+    writeTimespecNs(v, ts, o.timeoutNs);
   }
   arg[io_uring_sync_cancel_reg.opcode] = o.opcode ?? 0;
   const res = check(ring.register(IORING_REGISTER_SYNC_CANCEL, arg, 1), op, {

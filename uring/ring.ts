@@ -24,6 +24,7 @@ import { errnoName, libc, liburing } from "../ffi/mod.ts";
 import { check, refuse, UringError } from "./errors.ts";
 import { detach, NativeMemory, pageAlign } from "./memory.ts";
 import { loadAcquire32, storeRelease32 } from "./barrier.ts";
+import { writeTimespecNs } from "./timespec.ts";
 import { Sqe, zeroSqes } from "./sqe.ts";
 import {
   io_cqring_offsets,
@@ -631,9 +632,7 @@ export class Ring {
       v.setUint32(io_uring_getevents_arg.sigmask_sz, 8, true);
       v.setUint32(io_uring_getevents_arg.min_wait_usec, minWait, true);
       if (ns !== undefined) {
-        const sec = Math.floor(ns / 1e9);
-        v.setBigInt64(tsAt, BigInt(sec), true);
-        v.setBigInt64(tsAt + 8, BigInt(Math.round(ns - sec * 1e9)), true);
+        writeTimespecNs(v, tsAt, ns);
         v.setBigUint64(io_uring_getevents_arg.ts, BigInt(mem.address + tsAt), true);
       } else {
         v.setBigUint64(io_uring_getevents_arg.ts, 0n, true);
