@@ -57,7 +57,11 @@ export abstract class Operation {
   cancelRequested = false;
   /** Native chunks released when the final CQE arrives (after the kernel is done with them). */
   chunks: Chunk[] | null = null;
-  /** Native memory pinned while the kernel may use it in place. */
+  /**
+   * Native memory pinned while the kernel may use it in place: the first in `pin` (most operations have one view,
+   * and a send per message should not allocate an array for it), any more in `pins`.
+   */
+  pin: NativeMemory | null = null;
   pins: NativeMemory[] | null = null;
   /** Native memory allocated for this operation alone (bounce buffers over the arena's largest chunk). */
   owned: NativeMemory[] | null = null;
@@ -91,6 +95,10 @@ export abstract class Operation {
       for (const c of chunks) loop.arena.free(c);
       this.chunks = null;
     }
+    if (this.pin) {
+      this.pin.unpin();
+      this.pin = null;
+    }
     const pins = this.pins;
     if (pins) {
       for (const m of pins) m.unpin();
@@ -110,6 +118,7 @@ export abstract class Operation {
    */
   leak(): void {
     this.chunks = null;
+    this.pin = null;
     this.pins = null;
     this.owned = null;
     this.copyBacks = null;
@@ -126,7 +135,8 @@ export abstract class Operation {
     const mem = NativeMemory.of(view);
     if (mem) {
       mem.pin();
-      (this.pins ??= []).push(mem);
+      if (this.pin === null) this.pin = mem;
+      else (this.pins ??= []).push(mem);
       if (kernelWrites) (this.copyBacks ??= []).push(null, asBytes(view));
       return mem.address + view.byteOffset;
     }
