@@ -212,10 +212,13 @@ export class Ring {
 
   // Our side of the SQ: the next slot to hand out, the tail last published, the kernel head last seen.
   // Kept as int32 (`| 0`): V8 and JSC hold small integers unboxed, and the kernel's u32 counters wrap the same way
-  // (a store into the Uint32Array takes the value modulo 2^32). `sqLimit` is the tail at which the SQ is full as
-  // of `sqHeadSeen`: getSqe() advances the tail by one and compares for equality, the only check on its fast path.
+  // (a store into the Uint32Array takes the value modulo 2^32). `sqZeroed` is how far the slots the kernel consumed
+  // have been cleared again (see reclaimSqes); `sqLimit` is the tail at which the SQ is full as of `sqZeroed`, where
+  // getSqe() must look at the kernel's head: it advances the tail by one and compares for equality, the only check
+  // on its fast path.
   private sqeTail = 0;
   private sqHeadSeen = 0;
+  private sqZeroed = 0;
   private sqLimit = 0;
   // Our side of the CQ: the head we have consumed up to.
   private cqHead = 0;
@@ -391,6 +394,7 @@ export class Ring {
     }
     // Counters continue across a resize: the kernel keeps head and tail values (and copied what lies between).
     this.sqHeadSeen = loadAcquire32(this.sqRing, this.sqHeadIdx) | 0;
+    this.sqZeroed = this.sqHeadSeen;
     if (fresh) this.sqeTail = loadAcquire32(this.sqRing, this.sqTailIdx) | 0;
     this.sqLimit = (this.sqHeadSeen + this.sqCount) | 0;
     this.cqHead = loadAcquire32(this.cqRing, this.cqHeadIdx);
@@ -442,19 +446,20 @@ export class Ring {
   }
 
   /**
-   * Records the kernel's SQ head and zeroes the slots it consumed since the last look, so getSqe() hands out zeroed
-   * SQEs without writing them one by one. The kernel has read an SQE once its head is past it (the liburing
-   * contract that lets a slot be reused after submit; with SQPOLL the head is committed after the batch is read),
-   * so clearing it here is no different from overwriting it when it is reused. One memset-like fill per batch
-   * instead of eight stores per SQE: in V8 each store into a view reached through an object costs about a
-   * nanosecond, more than the whole fill at batch 8 and above.
+   * Records the kernel's SQ head and zeroes the slots it consumed since they were last cleared, so getSqe() hands
+   * out zeroed SQEs without writing them one by one. The kernel has read an SQE once its head is past it (the
+   * liburing contract that lets a slot be reused after submit; with SQPOLL the head is committed after the batch is
+   * read), so clearing it here is no different from overwriting it when it is reused. Called only when getSqe()
+   * has run out of cleared slots (and by getSqe128), so the ring is cleared in one fill per lap rather than one per
+   * submit: a `fill()` call costs as much as clearing a few dozen SQEs (~30 ns), more than the whole fill of eight.
    */
   private reclaimSqes(head: number): void {
-    const from = this.sqHeadSeen;
     this.sqHeadSeen = head;
-    this.sqLimit = (head + this.sqEntries) | 0;
+    const from = this.sqZeroed;
     let count = (head - from) >>> 0;
     if (count === 0) return;
+    this.sqZeroed = head;
+    this.sqLimit = (head + this.sqEntries) | 0;
     if (count > this.sqEntries) count = this.sqEntries;
     const start = from & this.sqMask;
     const first = count < this.sqEntries - start ? count : this.sqEntries - start;
@@ -594,8 +599,9 @@ export class Ring {
 
   private afterEnter(consumed: number): number {
     // A plain load is enough here: it follows an FFI call, which no JIT moves a memory access across, and x86 and
-    // arm64 order this load after the kernel's store to the head (the kernel's own barrier on exit).
-    this.reclaimSqes(this.sqRing[this.sqHeadIdx] | 0);
+    // arm64 order this load after the kernel's store to the head (the kernel's own barrier on exit). The slots it
+    // consumed are cleared later, when getSqe() needs them (reclaimSqes).
+    this.sqHeadSeen = this.sqRing[this.sqHeadIdx] | 0;
     return consumed;
   }
 
