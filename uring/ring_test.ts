@@ -448,8 +448,41 @@ test("resize shrinks an idle ring, and refuses what it cannot do with clear erro
   }
 });
 
+test("a ring registers its fd at setup unless told not to, and falls back to the fd when the table is full", () => {
+  const rings: Ring[] = [];
+  try {
+    const plain = new Ring(8, { registerFd: false });
+    rings.push(plain);
+    assert.equal(plain.ringIndex, -1);
+    assert.equal(nopRoundTrip(plain, 2).length, 2);
+    const disabled = new Ring(8, { flags: IORING_SETUP_R_DISABLED });
+    rings.push(disabled);
+    assert.equal(disabled.ringIndex, -1, "R_DISABLED rings keep their fd (restrictions could refuse unregistering)");
+    // A thread has 16 registered-ring slots (IO_RINGFD_REG_MAX); other rings of this process may hold some.
+    const indexes = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      const r = new Ring(4);
+      rings.push(r);
+      if (r.ringIndex >= 0) indexes.add(r.ringIndex);
+      assert.equal(nopRoundTrip(r, 1).length, 1, `ring ${i} (index ${r.ringIndex}) works`);
+    }
+    assert.ok(indexes.size >= 1 && indexes.size <= 16, `${indexes.size} distinct registered indexes`);
+    assert.equal(rings.at(-1)!.ringIndex, -1, "the 20th ring found no free slot and uses its fd");
+    assert.throws(() => rings.at(-1)!.registerRingFd(), (e: unknown) => e instanceof UringError && e.code === "EBUSY");
+  } finally {
+    for (const r of rings) r.close();
+  }
+  // Closing released every slot: a new ring registers again.
+  const again = new Ring(4);
+  try {
+    assert.ok(again.ringIndex >= 0);
+  } finally {
+    again.close();
+  }
+});
+
 test("a registered ring fd drives the ring", () => {
-  const ring = new Ring(8);
+  const ring = new Ring(8, { registerFd: false });
   try {
     const index = ring.registerRingFd();
     assert.ok(index >= 0);
