@@ -189,9 +189,8 @@ function live(ring: Ring, op: string): void {
  *
  * Closing the ring's fd is what makes the kernel drop its registrations (its teardown may finish a little later,
  * but it holds its own references to the pages meanwhile, so unmapping now cannot corrupt memory). Call this right
- * after `ring.close()`; every function of this module given a closed ring also calls it before refusing. Caveat:
- * a ring that registered its own fd (`registerRingFd`) keeps its kernel context alive after `close()` until the
- * thread exits, registrations included; the pages stay pinned by the kernel, so releasing is still safe.
+ * after `ring.close()`; every function of this module given a closed ring also calls it before refusing. (A ring's
+ * registered fd holds a reference of its own: `close()` unregisters it first, so that reference is gone too.)
  *
  * @example
  * ```ts
