@@ -28,6 +28,11 @@ export const LIBURING_REQUIRED = {
    * 64-bit parameter only as a bigint (a number cost ~350 ns per call); Bun takes either.
    */
   io_uring_enter2: { args: ["u32", "u32", "u32", "u32", "buffer", "u64"], returns: "i32" },
+  /**
+   * io_uring_enter2 with IORING_ENTER_EXT_ARG_REG: `arg` is then no pointer but a byte offset into the ring's
+   * registered wait region (a bigint, for the same reason as `sz`).
+   */
+  io_uring_enter2_reg: { symbol: "io_uring_enter2", args: ["u32", "u32", "u32", "u32", "u64", "u64"], returns: "i32" },
   /** int io_uring_register(unsigned fd, unsigned opcode, const void *arg, unsigned nr_args), arg read in the call */
   io_uring_register: { args: ["u32", "u32", "buffer", "u32"], returns: "i32" },
 } as const satisfies Record<string, Declared>;

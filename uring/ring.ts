@@ -30,13 +30,17 @@ import {
   io_cqring_offsets,
   io_sqring_offsets,
   io_uring_getevents_arg,
+  io_uring_mem_region_reg,
   io_uring_params,
+  io_uring_reg_wait,
+  io_uring_region_desc,
   io_uring_rsrc_update,
   IORING_CQ_EVENTFD_DISABLED,
   IORING_CQE_F_32,
   IORING_CQE_F_SKIP,
   IORING_ENTER_ABS_TIMER,
   IORING_ENTER_EXT_ARG,
+  IORING_ENTER_EXT_ARG_REG,
   IORING_ENTER_GETEVENTS,
   IORING_ENTER_REGISTERED_RING,
   IORING_ENTER_SQ_WAIT,
@@ -47,7 +51,11 @@ import {
   IORING_OFF_CQ_RING,
   IORING_OFF_SQ_RING,
   IORING_OFF_SQES,
+  IORING_MEM_REGION_REG_WAIT_ARG,
+  IORING_MEM_REGION_TYPE_USER,
+  IORING_REG_WAIT_TS,
   IORING_REGISTER_ENABLE_RINGS,
+  IORING_REGISTER_MEM_REGION,
   IORING_REGISTER_RESIZE_RINGS,
   IORING_REGISTER_RING_FDS,
   IORING_REGISTER_USE_REGISTERED_RING,
@@ -112,6 +120,20 @@ export interface WaitOptions {
    * are (`min_wait_usec`, IORING_FEAT_MIN_TIMEOUT, Linux 6.12).
    */
   minWaitUsec?: number;
+  /**
+   * Wait as the registered wait argument at this index says (IORING_ENTER_EXT_ARG_REG, Linux 6.13): see
+   * {@link Ring.registerWaitRegion}. The kernel reads the timeout and minimum wait from the ring's region instead of
+   * copying an argument in on every call. Not combined with `timeoutNs` or `minWaitUsec`; `absolute` applies.
+   */
+  slot?: number;
+}
+
+/** A registered wait argument (see {@link Ring.setWaitSlot}). */
+export interface WaitSlot {
+  /** Give up after this many nanoseconds (absolute on the ring's clock when the wait says `absolute`). */
+  timeoutNs?: number;
+  /** Once this many microseconds have passed and at least one CQE is ready, return (as `WaitOptions.minWaitUsec`). */
+  minWaitUsec?: number;
 }
 
 /** Called for each CQE: its user_data, result (`-errno` on failure), flags, and word index in `ring.cqes32`. */
@@ -120,6 +142,8 @@ export type CqeVisitor = (userData: number, res: number, flags: number, word: nu
 const TWO_32 = 4294967296;
 /** sizeof(struct io_uring_getevents_arg) as io_uring_enter2's size_t (a bigint: see ffi/liburing.ts). */
 const EXT_ARG_SIZE = BigInt(io_uring_getevents_arg.SIZE);
+/** sizeof(struct io_uring_reg_wait), the size io_uring_enter2 is given with IORING_ENTER_EXT_ARG_REG. */
+const REG_WAIT_SIZE = BigInt(io_uring_reg_wait.SIZE);
 
 const SETUP_HINTS: Readonly<Record<string, string>> = {
   ENOSYS: "this kernel has no io_uring (it needs Linux 5.1 or later built with CONFIG_IO_URING)",
@@ -244,7 +268,15 @@ export class Ring {
   private readonly fnEnter2: (
     fd: number, toSubmit: number, minComplete: number, flags: number, arg: Uint8Array, size: bigint,
   ) => number;
+  private readonly fnEnter2Reg: (
+    fd: number, toSubmit: number, minComplete: number, flags: number, offset: bigint, size: bigint,
+  ) => number;
   private readonly fnRegister: (fd: number, op: number, arg: ArrayBufferView | null, nr: number) => number;
+  // The registered wait region (registerWaitRegion): its memory, a view of it, and each slot's offset as the bigint
+  // io_uring_enter2 takes.
+  private waitRegion: NativeMemory | undefined;
+  private waitRegionView: DataView | undefined;
+  private waitSlotOffsets: bigint[] = [];
   // Native scratch for io_uring_getevents_arg and its timespec, which the kernel reads during enter.
   private waitArg: NativeMemory | undefined;
   // What `waitArg` holds now (`waitNs` NaN: nothing yet), so a repeated wait writes nothing.
@@ -269,6 +301,7 @@ export class Ring {
     const u = liburing().fn;
     this.fnEnter = u.io_uring_enter;
     this.fnEnter2 = u.io_uring_enter2;
+    this.fnEnter2Reg = u.io_uring_enter2_reg;
     this.fnRegister = u.io_uring_register;
 
     const params = new Uint8Array(io_uring_params.SIZE);
@@ -566,7 +599,9 @@ export class Ring {
       toSubmit = 0;
       if (loadAcquire32(this.sqRing, this.sqFlagsIdx) & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
     }
-    if (options && (options.timeoutNs !== undefined || options.minWaitUsec !== undefined)) {
+    if (options?.slot !== undefined) {
+      this.enterWithSlot(toSubmit, waitNr, flags, options);
+    } else if (options && (options.timeoutNs !== undefined || options.minWaitUsec !== undefined)) {
       this.enterWithArg(toSubmit, waitNr, flags, options);
     } else {
       this.enterChecked(toSubmit, waitNr, flags);
@@ -661,6 +696,23 @@ export class Ring {
       mem.bytes, EXT_ARG_SIZE);
     return r >= 0 ? this.afterEnter(r) : this.enterError(r);
   }
+  private enterWithSlot(toSubmit: number, waitNr: number, flags: number, options: WaitOptions): number {
+    const slot = options.slot!;
+    if (options.timeoutNs !== undefined || options.minWaitUsec !== undefined) {
+      refuse("wait with a registered wait argument", "give either a slot or timeoutNs/minWaitUsec, not both");
+    }
+    const offset = this.waitSlotOffsets[slot];
+    if (offset === undefined) {
+      refuse("wait with a registered wait argument", this.waitRegion === undefined
+        ? "the ring has no wait region (registerWaitRegion)"
+        : `slot must be an integer from 0 to ${this.waitSlotOffsets.length - 1}, got ${slot}`);
+    }
+    if (options.absolute === true) flags |= IORING_ENTER_ABS_TIMER;
+    const r = this.fnEnter2Reg(this.enterFd, toSubmit, waitNr,
+      flags | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG | this.enterFlags, offset, REG_WAIT_SIZE);
+    return r >= 0 ? this.afterEnter(r) : this.enterError(r);
+  }
+
 
   // ---- Completion ------------------------------------------------------------------------------------------
 
@@ -839,6 +891,99 @@ export class Ring {
     this.registerOrThrow(IORING_REGISTER_ENABLE_RINGS, null, 0, "enable the ring");
   }
 
+  /**
+   * Registers `slots` wait arguments with the kernel (IORING_REGISTER_MEM_REGION with
+   * IORING_MEM_REGION_REG_WAIT_ARG, Linux 6.13), in memory the ring owns and frees when it closes. A wait then
+   * names a slot (`submitAndWait(n, { slot })`) and the kernel reads its timeout and minimum wait from that memory,
+   * where a plain timed wait has it copy an argument and a timespec in on every call. The kernel takes the region
+   * only from a ring set up with IORING_SETUP_R_DISABLED, before `enable()`, and only once. Slots start with no
+   * timeout (a wait on one blocks as a plain wait does); set them with {@link setWaitSlot}. Matches liburing's
+   * `io_uring_register_region` with a wait-argument region.
+   *
+   * @param slots How many wait arguments, 1 to 1024 (64 bytes each).
+   *
+   * @example
+   * ```ts
+   * const ring = new Ring(64, { flags: IORING_SETUP_R_DISABLED });
+   * ring.registerWaitRegion(4);
+   * ring.enable();
+   * ring.setWaitSlot(0, { timeoutNs: 100_000_000 });
+   * ring.submitAndWait(1, { slot: 0 }); // at most 100 ms
+   * ```
+   */
+  registerWaitRegion(slots: number): void {
+    const op = "register a wait region (IORING_REGISTER_MEM_REGION)";
+    if (this.closed) this.throwClosed(op);
+    if (!Number.isInteger(slots) || slots < 1 || slots > 1024) {
+      refuse(op, `slots must be an integer from 1 to 1024, got ${slots}`);
+    }
+    if (this.waitRegion !== undefined) refuse(op, "the ring already has one (the kernel takes one per ring)");
+    if (!(this.flags & IORING_SETUP_R_DISABLED)) {
+      refuse(op, "the kernel takes a wait region only from a ring set up with IORING_SETUP_R_DISABLED, before enable()");
+    }
+    // Page-aligned memory of our own (IORING_MEM_REGION_TYPE_USER): the kernel pins its pages for the ring's life.
+    // One slot more than asked: Linux 6.18 clamps a slot's offset with array_index_nospec(offset, size - 64), which
+    // maps the offset of a slot ending exactly at the region's end to 0, so a wait on that last slot would silently
+    // use slot 0's argument (found by the test below; a region one slot larger keeps every usable slot inside).
+    const mem = NativeMemory.allocate(pageAlign((slots + 1) * io_uring_reg_wait.SIZE));
+    const arg = NativeMemory.allocate(io_uring_region_desc.SIZE + io_uring_mem_region_reg.SIZE);
+    try {
+      const v = new DataView(arg.buffer);
+      const reg = io_uring_region_desc.SIZE;
+      v.setBigUint64(io_uring_region_desc.user_addr, BigInt(mem.address), true);
+      v.setBigUint64(io_uring_region_desc.size, BigInt(mem.byteLength), true);
+      v.setUint32(io_uring_region_desc.flags, IORING_MEM_REGION_TYPE_USER, true);
+      v.setBigUint64(reg + io_uring_mem_region_reg.region_uptr, BigInt(arg.address), true);
+      v.setBigUint64(reg + io_uring_mem_region_reg.flags, BigInt(IORING_MEM_REGION_REG_WAIT_ARG), true);
+      const r = this.register(IORING_REGISTER_MEM_REGION, new Uint8Array(arg.buffer, reg, io_uring_mem_region_reg.SIZE), 1);
+      if (r < 0) {
+        throw new UringError(op, -r, r === -22 ? "this kernel has no wait regions (Linux 6.13) or refused the region" : undefined);
+      }
+    } catch (e) {
+      mem.free();
+      throw e;
+    } finally {
+      arg.free();
+    }
+    mem.pin();
+    this.waitRegion = mem;
+    this.waitRegionView = new DataView(mem.buffer);
+    this.waitSlotOffsets = Array.from({ length: slots }, (_, i) => BigInt(i * io_uring_reg_wait.SIZE));
+  }
+
+  /**
+   * Writes wait argument `slot` of the ring's wait region ({@link registerWaitRegion}): the kernel reads it at each
+   * wait that names the slot, so a slot can be set once and used for every wait, or changed between waits.
+   *
+   * @param slot The slot, from 0.
+   * @param wait Its timeout and minimum wait; both absent means no timeout.
+   */
+  setWaitSlot(slot: number, wait: WaitSlot): void {
+    const op = "set a registered wait argument";
+    if (this.closed) this.throwClosed(op);
+    const v = this.waitRegionView;
+    if (v === undefined) refuse(op, "the ring has no wait region (registerWaitRegion)");
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.waitSlotOffsets.length) {
+      refuse(op, `slot must be an integer from 0 to ${this.waitSlotOffsets.length - 1}, got ${slot}`);
+    }
+    const ns = wait.timeoutNs;
+    if (ns !== undefined && (!Number.isFinite(ns) || ns < 0)) {
+      refuse(op, `the timeout must be a non-negative number of nanoseconds, got ${ns}`);
+    }
+    const minWait = wait.minWaitUsec ?? 0;
+    if (!Number.isInteger(minWait) || minWait < 0 || minWait > 0xffffffff) {
+      refuse(op, `minWaitUsec must be an integer from 0 to 2^32-1, got ${minWait}`);
+    }
+    if (minWait !== 0 && !(this.features & IORING_FEAT_MIN_TIMEOUT)) {
+      refuse(op, "this kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12)");
+    }
+    const at = slot * io_uring_reg_wait.SIZE;
+    // The kernel reads the slot only during a wait that names it, and waits run on this thread: no ordering needed.
+    writeTimespecNs(v, at + io_uring_reg_wait.ts, ns ?? 0);
+    v.setUint32(at + io_uring_reg_wait.min_wait_usec, minWait, true);
+    v.setUint32(at + io_uring_reg_wait.flags, ns === undefined ? 0 : IORING_REG_WAIT_TS, true);
+  }
+
   // ---- Resizing ------------------------------------------------------------------------------------------------
 
   /**
@@ -953,6 +1098,11 @@ export class Ring {
       m.free();
     }
     this.waitArg?.free();
+    // The kernel pinned the region's pages; with the fd closed it lets them go (its references keep them meanwhile).
+    this.waitRegion?.unpin();
+    this.waitRegion?.free();
+    this.waitRegion = this.waitRegionView = undefined;
+    this.waitSlotOffsets = [];
     for (const hook of this.closeHooks.splice(0)) hook();
   }
 
