@@ -56,13 +56,13 @@ import {
   IOSQE_IO_LINK,
 } from "./uapi.ts";
 import { setupFlagSupported } from "./probe.ts";
-import { Inbox, MESSAGE_BASE } from "./inbox.ts";
+import { Inbox, markLoopRing, MESSAGE_BASE, OPERATION_USER_DATA_MIN } from "./inbox.ts";
 
 /**
  * user_data = generation * SLOTS + slot: 2^24 slots, the generation in 28 more bits, so operations stay below
  * 2^52 and the values above are free for messages from other rings (inbox.ts).
  */
-const SLOTS = 1 << 24;
+const SLOTS = OPERATION_USER_DATA_MIN; // 2^24: with generations from 1, operations start at 2^24 (inbox.ts)
 const GEN_LIMIT = 2 ** 28;
 /** user_data of requests whose completions nobody waits for (cancel requests, linked timeouts). */
 export const IGNORED_USER_DATA = 2 ** 53 - 1;
@@ -178,6 +178,7 @@ export class Loop {
       this.ring.close();
       refuse("make a loop", "this kernel lacks IORING_FEAT_NODROP (Linux 5.5): completions could be lost");
     }
+    markLoopRing(this.ring);
     this.turnWait = this.ring.features & IORING_FEAT_EXT_ARG ? TURN_WAIT : undefined;
     this.arena = new NativeArena();
     if (this.mode === "integrated") {

@@ -29,6 +29,7 @@ import type { Ring } from "./ring.ts";
 import { domError, type Operation, type OpOptions, OpState, PromiseOp } from "./operation.ts";
 import { NativeMemory } from "./memory.ts";
 import { refuse } from "./errors.ts";
+import { checkMessageUserData } from "./inbox.ts";
 import { writeTimespec } from "./timespec.ts";
 import type { Sqe } from "./sqe.ts";
 import { H_BUF_INDEX, W_LEN, W_OP_FLAGS } from "./prep/base.ts";
@@ -602,6 +603,11 @@ function targetFd(operation: string, target: RingTarget): number {
   return fd;
 }
 
+/** The ring (or fd) a message lands on, for checkMessageUserData. */
+function messageTarget(target: RingTarget): object | number {
+  return typeof target === "number" ? target : "arena" in target ? target.ring : target;
+}
+
 /** The CQE {@link msgRing} posts on the target ring. */
 export interface RingMessage {
   /** The CQE's `res` (an i32). */
@@ -617,8 +623,9 @@ export interface RingMessage {
  * `{ user_data: userData, res, flags: cqeFlags }`. Resolves once posted; rejects with EOVERFLOW when the target's CQ
  * is full, EBADFD when it is disabled.
  *
- * A {@link Loop} as target delivers the CQE to the operation in flight whose user_data it carries, and counts any
- * other as stale: aim at a Ring you drain yourself unless you know what the target is waiting for.
+ * A target that may be a {@link Loop}'s ring (a Loop, its ring, or any ring given by fd) is refused a user_data
+ * from 2^24 up to 2^52, where that loop's operations live: it would take the message for the completion of an
+ * operation still in the kernel. Use `messageUserData(tag)` to reach a loop's inbox.
  *
  * @param loop The sending loop.
  * @param target The receiving ring.
@@ -636,6 +643,7 @@ export function msgRing(loop: Loop, target: RingTarget, message: RingMessage, op
     const { res, userData } = message;
     if (!Number.isInteger(res) || res < -0x80000000 || res > 0x7fffffff) refuse("msg_ring", `res must be an i32`);
     if (!Number.isSafeInteger(userData) || userData < 0) refuse("msg_ring", "userData must be an integer 0-2^53");
+    checkMessageUserData("msg_ring", messageTarget(target), userData);
     if (message.cqeFlags) {
       prepMsgRingCqeFlags(sqe, fd, res >>> 0, userData, 0, checkU32("msg_ring", message.cqeFlags, "cqeFlags"));
     } else prepMsgRing(sqe, fd, res >>> 0, userData, 0);
@@ -678,6 +686,7 @@ export function msgRingFd(
     if (!alloc) checkFd("msg_ring", slot, "targetSlot");
     const ud = options.userData ?? 0;
     if (!Number.isSafeInteger(ud) || ud < 0) refuse("msg_ring", "userData must be an integer 0-2^53");
+    if (!options.skipCqe) checkMessageUserData("msg_ring", messageTarget(target), ud);
     prepMsgRingFd(sqe, fd, sourceSlot, slot, ud, options.skipCqe ? IORING_MSG_RING_CQE_SKIP : 0);
   }, { map: (res) => alloc ? res : slot }), options);
 }

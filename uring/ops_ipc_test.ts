@@ -10,7 +10,7 @@ import { NativeMemory } from "./memory.ts";
 import { PromiseOp } from "./operation.ts";
 import { sqeSetBufGroup, sqeSetData } from "./sqe.ts";
 import { kernelVersionAtLeast, probeOpcodes } from "./probe.ts";
-import { registerFiles, registerFilesSparse } from "./register.ts";
+import { registerFiles, registerFilesSparse, registerSyncMsg } from "./register.ts";
 import { prepRead, prepWrite } from "./prep/rw.ts";
 import { cqeBufferId, cqeHasBuffer } from "./cqe.ts";
 import {
@@ -35,6 +35,7 @@ import {
   P_PID,
   provideBuffers,
   removeBuffers,
+  start,
   waitid,
   WEXITED,
   WNOHANG,
@@ -95,6 +96,35 @@ it("msgRing posts a CQE with the given res, user_data and flags on another ring"
         await other.close();
       }
       await assert.rejects(msgRing(loop, 0, { res: 0, userData: 1 }), code("EBADFD"));
+    }));
+
+it("a message that would pass for an operation of a loop is refused, and the operation ends as the kernel says",
+  noMsgRing, () =>
+    withLoop(async (loop) => {
+      const [r, w] = makePipe();
+      // GC memory: the kernel reads into a chunk of the loop's arena, copied back at the real completion. A forged
+      // completion would free that chunk for the next operation while the read still waits in the kernel.
+      const buf = new Uint8Array(64);
+      const op = start(loop, new PromiseOp<number>("read", (sqe, o) => {
+        prepRead(sqe, r, o.kernelAddress(loop, buf, true), 64, -1);
+      }), {});
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(op.userData >= 2 ** 24 && op.userData < 2 ** 52, `user_data ${op.userData}`);
+      for (const target of [loop, loop.ring, loop.ring.fd]) {
+        await assert.rejects(msgRing(loop, target, { res: 7, userData: op.userData }), /range of a Loop's operations/);
+      }
+      if (kernelVersionAtLeast(6, 13)) {
+        assert.throws(() => registerSyncMsg(loop.ring, { userData: op.userData, res: 7 }), /range of a Loop's/);
+        assert.throws(() => registerSyncMsg(loop.ring, { userData: BigInt(op.userData), res: 7 }), /range of a Loop's/);
+      }
+      write(w, "from the pipe");
+      assert.equal(await op.promise, 13);
+      assert.equal(new TextDecoder().decode(buf.subarray(0, 13)), "from the pipe");
+      assert.equal(loop.stats.stale, 0);
+      // Below 2^24 a loop counts the message as stale; a plain Ring takes any user_data.
+      await msgRing(loop, loop, { res: 1, userData: 2 ** 24 - 1 });
+      assert.equal(await nop(loop), 0);
+      assert.equal(loop.stats.stale, 1);
     }));
 
 it("msgRingFd passes a direct descriptor into a fixed slot of the target ring, which can write through it",

@@ -34,6 +34,7 @@
  */
 import { liburing } from "../ffi/mod.ts";
 import { check, refuse } from "./errors.ts";
+import { checkMessageUserData } from "./inbox.ts";
 import { writeTimespecNs } from "./timespec.ts";
 import { NativeMemory, pageAlign, pageSize } from "./memory.ts";
 import type { Ring } from "./ring.ts";
@@ -1527,6 +1528,7 @@ export function registerSyncMsg(target: Ring, options: SyncMsgOptions): void {
   if (target.fd < 0) refuse(op, "the target ring has no file descriptor (REGISTERED_FD_ONLY)");
   const { userData, res } = options ?? {} as SyncMsgOptions;
   needU64(op, "userData", userData);
+  checkMessageUserData(op, target, userData);
   if (!Number.isInteger(res) || res < -0x80000000 || res > 0x7fffffff) refuse(op, `res must be an i32, got ${res}`);
   const flags = options.flags ?? 0;
   needU32(op, "flags", flags);
