@@ -198,6 +198,11 @@ export class Loop {
     return this.closedFlag;
   }
 
+  /** Whether `close()` has begun (or finished): nothing more can be submitted. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   // ---- Submission ------------------------------------------------------------------------------------------
 
   /**
@@ -437,7 +442,11 @@ export class Loop {
     }
     const more = (flags & IORING_CQE_F_MORE) !== 0;
     if (more) {
-      op.complete(res, flags, true, this, word);
+      try {
+        op.complete(res, flags, true, this, word);
+      } catch (e) {
+        reportLater(e);
+      }
       return;
     }
     this.releaseSlot(slot);
@@ -446,6 +455,8 @@ export class Loop {
     // complete() copies bounce buffers back and settles; finish() then releases the memory the kernel used.
     try {
       op.complete(res, flags, false, this, word);
+    } catch (e) {
+      reportLater(e);
     } finally {
       op.finish(this);
     }
@@ -467,7 +478,7 @@ export class Loop {
 
   private readonly onWakeError = (e: unknown) => {
     this.waiting = null;
-    if (!this.closedFlag) queueMicrotask(() => { throw e; });
+    if (!this.closedFlag) reportLater(e);
   };
 
   // ---- Owning mode -----------------------------------------------------------------------------------------
@@ -636,6 +647,17 @@ class InternalOp extends Operation {
   }
   complete(): void {}
   drop(): void {}
+}
+
+/**
+ * An error thrown while a completion was delivered (a bug in a completion handler or in a layer above): it must not
+ * stop the reaping of the other CQEs or leave the loop's bookkeeping half done (close() would never finish), so it
+ * is rethrown on its own, as an uncaught error the runtime reports.
+ */
+function reportLater(e: unknown): void {
+  queueMicrotask(() => {
+    throw e;
+  });
 }
 
 /** Resolves after the current macrotask: every queued microtask (promise continuation) has run by then. */

@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { AcceptStream, PollStream, TickStream } from "./multishot.ts";
+import { MultishotStream } from "./stream.ts";
+import { prepNop } from "./prep/nop.ts";
+import type { Sqe } from "./sqe.ts";
 import { libc } from "../ffi/mod.ts";
 import { readFileSync, readlinkSync } from "node:fs";
 import { prepBind, prepConnect, prepListen, prepSocket } from "./prep/net.ts";
@@ -123,3 +126,32 @@ function boundPort(fd: number): number {
   }
   throw new Error(`socket ${fd} not found in /proc/net/tcp`);
 }
+
+/** A stream whose request ends at once with res 0 and no F_MORE: to the base class a stopped request to re-arm. */
+class RearmingNops extends MultishotStream<number> {
+  constructor(loop: Loop) {
+    super(loop, "nop");
+    this.start();
+  }
+  protected prepArm(sqe: Sqe): void {
+    prepNop(sqe);
+  }
+  protected decode(res: number): number {
+    return res;
+  }
+}
+
+test("a stream whose request ends wanting a re-arm while its loop closes ends, and close() finishes", async () => {
+  const loop = new Loop();
+  const stream = new RearmingNops(loop);
+  const seen: number[] = [];
+  const reading = (async () => {
+    for await (const v of stream) seen.push(v);
+  })();
+  // close() drains the NOP's completion; re-arming then would submit to a closing loop.
+  await loop.close();
+  assert.equal(loop.isClosed, true);
+  assert.equal(loop.ring.isClosed, true);
+  await reading;
+  assert.deepEqual(seen, [0]);
+});

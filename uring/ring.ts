@@ -748,7 +748,8 @@ export class Ring {
 
   /**
    * Calls `visit` for each ready CQE, up to `max`, then releases them all to the kernel with one store of the CQ
-   * head. Returns the number visited. No FFI call is made. `visit` must not submit or reap on this ring.
+   * head. Returns the number visited. No FFI call is made. `visit` must not submit or reap on this ring. If `visit`
+   * throws, the CQEs visited so far (the one it threw on included) are released and the error propagates.
    * Matches liburing's `io_uring_for_each_cqe` followed by `io_uring_cq_advance`.
    */
   forEachCqe(visit: CqeVisitor, max = 0xffffffff): number {
@@ -764,14 +765,21 @@ export class Ring {
     const mask = this.cqMask;
     const base = this.cqesWord;
     const shift = this.cqeShift;
-    for (let i = 0; i < n; i++) {
-      const w = base + (((head + i) & mask) << shift);
-      const hi = ring[w + 1];
-      // user_data below 2^32 (the common case) needs no floating-point arithmetic.
-      visit(hi === 0 ? ring[w] : ring[w] + hi * TWO_32, res[w + 2], ring[w + 3], w);
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const w = base + (((head + i) & mask) << shift);
+        const hi = ring[w + 1];
+        // user_data below 2^32 (the common case) needs no floating-point arithmetic.
+        visit(hi === 0 ? ring[w] : ring[w] + hi * TWO_32, res[w + 2], ring[w + 3], w);
+      }
+    } finally {
+      // A visitor that threw has still consumed its CQE and those before it: release them, or the next reap would
+      // deliver them again (an accepted fd twice, a completion for a slot already reused).
+      const done = i < n ? i + 1 : n;
+      this.cqHead = (head + done) >>> 0;
+      storeRelease32(ring, this.cqHeadIdx, this.cqHead);
     }
-    this.cqHead = (head + n) >>> 0;
-    storeRelease32(ring, this.cqHeadIdx, this.cqHead);
     return n;
   }
 
@@ -782,17 +790,21 @@ export class Ring {
     const tail = loadAcquire32(ring, this.cqTailIdx);
     let head = this.cqHead;
     let n = 0;
-    while (head !== tail && n < max) {
-      const w = this.cqesWord + ((head & this.cqMask) << 2);
-      const flags = ring[w + 3];
-      head = (head + (flags & IORING_CQE_F_32 ? 2 : 1)) >>> 0;
-      if (flags & IORING_CQE_F_SKIP) continue;
-      visit(ring[w] + ring[w + 1] * TWO_32, this.cqI32[w + 2], flags, w);
-      n++;
-    }
-    if (head !== this.cqHead) {
-      this.cqHead = head;
-      storeRelease32(ring, this.cqHeadIdx, head);
+    try {
+      while (head !== tail && n < max) {
+        const w = this.cqesWord + ((head & this.cqMask) << 2);
+        const flags = ring[w + 3];
+        // Past this CQE before visiting it: if the visitor throws, it is released with those before it.
+        head = (head + (flags & IORING_CQE_F_32 ? 2 : 1)) >>> 0;
+        if (flags & IORING_CQE_F_SKIP) continue;
+        visit(ring[w] + ring[w + 1] * TWO_32, this.cqI32[w + 2], flags, w);
+        n++;
+      }
+    } finally {
+      if (head !== this.cqHead) {
+        this.cqHead = head;
+        storeRelease32(ring, this.cqHeadIdx, head);
+      }
     }
     return n;
   }

@@ -481,6 +481,28 @@ test("a ring registers its fd at setup unless told not to, and falls back to the
   }
 });
 
+test("a visitor that throws releases the CQEs it consumed, so none is delivered twice", () => {
+  const ring = new Ring(8);
+  try {
+    for (let i = 1; i <= 4; i++) {
+      const sqe = ring.getSqe()!;
+      prepNop(sqe);
+      sqeSetData(sqe, i);
+    }
+    assert.equal(ring.submitAndWait(4), 4);
+    const seen: number[] = [];
+    assert.throws(() => ring.forEachCqe((ud) => {
+      seen.push(ud);
+      if (ud === 2) throw new Error("handler failed");
+    }), /handler failed/);
+    assert.equal(ring.cqReady(), 2);
+    ring.forEachCqe((ud) => seen.push(ud));
+    assert.deepEqual(seen, [1, 2, 3, 4]);
+  } finally {
+    ring.close();
+  }
+});
+
 test("a registered ring fd drives the ring", () => {
   const ring = new Ring(8, { registerFd: false });
   try {
