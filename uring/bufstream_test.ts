@@ -288,3 +288,26 @@ test("streams sharing a buffer ring resume when another stream gives buffers bac
     for (const fd of [ac, as, bc, bs]) libc().close(fd);
   }
 });
+
+test("a request a closing loop gives up on keeps its buffer group in use, so the buffers are never unmapped under it", async () => {
+  const loop = new Loop();
+  const [client, server] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 9, entries: 4, bufferSize: 4096 });
+  try {
+    const stream = new RecvStream(loop, server, buffers);
+    const pull = stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the recv waits in the kernel: no data yet
+    assert.equal(buffers.users, 1);
+    const ended = assert.rejects(pull, /closed before the kernel completed it/);
+    // No grace: the loop gives up on the recv at once, as it does on one the kernel cannot cancel in time.
+    await loop.close(0);
+    assert.equal(loop.leakedOperations, 1);
+    await ended;
+    // The kernel may still pick one of these buffers and write it: closing the group must be refused.
+    assert.equal(buffers.users, 1);
+    assert.throws(() => buffers.close(), /may still be in flight/);
+  } finally {
+    libc().close(client);
+    libc().close(server);
+  }
+});

@@ -134,6 +134,7 @@ export class Loop {
   private pollScheduled = false;
   private closing = false;
   private closedFlag = false;
+  private leaked_ = 0;
   private running = false;
   /** Owning mode's bound on a kernel wait (TURN_WAIT), or undefined where the kernel lacks EXT_ARG. */
   private readonly turnWait: typeof TURN_WAIT | undefined;
@@ -196,6 +197,14 @@ export class Loop {
   /** Whether `close()` has finished. */
   get isClosed(): boolean {
     return this.closedFlag;
+  }
+
+  /**
+   * Operations `close()` gave up on: the kernel had not completed them within the grace period, so their memory,
+   * and memory they may draw on (provided buffers), is kept for good.
+   */
+  get leakedOperations(): number {
+    return this.leaked_;
   }
 
   /** Whether `close()` has begun (or finished): nothing more can be submitted. */
@@ -610,12 +619,14 @@ export class Loop {
     for (let slot = 0; slot < this.ops.length; slot++) {
       const op = this.ops[slot];
       if (!op) continue;
-      // Uncancellable: settle the promise, but keep the op's memory (its chunks stay allocated in the arena).
+      // Uncancellable: settle the promise, but keep the op's memory (its chunks stay allocated in the arena), and
+      // let layers above see that the kernel may still use it (OpState.Leaked, abandon(): not Done, not drop()).
       this.ops[slot] = undefined;
       op.leak();
-      op.state = OpState.Done;
-      op.drop(new UringError("finish the operation", 0, `the loop was closed before the kernel completed it`));
+      op.state = OpState.Leaked;
+      op.abandon(new UringError("finish the operation", 0, `the loop was closed before the kernel completed it`));
     }
+    this.leaked_ = leaked;
     this.closedFlag = true;
     this.inbox.close();
     this.ring.close();

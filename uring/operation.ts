@@ -34,6 +34,11 @@ export const enum OpState {
   InFlight = 2,
   /** Its final CQE arrived (or it was dropped before submission). */
   Done = 3,
+  /**
+   * The loop closed while the kernel still held it (it did not complete within close()'s grace): the kernel may
+   * still use its memory, so that memory is kept for good and what it draws on (a buffer group) stays in use.
+   */
+  Leaked = 4,
 }
 
 /** The largest bounce buffer the arena serves; larger ones get a mapping of their own. */
@@ -83,6 +88,15 @@ export abstract class Operation {
 
   /** Called instead of `complete` when the operation never reached the kernel (aborted while queued, loop closed). */
   abstract drop(error: Error): void;
+
+  /**
+   * Called instead of `complete` when the loop closed while the kernel still held the operation (state
+   * {@link OpState.Leaked}): settle it with `error`, but release nothing the kernel may still use. By default the
+   * same as {@link drop}; operations that share resources (a stream's buffer group) override it.
+   */
+  abandon(error: Error): void {
+    this.drop(error);
+  }
 
   /**
    * Called by the loop after the final CQE was delivered (or the operation dropped): the kernel is done, so pins

@@ -1042,6 +1042,8 @@ function pinsOf(loop: Loop): Map<number, NativeMemory[]> {
     m = groups;
     providedPins.set(loop, groups);
     loop.ring.onClose(() => {
+      // A request the loop gave up on (uncancellable at close) may still pick a buffer: keep the memory for good.
+      if (loop.leakedOperations > 0) return;
       for (const list of groups.values()) for (const mem of list) mem.unpin();
       groups.clear();
     });

@@ -127,6 +127,26 @@ it("a message that would pass for an operation of a loop is refused, and the ope
       assert.equal(loop.stats.stale, 1);
     }));
 
+it("provided buffers a request given up on at close may still select stay pinned after the ring closes",
+  has(IORING_OP_PROVIDE_BUFFERS, "IORING_OP_PROVIDE_BUFFERS", "5.7"), async () => {
+    const loop = new Loop();
+    const [r] = makePipe();
+    const pool = NativeMemory.allocate(4 * 64);
+    await provideBuffers(loop, pool.bytes, { size: 64, group: 5 });
+    const read = loop.submit(new PromiseOp("read", (sqe) => {
+      prepRead(sqe, r, 0, 64, -1);
+      sqe.u8[1] |= IOSQE_BUFFER_SELECT;
+      sqeSetBufGroup(sqe, 5);
+    })).promise;
+    const ended = assert.rejects(read, /closed before the kernel completed it/);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the read waits in the kernel on an empty pipe
+    await loop.close(0); // no grace: the read is given up on, as one the kernel could not cancel in time
+    await ended;
+    assert.equal(loop.leakedOperations, 1);
+    assert.ok(pool.isPinned, "the group's memory stays pinned: the read may still pick a buffer");
+    assert.throws(() => pool.free(), /the kernel may still use it/);
+  });
+
 it("msgRingFd passes a direct descriptor into a fixed slot of the target ring, which can write through it",
   noMsgRing, () =>
     withLoop(async (loop) => {

@@ -158,6 +158,15 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   }
 
   /**
+   * @internal The loop closed while the kernel still held the request: the stream ends, but `onDisarm` is not
+   * called, so a buffer group it draws on stays counted as in use (the request may still pick and fill a buffer).
+   */
+  abandoned(error: Error): void {
+    this.arm_ = null;
+    this.finish(this.cancelled ? null : error);
+  }
+
+  /**
    * Arms the request again if it ended for a recoverable reason (ENOBUFS, a full CQ, a pause), once the queue is
    * down to half its limit and buffers are available.
    */
@@ -296,5 +305,8 @@ class StreamArm extends Operation {
   }
   drop(error: Error): void {
     this.stream.dropped(error);
+  }
+  override abandon(error: Error): void {
+    this.stream.abandoned(error);
   }
 }
