@@ -79,7 +79,7 @@
  */
 import { loadAcquire16, storeRelease16 } from "./barrier.ts";
 import { refuse, UringError } from "./errors.ts";
-import { NativeMemory, pageAlign } from "./memory.ts";
+import { NativeMemory, pageAlign, type RangeHolder } from "./memory.ts";
 import type { Ring } from "./ring.ts";
 import {
   bufRingHead,
@@ -162,7 +162,7 @@ export type BundleVisitor = (bid: number, offset: number, length: number, done: 
  *
  * Single-threaded, like the {@link Ring} it belongs to.
  */
-export class BufferRing {
+export class BufferRing implements RangeHolder {
   /** The ring the group is registered with. */
   readonly ring: Ring;
   /** The buffer group ID. */
@@ -197,6 +197,11 @@ export class BufferRing {
   private readonly views: (Uint8Array | undefined)[];
   private readonly taken: TakenBuffer = { bid: -1, offset: 0, length: 0, more: false };
   private lentCount = 0;
+  // Per bid: requests reading or writing it in place (a zero-copy view sent on), and whether it was given back
+  // meanwhile: it goes back to the kernel only once the last of those requests has finished (see holdRange()).
+  private readonly holdCount: Uint32Array;
+  private readonly returned: Uint8Array;
+  private heldTotal = 0;
   private userCount = 0;
   private closed = false;
   private waiters: (() => void)[] = [];
@@ -226,6 +231,9 @@ export class BufferRing {
     this.slotBid = new Uint16Array(o.entries);
     this.slotPos = new Uint32Array(o.entries);
     this.views = new Array(o.entries);
+    this.holdCount = new Uint32Array(o.entries);
+    this.returned = new Uint8Array(o.entries);
+    memory.holder = this;
     // The kernel's head starts at 0 and the tail word is 0 in fresh memory; continue from whatever the tail holds.
     this.tailPos = this.published = loadAcquire16(this.u16, H_TAIL);
   }
@@ -282,7 +290,10 @@ export class BufferRing {
     return this.closed;
   }
 
-  /** How many buffers are lent out: handed over by a CQE and not recycled yet. Tracked, no system call. */
+  /**
+   * How many buffers are lent out: handed over by a CQE and not back in the ring yet (recycled ones that a request
+   * still reads in place, such as a send of a zero-copy view, count until it finishes). Tracked, no system call.
+   */
   get lent(): number {
     return this.lentCount;
   }
@@ -428,10 +439,46 @@ export class BufferRing {
    */
   add(bid: number): void {
     if (this.closed) this.throwClosed("recycle a buffer");
-    if (!(bid >= 0 && bid < this.entries && this.state[bid] === LENT)) this.throwNotLent(bid);
+    if (!(bid >= 0 && bid < this.entries && this.state[bid] === LENT) || this.returned[bid]) this.throwNotLent(bid);
+    if (this.holdCount[bid] > 0) {
+      // A request still uses the bytes in place (a send of a zero-copy view): back to the kernel when it finishes.
+      this.returned[bid] = 1;
+      return;
+    }
     this.state[bid] = IN_RING;
     this.lentCount--;
     this.put(bid);
+  }
+
+  /**
+   * @internal (RangeHolder) A request starts using bytes `[offset, offset + length)` of the buffers in place: the
+   * buffers they span are not given back to the kernel, even when recycled, until {@link releaseRange}. Called by an
+   * operation handed a view of this memory (a zero-copy recv view passed to a send), so a recv cannot refill a
+   * buffer a send is still reading.
+   */
+  holdRange(offset: number, length: number): void {
+    if (length <= 0) return;
+    const last = Math.floor((offset + length - 1) / this.bufferSize);
+    for (let bid = Math.floor(offset / this.bufferSize); bid <= last; bid++) this.holdCount[bid]++;
+    this.heldTotal++;
+  }
+
+  /** @internal (RangeHolder) The request holding that range finished; buffers recycled meanwhile go back now. */
+  releaseRange(offset: number, length: number): void {
+    if (length <= 0) return;
+    this.heldTotal--;
+    const last = Math.floor((offset + length - 1) / this.bufferSize);
+    let added = false;
+    for (let bid = Math.floor(offset / this.bufferSize); bid <= last; bid++) {
+      if (--this.holdCount[bid] !== 0 || !this.returned[bid]) continue;
+      this.returned[bid] = 0;
+      if (this.closed) continue;
+      this.state[bid] = IN_RING;
+      this.lentCount--;
+      this.put(bid);
+      added = true;
+    }
+    if (added) this.publish();
   }
 
   /**
@@ -515,6 +562,10 @@ export class BufferRing {
     if (this.userCount > 0) {
       refuse("close a buffer ring", `${this.userCount} request(s) using buffer group ${this.bgid} may still be ` +
         "in flight: wait for their final CQEs and release() first");
+    }
+    if (this.heldTotal > 0) {
+      refuse("close a buffer ring", `${this.heldTotal} request(s) in flight still use buffers of group ${this.bgid} ` +
+        "in place (a send of a zero-copy view): wait for them to finish");
     }
     if (this.ring.isClosed) {
       releaseRegistrations(this.ring);

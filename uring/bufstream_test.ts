@@ -4,6 +4,7 @@ import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { BufferRing } from "./bufring.ts";
 import { ReadStream, RecvStream } from "./bufstream.ts";
+import { sendAll } from "./net.ts";
 import { NativeMemory } from "./memory.ts";
 import { prepSend } from "./prep/net.ts";
 import { prepShutdown } from "./prep/net.ts";
@@ -309,5 +310,48 @@ test("a request a closing loop gives up on keeps its buffer group in use, so the
   } finally {
     libc().close(client);
     libc().close(server);
+  }
+});
+
+test("a zero-copy view sent on is not refilled by the kernel until the send finishes, though pulled past", async () => {
+  const loop = new Loop();
+  const [client, server] = socketPair();
+  const [out, peer] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 10, entries: 4, bufferSize: 64 });
+  const MSG_DONTWAIT = 0x40;
+  try {
+    const stream = new RecvStream(loop, server, buffers, { zeroCopy: true });
+    libc().write(client, new TextEncoder().encode("hello"), 5);
+    const first = (await stream.next()).value!;
+    // Fill `out` so that a send of the view waits in the kernel, reading the provided buffer in place.
+    const filler = new Uint8Array(65536);
+    let queued = 0;
+    for (let n; (n = Number(libc().send(out, filler, filler.length, MSG_DONTWAIT))) > 0;) queued += n;
+    const sent = sendAll(loop, out, first);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Pulling on gives the first buffer back; the send still reads it, so it must not go back to the kernel yet.
+    libc().write(client, new TextEncoder().encode("world"), 5);
+    assert.equal(new TextDecoder().decode((await stream.next()).value!), "world");
+    assert.equal(buffers.lent, 2, "the buffer being sent stays out of the ring");
+    await stream.return();
+    for (let i = 0; i < 100 && buffers.users > 0; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    assert.equal(buffers.lent, 1, "only the buffer being sent is out");
+    assert.throws(() => buffers.close(), /still use buffers of group 10 in place/);
+    // The peer reads everything: the send finishes, and only then does the buffer go back.
+    const got: number[] = [];
+    const sink = new Uint8Array(65536);
+    while (got.length < queued + 5) {
+      const n = Number(libc().read(peer, sink, sink.length));
+      assert.ok(n > 0);
+      for (let i = 0; i < n; i++) got.push(sink[i]);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await sent;
+    assert.equal(new TextDecoder().decode(new Uint8Array(got.slice(queued))), "hello");
+    assert.equal(buffers.lent, 0, "back in the ring once the send finished");
+  } finally {
+    await loop.close();
+    buffers.close();
+    for (const fd of [client, server, out, peer]) libc().close(fd);
   }
 });

@@ -39,6 +39,19 @@ export function pageAlign(n: number): number {
 }
 
 /**
+ * A layer that lends parts of a {@link NativeMemory} out (a provided-buffer ring's buffers) and must know while a
+ * request reads or writes one in place, so it does not hand that part to the kernel again meanwhile. An
+ * operation given a view of such memory calls `holdRange` for the view's bytes and `releaseRange` once its request
+ * has finished.
+ */
+export interface RangeHolder {
+  /** A request starts using bytes `[offset, offset + length)` of the memory. */
+  holdRange(offset: number, length: number): void;
+  /** That request has finished with them. */
+  releaseRange(offset: number, length: number): void;
+}
+
+/**
  * A region of native memory with a stable address.
  *
  * @example
@@ -58,6 +71,8 @@ export class NativeMemory {
   readonly bytes: Uint8Array<ArrayBuffer>;
   /** The ArrayBuffer over the memory, for further views. Detached once freed. */
   readonly buffer: ArrayBuffer;
+  /** Who lends parts of this memory out and must know while a request uses one in place, or null. */
+  holder: RangeHolder | null = null;
   private readonly mappedLength: number;
   private pins = 0;
   private freed = false;

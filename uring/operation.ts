@@ -70,6 +70,8 @@ export abstract class Operation {
   pins: NativeMemory[] | null = null;
   /** Native memory allocated for this operation alone (bounce buffers over the arena's largest chunk). */
   owned: NativeMemory[] | null = null;
+  /** Ranges held from memory a {@link RangeHolder} lends out: [memory, offset, length] triples, released at finish. */
+  holds: (NativeMemory | number)[] | null = null;
   /**
    * The views the kernel writes, in the order it fills them (iovec order): [bounce bytes, or null for a view used
    * in place; the caller's bytes] pairs, so a result count can be spread across them.
@@ -123,6 +125,13 @@ export abstract class Operation {
       this.owned = null;
       for (const m of owned) m.free();
     }
+    const holds = this.holds;
+    if (holds) {
+      this.holds = null;
+      for (let i = 0; i < holds.length; i += 3) {
+        (holds[i] as NativeMemory).holder?.releaseRange(holds[i + 1] as number, holds[i + 2] as number);
+      }
+    }
     this.copyBacks = null;
   }
 
@@ -135,6 +144,7 @@ export abstract class Operation {
     this.pin = null;
     this.pins = null;
     this.owned = null;
+    this.holds = null; // held for good: the ranges are never lent to the kernel again
     this.copyBacks = null;
   }
 
@@ -151,6 +161,12 @@ export abstract class Operation {
       mem.pin();
       if (this.pin === null) this.pin = mem;
       else (this.pins ??= []).push(mem);
+      if (mem.holder !== null) {
+        // A provided buffer (a zero-copy view sent on, say): its ring must not give it to the kernel to refill
+        // while this request still reads it.
+        mem.holder.holdRange(view.byteOffset, view.byteLength);
+        (this.holds ??= []).push(mem, view.byteOffset, view.byteLength);
+      }
       if (kernelWrites) (this.copyBacks ??= []).push(null, asBytes(view));
       return mem.address + view.byteOffset;
     }
