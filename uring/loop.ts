@@ -30,7 +30,7 @@
  * @module
  */
 import { backend, libc } from "../ffi/mod.ts";
-import { NativeArena } from "./arena.ts";
+import { type Chunk, NativeArena } from "./arena.ts";
 import { refuse, UringError } from "./errors.ts";
 import { domError, Operation, OpState } from "./operation.ts";
 import { prepNop } from "./prep/nop.ts";
@@ -270,7 +270,11 @@ export class Loop {
     }
     const sqe = this.ring.getSqe()!;
     const slot = this.allocSlot(op);
+    let ts: Chunk | null = null;
     try {
+      // The linked timeout's timespec first: should the arena fail to allocate it, the operation's SQE is not
+      // written yet (written with IOSQE_IO_LINK, it would link whatever SQE came next to it).
+      if (op.timeoutNs) ts = op.chunk(this, 16);
       op.prep(sqe, this);
     } catch (e) {
       // The SQE is already taken from the ring: turn it into an ignored NOP and fail the operation instead.
@@ -283,11 +287,10 @@ export class Loop {
       return true;
     }
     sqeSetData(sqe, op.userData);
-    if (op.timeoutNs) {
+    if (ts !== null) {
       // A linked timeout: if `op` is still running after timeoutNs, the kernel cancels it (-ECANCELED) and the
       // timeout completes with -ETIME. Its timespec lives in an arena chunk until `op` finishes.
       sqe.u8[1] |= IOSQE_IO_LINK;
-      const ts = op.chunk(this, 16);
       writeTimespecNs(ts.view, 0, op.timeoutNs);
       const t = this.ring.getSqe()!;
       prepLinkTimeout(t, ts.address, 0);

@@ -232,6 +232,34 @@ test("owning mode: the ring resized while an operation is in flight keeps it and
     }
   });
 
+test("an operation whose linked timeout cannot be allocated fails alone, linking nothing to the next", async () => {
+  const loop = new Loop();
+  try {
+    // The arena refuses the timeout's timespec once (as mmap's ENOMEM would).
+    const alloc = loop.arena.alloc.bind(loop.arena);
+    let fail = true;
+    loop.arena.alloc = (size: number) => {
+      if (fail) {
+        fail = false;
+        throw new UringError("allocate native memory", 12);
+      }
+      return alloc(size);
+    };
+    // A NOP allocates nothing itself: the one allocation that fails is its linked timeout's timespec.
+    const first = nop();
+    first.timeoutNs = 1e9;
+    loop.submit(first);
+    await assert.rejects(first.promise, (e: unknown) => e instanceof UringError && e.code === "ENOMEM");
+    // The next operation runs on its own: not linked to a timeout SQE that was never written.
+    const t0 = performance.now();
+    assert.equal(await loop.submit(nop()).promise, 0);
+    assert.ok(performance.now() - t0 < 1000);
+    assert.equal(loop.stats.inFlight, 0);
+  } finally {
+    await loop.close();
+  }
+});
+
 test("an operation whose prep throws fails alone and leaves the ring usable", async () => {
   const loop = new Loop();
   try {
