@@ -52,6 +52,7 @@ import {
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_TASKRUN_FLAG,
+  IOSQE_BUFFER_SELECT,
   IOSQE_CQE_SKIP_SUCCESS,
   IOSQE_IO_LINK,
 } from "./uapi.ts";
@@ -135,6 +136,9 @@ export class Loop {
   private closing = false;
   private closedFlag = false;
   private leaked_ = 0;
+  // BUFFER_SELECT requests in flight per buffer group, and what waits for a group to have none (whenGroupIdle).
+  private readonly groupUsers = new Map<number, number>();
+  private readonly groupIdle = new Map<number, (() => void)[]>();
   private running = false;
   /** Owning mode's bound on a kernel wait (TURN_WAIT), or undefined where the kernel lacks EXT_ARG. */
   private readonly turnWait: typeof TURN_WAIT | undefined;
@@ -205,6 +209,30 @@ export class Loop {
    */
   get leakedOperations(): number {
     return this.leaked_;
+  }
+
+  /**
+   * @internal Runs `fn` once no request that selects buffers from `group` (IOSQE_BUFFER_SELECT) is in flight: at
+   * once if none is, else after the last one's final CQE. Never, for requests the loop gave up on at close.
+   */
+  whenGroupIdle(group: number, fn: () => void): void {
+    if (!this.groupUsers.get(group)) return fn();
+    const list = this.groupIdle.get(group);
+    if (list) list.push(fn);
+    else this.groupIdle.set(group, [fn]);
+  }
+
+  private groupUserDone(group: number): void {
+    const n = this.groupUsers.get(group)! - 1;
+    if (n > 0) {
+      this.groupUsers.set(group, n);
+      return;
+    }
+    this.groupUsers.delete(group);
+    const waiting = this.groupIdle.get(group);
+    if (!waiting) return;
+    this.groupIdle.delete(group);
+    for (const fn of waiting) fn();
   }
 
   /** Whether `close()` has begun (or finished): nothing more can be submitted. */
@@ -287,6 +315,14 @@ export class Loop {
       return true;
     }
     sqeSetData(sqe, op.userData);
+    op.bufferGroup = -1;
+    if (sqe.u8[1] & IOSQE_BUFFER_SELECT) {
+      // It may pick a provided buffer of this group and still fill it after the buffers were removed from the group
+      // (a blocking read in io-wq): memory given with provideBuffers is let go only when no such request is left.
+      const g = sqe.u16[20];
+      op.bufferGroup = g;
+      this.groupUsers.set(g, (this.groupUsers.get(g) ?? 0) + 1);
+    }
     if (ts !== null) {
       // A linked timeout: if `op` is still running after timeoutNs, the kernel cancels it (-ECANCELED) and the
       // timeout completes with -ETIME. Its timespec lives in an arena chunk until `op` finishes.
@@ -464,6 +500,7 @@ export class Loop {
     this.releaseSlot(slot);
     this.inflight--;
     this.stats_.completed++;
+    if (op.bufferGroup >= 0) this.groupUserDone(op.bufferGroup);
     // complete() copies bounce buffers back and settles; finish() then releases the memory the kernel used.
     try {
       op.complete(res, flags, false, this, word);

@@ -60,6 +60,8 @@ export abstract class Operation {
   timeoutNs = 0;
   /** Set when cancellation was requested (abort, close): a -ECANCELED result is then reported as such. */
   cancelRequested = false;
+  /** @internal The buffer group its SQE selects from (IOSQE_BUFFER_SELECT), or -1: set by the loop. */
+  bufferGroup = -1;
   /** Native chunks released when the final CQE arrives (after the kernel is done with them). */
   chunks: Chunk[] | null = null;
   /**

@@ -1128,8 +1128,13 @@ export function provideBuffers(loop: Loop, memory: ArrayBufferView, options: Pro
 export function removeBuffers(loop: Loop, group: number, count = MAX_BIDS, options: OpOptions = {}): Promise<number> {
   const release = () => {
     const groups = pinsOf(loop);
-    for (const mem of groups.get(group) ?? []) mem.unpin();
+    const list = groups.get(group) ?? [];
     groups.delete(group);
+    // The group is empty, but a request may have picked a buffer before and still fill it (a read blocking in
+    // io-wq): the memory is let go once no BUFFER_SELECT request of this group is in flight.
+    loop.whenGroupIdle(group, () => {
+      for (const mem of list) mem.unpin();
+    });
   };
   const removed = run(loop, new PromiseOp("remove_buffers", (sqe: Sqe) => {
     if (!Number.isInteger(group) || group < 0 || group > 0xffff) refuse("remove_buffers", "group must be a u16");
