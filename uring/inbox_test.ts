@@ -60,3 +60,19 @@ test("a Worker with a ring of its own exchanges MSG_RING messages with the main 
     await loop.close();
   }
 });
+
+test("an owning loop's inbox receives inside run(), with no eventfd to wait on", async () => {
+  const sender = new Loop();
+  const loop = new Loop({ mode: "owning" });
+  try {
+    const got = await loop.run(async () => {
+      const next = loop.inbox.next(); // an owning loop has no eventfd: run() watches the inbox itself
+      await msgRing(sender, loop.ring.fd, { res: 42, userData: messageUserData(9) });
+      return (await next).value;
+    });
+    assert.deepEqual([got.tag, got.value], [9, 42]);
+  } finally {
+    await sender.close();
+    await loop.close();
+  }
+});

@@ -514,6 +514,8 @@ export class Loop {
   // Integrated mode: one pending eventfd wait while anything is in flight. The ring signals the eventfd when it
   // posts CQEs; the wait resolves on the JS thread, where we reap and submit again.
   private arm(): void {
+    // Owning loops have no eventfd (run() waits in the kernel and looks at the inbox itself).
+    if (this.mode !== "integrated") return;
     if (this.waiting || this.closedFlag || (this.inflight === 0 && !this.inbox.waiting)) return;
     this.waiting = backend.waitEventfd(this.eventfd).then(this.onWake, this.onWakeError);
   }
