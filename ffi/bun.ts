@@ -47,11 +47,21 @@ export const backend: Backend = {
   waitEventfd,
 };
 
-const counter = new Uint8Array(8);
+// The 8 bytes the read fills live in malloc'd memory that is never freed, not in this thread's heap: if a Worker
+// ends with a loop still open, the pool thread's read may still complete after the Worker is gone.
+let counter: Uint8Array | undefined;
+
+function eventfdCounter(): Uint8Array {
+  if (counter) return counter;
+  const block = dlopen("libc.so.6", { malloc: { args: [FFIType.u64], returns: FFIType.ptr } }).symbols.malloc(8);
+  if (!block) throw new Error("Cannot wait on an eventfd: malloc(8) failed");
+  return counter = new Uint8Array(toArrayBuffer(block as number, 0, 8));
+}
 
 // Bun's node:fs read runs on its thread pool and accepts any fd; the callback lands on the JS thread.
 function waitEventfd(fd: number): Promise<void> {
+  const buf = eventfdCounter();
   return new Promise((resolve, reject) => {
-    read(fd, counter, 0, 8, null, (err) => (err ? reject(err) : resolve()));
+    read(fd, buf, 0, 8, null, (err) => (err ? reject(err) : resolve()));
   });
 }

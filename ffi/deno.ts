@@ -61,12 +61,21 @@ export const backend: Backend = {
 // Deno's node:fs refuses fds it did not open, so the wait is a read() that Deno runs on its blocking thread pool
 // (`nonblocking: true`) and resolves on the JS thread.
 let blockingRead: ((fd: number, buf: Uint8Array, n: number) => Promise<number | bigint>) | undefined;
-const counter = new Uint8Array(8);
+// The 8 bytes the read fills live in malloc'd memory that is never freed, not in this isolate's heap: if a Worker
+// ends with a loop still open, the pool thread's read may still complete after the isolate is gone.
+let counter: Uint8Array | undefined;
 
 async function waitEventfd(fd: number): Promise<void> {
-  blockingRead ??= Deno.dlopen("libc.so.6", {
-    read: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
-  }).symbols.read as unknown as (fd: number, buf: Uint8Array, n: number) => Promise<number | bigint>;
+  if (!blockingRead || !counter) {
+    const libc = Deno.dlopen("libc.so.6", {
+      read: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
+      malloc: { parameters: ["usize"], result: "pointer" },
+    }).symbols;
+    const block = libc.malloc(8n);
+    if (block === null) throw new Error("Cannot wait on an eventfd: malloc(8) failed");
+    counter = new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(block, 8));
+    blockingRead = libc.read as unknown as (fd: number, buf: Uint8Array, n: number) => Promise<number | bigint>;
+  }
   const n = Number(await blockingRead(fd, counter, 8));
   if (n < 0) throw new Error(`Cannot wait on eventfd ${fd}: read failed`);
 }
