@@ -461,8 +461,8 @@ const NVME_HINTS: Readonly<Record<string, string>> = {
  *
  * @param loop The loop.
  * @param fd `/dev/ngXnY` (with {@link NVME_URING_CMD_IO}) or `/dev/nvmeX` (with {@link NVME_URING_CMD_ADMIN}).
- * @param cmdOp The passthrough command.
- * @param cmd The command without `addr`, `dataLen` and metadata (taken from `options.data`).
+ * @param cmdOp {@link NVME_URING_CMD_IO} or {@link NVME_URING_CMD_ADMIN} (the _VEC forms are refused).
+ * @param cmd The command without `addr`, `dataLen` and metadata (taken from `options.data`; metadata is 0).
  * @param options `data`, `write`, `signal`, `timeoutMs`.
  *
  * @example
@@ -477,6 +477,12 @@ export function nvmePassthru(
 ): Promise<NvmeCompletion> {
   const name = `run NVMe command 0x${(cmd.opcode >>> 0).toString(16)}`;
   const op: CmdOp<NvmeCompletion> = new CmdOp<NvmeCompletion>(name, (sqe: Sqe, o) => {
+    // Only the commands whose addr is the data buffer itself: with a _VEC command the driver reads addr as an array
+    // of iovecs (data_len of them) and would take whatever the data buffer holds for addresses.
+    if (cmdOp !== NVME_URING_CMD_IO && cmdOp !== NVME_URING_CMD_ADMIN) {
+      refuse(name, "cmdOp must be NVME_URING_CMD_IO or NVME_URING_CMD_ADMIN (a _VEC command takes an iovec array: " +
+        "build it with prepNvmeUringCmd)");
+    }
     checkNvmeTarget(loop, fd, name);
     const data = options.data;
     let addr = 0;
@@ -485,7 +491,8 @@ export function nvmePassthru(
       addr = o.kernelAddress(loop, data, !options.write);
       len = data.byteLength;
     }
-    prepNvmeUringCmd(sqe, fd, cmdOp, { ...cmd, addr, dataLen: len });
+    // Metadata is never passed through: the type leaves it out, and a caller's object could carry it anyway.
+    prepNvmeUringCmd(sqe, fd, cmdOp, { ...cmd, addr, dataLen: len, metadata: 0, metadataLen: 0 });
   }, {
     map: (res) => {
       if (res > 0) throw new NvmeStatusError(name, res, op.extra1());

@@ -329,6 +329,11 @@ test("NVMe passthrough is refused on a ring without 128-byte SQEs and on what is
     // /dev/null takes every uring_cmd and answers 0: an Identify there would "succeed" with a page of zeros.
     await assert.rejects(nvmeIdentifyController(big, devNull), refused(/\/dev\/null is not an NVMe character device/));
     await assert.rejects(nvmePassthru(big, devNull, NVME_URING_CMD_IO, { opcode: 2 }), refused(/not an NVMe/));
+    // A _VEC command would make the driver read the data buffer as an iovec array: refused whatever the device.
+    for (const vec of [NVME_URING_CMD_IO_VEC, NVME_URING_CMD_ADMIN_VEC]) {
+      await assert.rejects(nvmePassthru(big, devNull, vec, { opcode: 2 }, { data: new Uint8Array(64) }),
+        refused(/cmdOp must be NVME_URING_CMD_IO or NVME_URING_CMD_ADMIN/));
+    }
     await assert.rejects(nvmeRead(big, devNull, 1, 0, 2, new Uint8Array(1000)), refused(/exactly 2 logical blocks/));
     assert.deepEqual([plain.stats.completed, big.stats.completed], completed, "nothing reached the kernel");
     await close(big, devNull);
