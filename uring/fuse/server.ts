@@ -617,12 +617,22 @@ export class FuseServer {
     const batch = this.queue;
     this.queue = this.spare;
     this.spare = batch;
-    for (let i = 0; i < batch.length; i++) {
-      const slot = batch[i];
-      if (slot instanceof RingEntry) this.onRing(slot);
-      else this.onDevice(slot as DeviceSlot);
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const slot = batch[i];
+        try {
+          if (slot instanceof RingEntry) this.onRing(slot);
+          else this.onDevice(slot as DeviceSlot);
+        } catch (e) {
+          // One slot's failure (a buffer that could not be allocated, say) ends that slot, not the batch: the others
+          // are handled, and none is handled twice.
+          console.error("fuse: handling a request failed:", e);
+          this.endSlot(slot);
+        }
+      }
+    } finally {
+      batch.length = 0;
     }
-    batch.length = 0;
   }
 
   private onDevice(slot: DeviceSlot): void {
@@ -684,8 +694,6 @@ export class FuseServer {
       return;
     }
     if (++this.pending > this.stats.maxPending) this.stats.maxPending = this.pending;
-    // The slot's buffers stay with the request until it is answered: read the next requests with other slots.
-    if (slot instanceof DeviceSlot) this.ensureReads();
     const done = (n: number) => {
       this.pending--;
       // A session forced closed meanwhile has released the slot's buffers: nothing to reply into.
@@ -693,12 +701,17 @@ export class FuseServer {
       slot.reply(n);
       if (this.live === 0 && this.pending === 0) void this.finish();
     };
+    // The reply is wired before anything else can throw, so the request is answered whatever happens next.
     r.then(done, (e) => done(-this.dispatcher.errnoOf(e, slot.req.opcode)));
+    // The slot's buffers stay with the request until it is answered: read the next requests with other slots.
+    if (slot instanceof DeviceSlot) this.ensureReads();
   }
 
   /** @internal Submits the slot's command again (a new read, or COMMIT_AND_FETCH), unless the session ends. */
   rearm(slot: Slot): void {
-    if (this.finished || this.loop.isClosed) return this.endSlot(slot);
+    if (this.finished || this.loop.isClosing) return this.endSlot(slot);
+    // Only a slot whose command has ended may be submitted again: two commands on one slot would share its buffers.
+    if (slot.state === OpState.Queued || slot.state === OpState.InFlight || slot.state === OpState.Leaked) return;
     slot.state = OpState.Idle;
     const read = slot instanceof DeviceSlot;
     if (read) this.readsInFlight++;
@@ -813,7 +826,7 @@ export class FuseServer {
       this.slots.push(e);
       e.live = true;
       this.live++;
-      this.loop.submit(e);
+      this.rearm(e); // submits it, or ends it if the loop is closing meanwhile
     }
     // REGISTER is issued inline by io_uring_enter: a refusal is an immediate CQE; success parks the command.
     if (this.loop.mode === "integrated") this.loop.flush();
@@ -857,15 +870,20 @@ export class FuseServer {
     const v = new DataView(mem.buffer);
     v.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
     v.setBigInt64(8, BigInt((ms % 1000) * 1e6), true);
+    const stop = () => {
+      // The timeout has completed: its timespec is no longer the kernel's.
+      this.tick = null;
+      mem.free();
+    };
     const again = (t: Tick) => {
-      if (this.finished || this.loop.isClosed) {
-        // The timeout has completed: its timespec is no longer the kernel's.
-        this.tick = null;
-        mem.free();
-        return;
-      }
+      // isClosing, not isClosed: the user's loop may be in close(), waiting for commands it cannot cancel.
+      if (this.finished || this.loop.isClosing) return stop();
       t.state = OpState.Idle;
-      this.loop.submit(t);
+      try {
+        this.loop.submit(t);
+      } catch {
+        stop();
+      }
     };
     this.tick = new Tick(mem, again);
     this.loop.submit(this.tick);
