@@ -128,17 +128,26 @@ it("a message that would pass for an operation of a loop is refused, and the ope
       assert.equal(loop.stats.stale, 1);
     }));
 
+/**
+ * Four 64-byte buffers provided as `group`, and a BUFFER_SELECT read of the empty pipe `r` waiting in the kernel:
+ * resolves to the pool and the read's result ({ res, bid }).
+ */
+async function providedRead(loop: Loop, r: number, group: number) {
+  const pool = NativeMemory.allocate(4 * 64);
+  await provideBuffers(loop, pool.bytes, { size: 64, group });
+  const read = loop.submit(new PromiseOp("read", (sqe) => {
+    prepRead(sqe, r, 0, 64, -1);
+    sqe.u8[1] |= IOSQE_BUFFER_SELECT;
+    sqeSetBufGroup(sqe, group);
+  }, { map: (res, flags) => ({ res, bid: cqeHasBuffer(flags) ? cqeBufferId(flags) : -1 }) })).promise;
+  return { pool, read };
+}
+
 it("provided buffers a request given up on at close may still select stay pinned after the ring closes",
   has(IORING_OP_PROVIDE_BUFFERS, "IORING_OP_PROVIDE_BUFFERS", "5.7"), async () => {
     const loop = new Loop();
     const [r] = makePipe();
-    const pool = NativeMemory.allocate(4 * 64);
-    await provideBuffers(loop, pool.bytes, { size: 64, group: 5 });
-    const read = loop.submit(new PromiseOp("read", (sqe) => {
-      prepRead(sqe, r, 0, 64, -1);
-      sqe.u8[1] |= IOSQE_BUFFER_SELECT;
-      sqeSetBufGroup(sqe, 5);
-    })).promise;
+    const { pool, read } = await providedRead(loop, r, 5);
     const ended = assert.rejects(read, /closed before the kernel completed it/);
     await new Promise((resolve) => setTimeout(resolve, 10)); // the read waits in the kernel on an empty pipe
     await loop.close(0); // no grace: the read is given up on, as one the kernel could not cancel in time
@@ -152,13 +161,7 @@ it("removed provided buffers stay pinned while a request that may have picked on
   has(IORING_OP_PROVIDE_BUFFERS, "IORING_OP_PROVIDE_BUFFERS", "5.7"), () =>
     withLoop(async (loop) => {
       const [r, w] = makePipe();
-      const pool = NativeMemory.allocate(4 * 64);
-      await provideBuffers(loop, pool.bytes, { size: 64, group: 6 });
-      const read = loop.submit(new PromiseOp("read", (sqe) => {
-        prepRead(sqe, r, 0, 64, -1);
-        sqe.u8[1] |= IOSQE_BUFFER_SELECT;
-        sqeSetBufGroup(sqe, 6);
-      }, { map: (res, flags) => ({ res, bid: cqeHasBuffer(flags) ? cqeBufferId(flags) : -1 }) })).promise;
+      const { pool, read } = await providedRead(loop, r, 6);
       const settled = read.then((v) => v, (e: UringError) => e.code);
       await new Promise((resolve) => setTimeout(resolve, 10)); // the read waits in the kernel on an empty pipe
       // Linux 6.18 picks the read's buffer when it is issued, so only 3 of 4 are left to remove; either way the
