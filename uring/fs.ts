@@ -201,6 +201,8 @@ export const MADV_SEQUENTIAL = 2;
 export const MADV_WILLNEED = 3;
 /** madvise: drop the pages: private anonymous memory then reads as zeros. */
 export const MADV_DONTNEED = 4;
+/** The advice {@link madvise} takes: none that could poison, remap or lose memory behind another user's back. */
+const MADVICE: readonly number[] = [MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED];
 
 /** sync_file_range: wait for writeback already in progress before starting. */
 export const SYNC_FILE_RANGE_WAIT_BEFORE = 1;
@@ -1300,8 +1302,9 @@ export function fadvise(
 
 /**
  * Advises the kernel about a range of memory, like madvise(2). The range is `view`, which must lie in
- * {@link NativeMemory} and start on a page boundary; the kernel rounds its end up to a whole page, which stays in
- * the same mapping (NativeMemory maps whole pages). MADV_DONTNEED makes the range read as zeros.
+ * {@link NativeMemory} and be whole pages (the kernel would round a partial page up, past the view). The advice is
+ * one of MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED and MADV_DONTNEED (which makes the range read as
+ * zeros, and is refused for memory the kernel holds: registered, provided, or used by a request in flight).
  * IORING_OP_MADVISE, Linux 5.6.
  *
  * @example
@@ -1318,11 +1321,20 @@ export function madvise(loop: Loop, view: BufferLike, advice: number, options?: 
       throw new TypeError("Cannot madvise: the range must be a view of NativeMemory (garbage-collected memory has no " +
         "stable pages of its own)");
     }
-    if ((mem.address + bytes.byteOffset) % pageSize() !== 0) {
-      throw new RangeError(`Cannot madvise: the range must start on a page boundary (${pageSize()} bytes), ` +
-        `it starts at byte ${bytes.byteOffset} of its memory`);
+    if ((mem.address + bytes.byteOffset) % pageSize() !== 0 || bytes.byteLength % pageSize() !== 0) {
+      // The kernel rounds the end up to a whole page: a shorter range would reach bytes the caller did not give.
+      throw new RangeError(`Cannot madvise: the range must be whole pages (${pageSize()} bytes each), it is ` +
+        `bytes ${bytes.byteOffset} to ${bytes.byteOffset + bytes.byteLength} of its memory`);
     }
-    needU32("madvise", "advice", advice);
+    if (!MADVICE.includes(advice)) {
+      throw new RangeError(`Cannot madvise: advice must be MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED ` +
+        `or MADV_DONTNEED, got ${advice}`);
+    }
+    if (advice === MADV_DONTNEED && mem.isPinned) {
+      // The kernel holds this memory (registered, provided or in use by a request): dropping our pages would leave
+      // it writing pages we no longer see.
+      throw new RangeError("Cannot madvise MADV_DONTNEED: the kernel holds this memory (registered or in use)");
+    }
     return new FsOp<void>("madvise", (sqe, op) => {
       const addr = op.kernelAddress(loop, bytes, false);
       if (bytes.byteLength <= U32_MAX) prepMadvise(sqe, addr, bytes.byteLength, advice);

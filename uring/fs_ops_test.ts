@@ -404,8 +404,19 @@ test("madvise MADV_DONTNEED on native memory makes the range read as zeros; GC m
       await madvise(loop, mem.bytes, MADV_WILLNEED);
       assert.ok(!mem.isPinned);
       await assert.rejects(madvise(loop, new Uint8Array(page), MADV_DONTNEED), TypeError);
-      await assert.rejects(madvise(loop, mem.bytes.subarray(1), MADV_DONTNEED), /page boundary/);
-      await assert.rejects(madvise(loop, mem.bytes, 12345), { code: "EINVAL" });
+      await assert.rejects(madvise(loop, mem.bytes.subarray(1), MADV_DONTNEED), /whole pages/);
+      // The kernel would round a partial page up and zero bytes the caller did not give (here 1..page-1).
+      mem.bytes.fill(7);
+      await assert.rejects(madvise(loop, mem.bytes.subarray(0, 1), MADV_DONTNEED), /whole pages/);
+      assert.ok(mem.bytes.subarray(0, page).every((b) => b === 7), "nothing beyond the view was touched");
+      // Only harmless advice: MADV_HWPOISON (100), MADV_REMOVE (9) and the like are refused before the kernel.
+      for (const advice of [12345, 9, 100]) {
+        await assert.rejects(madvise(loop, mem.bytes, advice), /advice must be/);
+      }
+      // Memory the kernel holds keeps its pages.
+      mem.pin();
+      await assert.rejects(madvise(loop, mem.bytes, MADV_DONTNEED), /the kernel holds this memory/);
+      mem.unpin();
     } finally {
       mem.free();
     }
