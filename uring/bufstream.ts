@@ -20,6 +20,8 @@ import { prepRecvMultishot } from "./prep/net.ts";
 import { prepReadMultishot } from "./prep/rw.ts";
 import { IOSQE_BUFFER_SELECT } from "./uapi.ts";
 import { cqeError, type Operation } from "./operation.ts";
+import { refuse } from "./errors.ts";
+import { checkFd, checkU32 } from "./ops.ts";
 
 /**
  * A chunk waiting in the queue: which buffer holds it, where, and whether the kernel keeps filling that buffer; or,
@@ -75,6 +77,11 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
 
   constructor(loop: Loop, name: string, buffers: BufferRing, options: ByteStreamOptions) {
     super(loop, name);
+    if (buffers.isClosed) refuse(`make a ${name} stream`, "the buffer ring is closed");
+    if (buffers.ring !== loop.ring) {
+      // The group id means nothing on another ring: every arm would end with ENOBUFS (or take another group's).
+      refuse(`make a ${name} stream`, "the buffer ring belongs to another ring than the loop's");
+    }
     this.buffers = buffers;
     this.zeroCopy = options.zeroCopy ?? false;
     const max = options.maxQueued ?? Math.max(4, buffers.entries >> 3);
@@ -210,8 +217,9 @@ export class RecvStream extends ByteStream {
 
   constructor(loop: Loop, fd: number, buffers: BufferRing, options: ByteStreamOptions & { flags?: number } = {}) {
     super(loop, "recv", buffers, options);
+    checkFd("recv", fd);
     this.fd = fd;
-    this.msgFlags = options.flags ?? 0;
+    this.msgFlags = checkU32("recv", options.flags ?? 0);
     this.start();
   }
 
@@ -234,6 +242,7 @@ export class ReadStream extends ByteStream {
 
   constructor(loop: Loop, fd: number, buffers: BufferRing, options: ByteStreamOptions = {}) {
     super(loop, "read", buffers, options);
+    checkFd("read", fd);
     this.fd = fd;
     this.start();
   }

@@ -323,8 +323,9 @@ function start<T>(loop: Loop, options: OpOptions | undefined, build: () => FsOp<
       return Promise.reject(domError("AbortError", `The ${op.name} was aborted`, signal.reason));
     }
     const ms = options?.timeoutMs;
-    if (ms !== undefined) {
-      if (typeof ms !== "number" || !(ms > 0) || !Number.isFinite(ms)) {
+    // Infinity means no timeout, as everywhere else (ops.ts start).
+    if (ms !== undefined && ms !== Infinity) {
+      if (typeof ms !== "number" || !(ms > 0)) {
         throw new RangeError(`Cannot ${op.name}: timeoutMs must be a positive number of milliseconds, got ${ms}`);
       }
       op.timeoutNs = Math.max(1, Math.round(ms * 1e6));

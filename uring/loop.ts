@@ -300,9 +300,12 @@ export class Loop {
     const slot = this.allocSlot(op);
     let ts: Chunk | null = null;
     try {
-      // The linked timeout's timespec first: should the arena fail to allocate it, the operation's SQE is not
-      // written yet (written with IOSQE_IO_LINK, it would link whatever SQE came next to it).
-      if (op.timeoutNs) ts = op.chunk(this, 16);
+      // The linked timeout's timespec first: should it fail (no memory, a time no timespec holds), the operation's
+      // SQE is not written yet (written with IOSQE_IO_LINK, it would link whatever SQE came next to it).
+      if (op.timeoutNs) {
+        ts = op.chunk(this, 16);
+        writeTimespecNs(ts.view, 0, op.timeoutNs);
+      }
       op.prep(sqe, this);
     } catch (e) {
       // The SQE is already taken from the ring: turn it into an ignored NOP and fail the operation instead.
@@ -327,7 +330,6 @@ export class Loop {
       // A linked timeout: if `op` is still running after timeoutNs, the kernel cancels it (-ECANCELED) and the
       // timeout completes with -ETIME. Its timespec lives in an arena chunk until `op` finishes.
       sqe.u8[1] |= IOSQE_IO_LINK;
-      writeTimespecNs(ts.view, 0, op.timeoutNs);
       const t = this.ring.getSqe()!;
       prepLinkTimeout(t, ts.address, 0);
       // A timeout that fires reports -ETIME; one beaten by its operation reports -ECANCELED: neither is wanted.

@@ -12,6 +12,7 @@ import { prepPollMultishot } from "./prep/poll.ts";
 import { prepTimeout } from "./prep/timeout.ts";
 import { IORING_TIMEOUT_MULTISHOT } from "./uapi.ts";
 import { refuse } from "./errors.ts";
+import { checkFd, checkU32 } from "./ops.ts";
 import { writeTimespecNs } from "./timespec.ts";
 
 const SOCK_CLOEXEC = 0x80000;
@@ -32,6 +33,7 @@ export class AcceptStream extends MultishotStream<number> {
 
   constructor(loop: Loop, fd: number, options: { direct?: boolean; signal?: AbortSignal } = {}) {
     super(loop, "accept");
+    checkFd("accept", fd);
     this.fd = fd;
     this.direct = options.direct ?? false;
     if (options.signal) this.bindSignal(options.signal);
@@ -63,8 +65,9 @@ export class PollStream extends MultishotStream<number> {
 
   constructor(loop: Loop, fd: number, events: number, options: { signal?: AbortSignal } = {}) {
     super(loop, "poll");
+    checkFd("poll", fd);
     this.fd = fd;
-    this.events = events;
+    this.events = checkU32("poll", events, "events");
     if (options.signal) this.bindSignal(options.signal);
     this.start();
   }

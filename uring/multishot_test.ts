@@ -4,6 +4,8 @@ import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { AcceptStream, PollStream, TickStream } from "./multishot.ts";
 import { MultishotStream } from "./stream.ts";
+import { BufferRing } from "./bufring.ts";
+import { ReadStream, RecvStream } from "./bufstream.ts";
 import { prepNop } from "./prep/nop.ts";
 import type { Sqe } from "./sqe.ts";
 import { libc } from "../ffi/mod.ts";
@@ -154,4 +156,28 @@ test("a stream whose request ends wanting a re-arm while its loop closes ends, a
   assert.equal(loop.ring.isClosed, true);
   await reading;
   assert.deepEqual(seen, [0]);
+});
+
+test("streams refuse a bad fd or flags, and a buffer ring of another ring or closed, before anything is armed", async () => {
+  const loop = new Loop();
+  const other = new Loop();
+  const theirs = BufferRing.create(other.ring, { bgid: 3, entries: 4, bufferSize: 64 });
+  const closed = BufferRing.create(loop.ring, { bgid: 4, entries: 4, bufferSize: 64 });
+  closed.close();
+  try {
+    // NaN and 1.9 used to poll fd 0 and fd 1.
+    assert.throws(() => new PollStream(loop, NaN, 1), /fd must be a non-negative integer/);
+    assert.throws(() => new PollStream(loop, 1.9, 4), /fd must be a non-negative integer/);
+    assert.throws(() => new PollStream(loop, 0, 2 ** 32 + 1), /events must be a u32/);
+    assert.throws(() => new AcceptStream(loop, -1), /fd must be a non-negative integer/);
+    assert.throws(() => new RecvStream(loop, 0, closed), /the buffer ring is closed/);
+    assert.throws(() => new RecvStream(loop, 0, theirs, { flags: -1 }), /belongs to another ring/);
+    // Another ring's group id means nothing here: every arm would end with ENOBUFS and re-arm at once, forever.
+    assert.throws(() => new ReadStream(loop, 0, theirs), /belongs to another ring/);
+    assert.equal(loop.stats.started, 0, "nothing reached the loop");
+  } finally {
+    theirs.close();
+    await loop.close();
+    await other.close();
+  }
 });

@@ -42,6 +42,7 @@ import { type Operation, type OpOptions, PromiseOp } from "./operation.ts";
 import { checkFd, checkU32, getU64, putU64, run, start } from "./ops.ts";
 import type { Chunk } from "./arena.ts";
 import { refuse } from "./errors.ts";
+import { MAX_RW_COUNT } from "./bufring.ts";
 import type { Sqe } from "./sqe.ts";
 import {
   prepAccept,
@@ -81,6 +82,15 @@ import {
   sockaddrLength,
   SOL_SOCKET,
 } from "./sockaddr.ts";
+
+/**
+ * The length one send or recv asks for: the view's, capped at MAX_RW_COUNT, the most the kernel moves in one call
+ * anyway (a longer view is a short send or receive, as from the kernel). The SQE's len is 32 bits: a view of 4 GiB
+ * or more would otherwise be cut to its low 32 bits.
+ */
+function ioLength(view: ArrayBufferView): number {
+  return view.byteLength < MAX_RW_COUNT ? view.byteLength : MAX_RW_COUNT;
+}
 
 // ---- Options and results ----------------------------------------------------------------------------------------
 
@@ -344,8 +354,11 @@ function buildOutgoing(loop: Loop, op: Operation, name: string, msg: OutgoingMes
 export function socket(
   loop: Loop, domain: number, type: number, protocol = 0, options: SocketOptions = {},
 ): Promise<number> {
-  const t = type | (options.cloexec === false ? 0 : SOCK_CLOEXEC);
-  return run(loop, new PromiseOp("socket", (sqe: Sqe) => prepSocket(sqe, domain, t, protocol, 0)), options);
+  return run(loop, new PromiseOp("socket", (sqe: Sqe) => {
+    checkU32("socket", domain, "domain");
+    const t = checkU32("socket", type, "type") | (options.cloexec === false ? 0 : SOCK_CLOEXEC);
+    prepSocket(sqe, domain, t, checkU32("socket", protocol, "protocol"), 0);
+  }), options);
 }
 
 /**
@@ -417,6 +430,9 @@ export function bind(loop: Loop, fd: number, address: SocketAddressInput, option
 export function listen(loop: Loop, fd: number, backlog = 511, options: OpOptions = {}): Promise<void> {
   const op = new PromiseOp<void>("listen", (sqe: Sqe) => {
     checkFd("listen", fd);
+    if (!Number.isInteger(backlog) || backlog < 0 || backlog > 0x7fffffff) {
+      refuse("listen", `backlog must be a non-negative integer, got ${backlog}`);
+    }
     prepListen(sqe, fd, backlog);
   }, { map: () => undefined });
   return run(loop, op, options);
@@ -444,12 +460,12 @@ const ACCEPT_LEN_AT = SOCKADDR_STORAGE_SIZE;
  */
 export function accept(loop: Loop, fd: number, options: SocketOptions & { flags?: number } = {}): Promise<Accepted> {
   let out: Chunk;
-  const flags = (options.flags ?? 0) | (options.cloexec === false ? 0 : SOCK_CLOEXEC);
   const op = new PromiseOp<Accepted>("accept", (sqe: Sqe, o) => {
     checkFd("accept", fd);
+    const flags = checkU32("accept", options.flags ?? 0) | (options.cloexec === false ? 0 : SOCK_CLOEXEC);
     out = o.chunk(loop, ACCEPT_LEN_AT + 4);
     out.view.setUint32(ACCEPT_LEN_AT, SOCKADDR_STORAGE_SIZE, true);
-    prepAccept(sqe, fd, out.address, out.address + ACCEPT_LEN_AT, checkU32("accept", flags));
+    prepAccept(sqe, fd, out.address, out.address + ACCEPT_LEN_AT, flags);
   }, {
     map: (res) => ({ fd: res, address: decodeSockaddr(out.bytes, out.view.getUint32(ACCEPT_LEN_AT, true)) }),
   });
@@ -530,6 +546,7 @@ export function connect(loop: Loop, fd: number, address: SocketAddressInput, opt
 export function shutdown(loop: Loop, fd: number, how: number, options: OpOptions = {}): Promise<void> {
   const op = new PromiseOp<void>("shutdown", (sqe: Sqe) => {
     checkFd("shutdown", fd);
+    if (how !== 0 && how !== 1 && how !== 2) refuse("shutdown", `how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got ${how}`);
     prepShutdown(sqe, fd, how);
   }, { map: () => undefined });
   return run(loop, op, options);
@@ -557,7 +574,7 @@ export function send(loop: Loop, fd: number, data: ArrayBufferView, options: Msg
     checkFd("send", fd);
     checkView("send", data, "data");
     const flags = checkU32("send", options.flags ?? 0) | MSG_NOSIGNAL;
-    prepSend(sqe, fd, o.kernelAddress(loop, data, false), data.byteLength, flags);
+    prepSend(sqe, fd, o.kernelAddress(loop, data, false), ioLength(data), flags);
   }, { keep: data });
   return run(loop, op, options);
 }
@@ -584,7 +601,7 @@ export function sendto(
     checkView("sendto", data, "data");
     const flags = checkU32("sendto", options.flags ?? 0) | MSG_NOSIGNAL;
     const [c, len] = sockaddrChunk(loop, o, o.name, address);
-    prepSendto(sqe, fd, o.kernelAddress(loop, data, false), data.byteLength, flags, c.address, len);
+    prepSendto(sqe, fd, o.kernelAddress(loop, data, false), ioLength(data), flags, c.address, len);
   }, { keep: data });
   return run(loop, op, options);
 }
@@ -610,7 +627,7 @@ export function recv(loop: Loop, fd: number, into: ArrayBufferView, options: Msg
   const op = new PromiseOp("recv", (sqe: Sqe, o) => {
     checkFd("recv", fd);
     checkView("recv", into, "into");
-    prepRecv(sqe, fd, o.kernelAddress(loop, into, true), into.byteLength, checkU32("recv", options.flags ?? 0));
+    prepRecv(sqe, fd, o.kernelAddress(loop, into, true), ioLength(into), checkU32("recv", options.flags ?? 0));
   }, { keep: into });
   return run(loop, op, options);
 }
@@ -783,7 +800,7 @@ export function sendZc(
     checkView("send_zc", data, "data");
     const flags = checkU32("send_zc", options.flags ?? 0) | MSG_NOSIGNAL;
     const zc = options.reportUsage ? IORING_SEND_ZC_REPORT_USAGE : 0;
-    prepSendZc(sqe, fd, o.kernelAddress(loop, data, false), data.byteLength, flags, zc);
+    prepSendZc(sqe, fd, o.kernelAddress(loop, data, false), ioLength(data), flags, zc);
     if (options.address) {
       const [c, len] = sockaddrChunk(loop, o, o.name, options.address);
       prepSendSetAddr(sqe, c.address, len);
@@ -883,7 +900,7 @@ class SendAllOp extends PromiseOp<void | Promise<void>> {
 function prepSendAllOp(sqe: Sqe, op: PromiseOp<void | Promise<void>>): void {
   const o = op as SendAllOp;
   checkFd("send", o.fd);
-  prepSend(sqe, o.fd, o.kernelAddress(o.loop, o.bytes, false), o.bytes.byteLength, o.sendFlags);
+  prepSend(sqe, o.fd, o.kernelAddress(o.loop, o.bytes, false), ioLength(o.bytes), o.sendFlags);
 }
 
 function sendAllResult(res: number, _flags: number, op: PromiseOp<void | Promise<void>>): void | Promise<void> {

@@ -284,6 +284,18 @@ it("binding an address in use rejects with EADDRINUSE; a bad address rejects bef
       await assert.rejects(send(loop, -1, new Uint8Array(1)), /fd must be a non-negative integer/);
     }));
 
+it("socket, listen, accept and shutdown refuse values the SQE would truncate or misread", noSockets, () =>
+    withLoop(async (loop) => {
+      // Each of these used to reach the kernel as something else: type 1, backlog 0, SOCK_NONBLOCK, SHUT_RD.
+      await assert.rejects(socket(loop, AF_INET, 2 ** 32 + 1), /type must be a u32/);
+      await assert.rejects(socket(loop, AF_INET, SOCK_STREAM, -1), /protocol must be a u32/);
+      const l = await listener(loop, AF_INET);
+      await assert.rejects(listen(loop, l.fd, NaN), /backlog must be a non-negative integer/);
+      await assert.rejects(accept(loop, l.fd, { flags: 2 ** 32 + 0x800 }), /flags must be a u32/);
+      await assert.rejects(shutdown(loop, l.fd, undefined as unknown as number), /how must be SHUT_RD/);
+      await assert.rejects(shutdown(loop, l.fd, 3), /how must be SHUT_RD/);
+    }));
+
 it("recv with MSG_DONTWAIT on an empty socket rejects with EAGAIN; MSG_PEEK leaves the data", noSockets, () =>
     withLoop(async (loop) => {
       const { client, server } = await tcpPair(loop);

@@ -254,7 +254,9 @@ export function nop(loop: Loop, options: NopOptions = {}): Promise<number> {
       sqe.u32[1] = options.fd;
     } else if (options.fixedFile) refuse("nop", "fixedFile needs fd");
     if (options.bufIndex !== undefined) {
-      checkFd("nop", options.bufIndex, "bufIndex");
+      const b = options.bufIndex;
+      // buf_index is a u16 in the SQE: 65536 would name buffer 0.
+      if (!Number.isInteger(b) || b < 0 || b > 0xffff) refuse("nop", `bufIndex must be 0 to 65535, got ${b}`);
       flags |= IORING_NOP_FIXED_BUFFER;
       sqe.u16[H_BUF_INDEX] = options.bufIndex;
     }

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { backend, libc } from "../ffi/mod.ts";
 import { skipIf } from "../testing/skip.ts";
 import { Loop } from "./loop.ts";
+import { read as readOp } from "./fs.ts";
 import { Ring } from "./ring.ts";
 import { Operation, PromiseOp } from "./operation.ts";
 import type { UringError } from "./errors.ts";
@@ -156,6 +157,8 @@ it("nop with IORING_NOP_FILE checks the descriptor: EBADF once closed, and in th
       assert.equal(await nop(loop, { fd: 0, fixedFile: true }), 0);
       await assert.rejects(nop(loop, { fd: 1, fixedFile: true }), code("EBADF"));
       await assert.rejects(nop(loop, { bufIndex: 0 }), code("EFAULT"));
+      // buf_index is 16 bits: 65536 would have named buffer 0.
+      await assert.rejects(nop(loop, { bufIndex: 65536 }), /bufIndex must be 0 to 65535/);
     }));
 
 it("nop with IORING_NOP_TW completes through task work, result injected all the same",
@@ -255,6 +258,19 @@ it("epollCtl adds, modifies and removes; epollWait returns the ready events with
     }));
 
 // ---- Timeouts -------------------------------------------------------------------------------------------------
+
+it("a time too large for a timespec is refused instead of wrapping into a short one; Infinity means none", false,
+  () =>
+    withLoop(async (loop) => {
+      // 2^64 s used to wrap to a timeout that expired at once; with timeoutMs it failed the recv as timed out.
+      await assert.rejects(timeout(loop, 2 ** 64 * 1000), /does not fit a __kernel_timespec/);
+      const [r, w] = makePipe();
+      const buf = new Uint8Array(4);
+      await assert.rejects(readOp(loop, r, buf, -1, { timeoutMs: 2 ** 64 * 1000 }), /does not fit/);
+      const pending = readOp(loop, r, buf, -1, { timeoutMs: Infinity });
+      write(w, "ok");
+      assert.equal(await pending, 2);
+    }));
 
 it("timeout: relative, by completion count, absolute on CLOCK_REALTIME, on CLOCK_BOOTTIME", false, () =>
   withLoop(async (loop) => {

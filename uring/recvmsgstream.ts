@@ -32,6 +32,7 @@ import {
 import { decodeSockaddr, type SocketAddress } from "./sockaddr.ts";
 import type { ControlMessage } from "./net.ts";
 import { refuse } from "./errors.ts";
+import { checkFd, checkU32 } from "./ops.ts";
 
 /** One message from a {@link RecvmsgStream}. */
 export interface Datagram {
@@ -84,9 +85,10 @@ export class RecvmsgStream extends BufferedStream<Datagram> {
         `each buffer (${buffers.bufferSize} bytes) must hold the ${RECVMSG_OUT_SIZE}-byte header, ${namelen} bytes ` +
           `of address and ${controllen} of control data, and some payload`);
     }
+    checkFd("receive messages", fd);
     this.fd = fd;
     this.msgh = { namelen, controllen };
-    this.msgFlags = options.flags ?? 0;
+    this.msgFlags = checkU32("receive messages", options.flags ?? 0);
     this.start();
   }
 

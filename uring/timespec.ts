@@ -6,6 +6,8 @@
  */
 
 const TWO_32 = 4294967296;
+/** 2^63: tv_sec is signed 64-bit. */
+const MAX_SEC = 2 ** 63;
 
 /**
  * Writes `sec` seconds and `nsec` nanoseconds at byte `at` of `v`.
@@ -21,6 +23,8 @@ const TWO_32 = 4294967296;
  * ```
  */
 export function writeTimespec(v: DataView, at: number, sec: number, nsec: number): void {
+  // tv_sec is an i64: a larger time would wrap into a short (or negative) one instead of a long wait.
+  if (!(sec >= 0 && sec < MAX_SEC)) throw new RangeError(`A time of ${sec} s does not fit a __kernel_timespec`);
   const lo = sec >>> 0;
   v.setUint32(at, lo, true);
   v.setUint32(at + 4, (sec - lo) / TWO_32, true);
