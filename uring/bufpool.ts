@@ -194,6 +194,8 @@ export class RegisteredBufferPool {
    */
   acquire(): RegisteredBuffer | undefined {
     if (this.closed) refuse("acquire a registered buffer", "the pool is closed");
+    // Closing the ring dropped the registration: a fixed request naming one of these buffers would fail.
+    if (this.ring.isClosed) refuse("acquire a registered buffer", "the pool's ring is closed");
     if (this.freeTop === 0) return undefined;
     const i = this.free[--this.freeTop];
     this.out[i] = 1;

@@ -141,6 +141,14 @@ test("RegisteredBufferPool: acquire and release are a stack; releasing twice or 
   }
 });
 
+test("a pool whose ring was closed hands out no buffer: the registration went with the ring", () => {
+  const ring = new Ring(2);
+  const pool = RegisteredBufferPool.create(ring, { count: 2, size: 4096 });
+  ring.close();
+  assert.throws(() => pool.acquire(), /the pool's ring is closed/);
+  pool.close();
+});
+
 test("RegisteredBufferPool.close unregisters and frees; refuses while a buffer is acquired; memory is pinned", () => {
   const ring = new Ring(2);
   const pool = RegisteredBufferPool.create(ring, { count: 2, size: 4096 });

@@ -123,7 +123,13 @@ export class NativeMemory {
     const c = libc();
     const addr = c.mmap(0, mapped, prot, flags, fd, offset);
     if (addr === -1 || addr === 0) throw new UringError(operation, c.errno(), `${mapped} bytes`);
-    return new NativeMemory(addr, byteLength, mapped);
+    try {
+      return new NativeMemory(addr, byteLength, mapped);
+    } catch (e) {
+      // The runtime could not make a view of it (Bun refuses an ArrayBuffer of 4 GiB or more): give it back.
+      c.munmap(addr, mapped);
+      throw e;
+    }
   }
 
   /** Whether `free()` has run. */

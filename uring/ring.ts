@@ -541,6 +541,7 @@ export class Ring {
 
   /** SQEs handed out by `getSqe()` that the kernel has not consumed yet. */
   sqPending(): number {
+    if (this.closed) this.throwClosed("read the SQ");
     return (this.sqeTail - loadAcquire32(this.sqRing, this.sqHeadIdx)) >>> 0;
   }
 
@@ -551,6 +552,7 @@ export class Ring {
 
   /** SQEs the kernel dropped as invalid (the SQ ring's `dropped` counter). */
   sqDropped(): number {
+    if (this.closed) this.throwClosed("read the SQ");
     return loadAcquire32(this.sqRing, this.sqDroppedIdx);
   }
 
@@ -718,6 +720,7 @@ export class Ring {
 
   /** CQEs ready to be read (load-acquire of the CQ tail). Matches liburing's `io_uring_cq_ready`. */
   cqReady(): number {
+    if (this.closed) this.throwClosed("read the CQ");
     return (loadAcquire32(this.cqRing, this.cqTailIdx) - this.cqHead) >>> 0;
   }
 
@@ -726,6 +729,7 @@ export class Ring {
    * `getEvents()` moves them into the CQ. Matches liburing's `io_uring_cq_has_overflow` plus the TASKRUN flag.
    */
   cqNeedsFlush(): boolean {
+    if (this.closed) this.throwClosed("read the ring's flags");
     return (loadAcquire32(this.sqRing, this.sqFlagsIdx) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) !== 0;
   }
 
@@ -743,6 +747,7 @@ export class Ring {
 
   /** CQEs the kernel dropped because the CQ was full (only on kernels without IORING_FEAT_NODROP). */
   cqOverflowCount(): number {
+    if (this.closed) this.throwClosed("read the CQ");
     return loadAcquire32(this.cqRing, this.cqOverflowIdx);
   }
 

@@ -550,7 +550,9 @@ test("a closed ring throws a clear error on every use, and close is idempotent",
   ring.close();
   assert.ok(ring.isClosed);
   for (const use of [() => ring.getSqe(), () => ring.submit(), () => ring.submitAndWait(1), () => ring.getEvents(),
-    () => ring.forEachCqe(() => {}), () => ring.register(IORING_REGISTER_PROBE, null, 0)]) {
+    () => ring.forEachCqe(() => {}), () => ring.register(IORING_REGISTER_PROBE, null, 0), () => ring.cqReady(),
+    () => ring.sqPending(), () => ring.sqSpaceLeft(), () => ring.sqDropped(), () => ring.cqNeedsFlush(),
+    () => ring.cqOverflowCount()]) {
     assert.throws(use, (e: unknown) => e instanceof UringError && /the ring is closed/.test(e.message));
   }
   // A stale SQE's views are detached: writes go nowhere instead of into unmapped memory.
