@@ -221,6 +221,10 @@ export async function getsockoptInt(
   return new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true);
 }
 
+/** The SOL_SOCKET options whose value holds a pointer (struct sock_fprog): setsockopt refuses them. */
+const SO_ATTACH_FILTER = 26;
+const SO_ATTACH_REUSEPORT_CBPF = 51;
+
 /**
  * Sets a socket option: SOCKET_URING_OP_SETSOCKOPT (Linux 6.7), any level. A number or boolean is passed as a C
  * `int`; a TypedArray or DataView as its bytes (copied into a native chunk the kernel reads when the command runs).
@@ -246,6 +250,11 @@ export function setsockopt(
     checkFd("setsockopt", fd);
     if (!Number.isInteger(level) || level < 0 || level > 0x7fffffff) refuse("setsockopt", `bad level ${level}`);
     if (!Number.isInteger(name) || name < 0 || name > 0x7fffffff) refuse("setsockopt", `bad option name ${name}`);
+    if (level === SOL_SOCKET && (name === SO_ATTACH_FILTER || name === SO_ATTACH_REUSEPORT_CBPF)) {
+      // Their value is a struct sock_fprog holding a pointer the kernel follows: not something to pass as bytes.
+      refuse("setsockopt", "SO_ATTACH_FILTER and SO_ATTACH_REUSEPORT_CBPF take a pointer to a filter program: " +
+        "use SO_ATTACH_BPF with a BPF program fd instead");
+    }
     let len: number;
     let address: number;
     if (typeof value === "number" || typeof value === "boolean") {

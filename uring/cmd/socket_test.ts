@@ -191,6 +191,10 @@ it("setsockopt and getsockopt through the ring agree with the system calls", noS
     await setsockopt(loop, fd, SOL_SOCKET, SO_LINGER, linger);
     const back = await getsockopt(loop, fd, SOL_SOCKET, SO_LINGER, 8);
     assert.deepEqual([...new Int32Array(back.slice().buffer)], [1, 7]);
+    // struct sock_fprog holds a pointer the kernel would follow: SO_ATTACH_FILTER (26), SO_ATTACH_REUSEPORT_CBPF (51).
+    for (const name of [26, 51]) {
+      await assert.rejects(setsockopt(loop, fd, SOL_SOCKET, name, new Uint8Array(16)), /take a pointer/);
+    }
   }));
 
 it("getsockopt resolves to the bytes the kernel reported, sized by its new optlen", noSockCmds, () =>
