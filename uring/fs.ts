@@ -938,6 +938,8 @@ function filesUpdateOp<T>(
 ): FsOp<T> {
   const what = "update registered files";
   if (!Array.isArray(fds) || fds.length === 0) throw new TypeError(`Cannot ${what}: fds must be a non-empty array`);
+  // What was checked is what the kernel gets, even if the caller's array changes while the request waits for room.
+  fds = fds.slice();
   if (fds.length > 1 << 20) throw new RangeError(`Cannot ${what}: ${fds.length} descriptors is more than a table holds`);
   fds.forEach((fd, i) => {
     if (!Number.isInteger(fd) || fd < -1 || fd > 0x7fffffff) {

@@ -834,6 +834,7 @@ export function cloneBuffersOffset(
   needU32(op, "dstOff", dstOff, IORING_MAX_REG_BUFFERS);
   needU32(op, "srcOff", srcOff, IORING_MAX_REG_BUFFERS);
   needU32(op, "nr", nr, IORING_MAX_REG_BUFFERS);
+  needU32(op, "flags", flags); // NaN or 1.5 would pass the mask test below
   if ((flags & ~(IORING_REGISTER_DST_REPLACE | IORING_REGISTER_SRC_REGISTERED)) !== 0) {
     refuse(op, `flags may only hold IORING_REGISTER_DST_REPLACE and IORING_REGISTER_SRC_REGISTERED, got ${flags}`);
   }
