@@ -72,7 +72,14 @@ export abstract class Operation {
   pins: NativeMemory[] | null = null;
   /** Native memory allocated for this operation alone (bounce buffers over the arena's largest chunk). */
   owned: NativeMemory[] | null = null;
-  /** Ranges held from memory a {@link RangeHolder} lends out: [memory, offset, length] triples, released at finish. */
+  /**
+   * Ranges held from memory a {@link RangeHolder} lends out, released at finish: the first in `hold`/`holdOffset`/
+   * `holdLength` (a send of a zero-copy view per message should not allocate), any more as [memory, offset, length]
+   * triples in `holds`.
+   */
+  hold: NativeMemory | null = null;
+  holdOffset = 0;
+  holdLength = 0;
   holds: (NativeMemory | number)[] | null = null;
   /**
    * The views the kernel writes, in the order it fills them (iovec order): [bounce bytes, or null for a view used
@@ -127,6 +134,11 @@ export abstract class Operation {
       this.owned = null;
       for (const m of owned) m.free();
     }
+    const hold = this.hold;
+    if (hold) {
+      this.hold = null;
+      hold.holder?.releaseRange(this.holdOffset, this.holdLength);
+    }
     const holds = this.holds;
     if (holds) {
       this.holds = null;
@@ -146,7 +158,8 @@ export abstract class Operation {
     this.pin = null;
     this.pins = null;
     this.owned = null;
-    this.holds = null; // held for good: the ranges are never lent to the kernel again
+    this.hold = null; // held for good: the ranges are never lent to the kernel again
+    this.holds = null;
     this.copyBacks = null;
   }
 
@@ -167,7 +180,13 @@ export abstract class Operation {
         // A provided buffer (a zero-copy view sent on, say): its ring must not give it to the kernel to refill
         // while this request still reads it.
         mem.holder.holdRange(view.byteOffset, view.byteLength);
-        (this.holds ??= []).push(mem, view.byteOffset, view.byteLength);
+        if (this.hold === null) {
+          this.hold = mem;
+          this.holdOffset = view.byteOffset;
+          this.holdLength = view.byteLength;
+        } else {
+          (this.holds ??= []).push(mem, view.byteOffset, view.byteLength);
+        }
       }
       if (kernelWrites) (this.copyBacks ??= []).push(null, asBytes(view));
       return mem.address + view.byteOffset;
