@@ -459,6 +459,11 @@ const NVME_HINTS: Readonly<Record<string, string>> = {
  * kernel as the command's buffer (`addr`, `data_len`): used in place when it is native memory, otherwise through
  * a native bounce buffer. The loop's ring needs IORING_SETUP_SQE128 and IORING_SETUP_CQE32 (or CQE_MIXED).
  *
+ * UNSAFE in one respect no software check can cover: the device moves as many bytes as the command itself says
+ * (an Identify 4096, a read nlb x the namespace's LBA size), and the kernel maps only `data_len` of them. `data`
+ * must be at least as large as the command's transfer; the typed helpers ({@link nvmeIdentifyController},
+ * {@link nvmeRead}, ...) size it for you.
+ *
  * @param loop The loop.
  * @param fd `/dev/ngXnY` (with {@link NVME_URING_CMD_IO}) or `/dev/nvmeX` (with {@link NVME_URING_CMD_ADMIN}).
  * @param cmdOp {@link NVME_URING_CMD_IO} or {@link NVME_URING_CMD_ADMIN} (the _VEC forms are refused).
