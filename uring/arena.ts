@@ -60,8 +60,13 @@ export class NativeArena {
   private readonly slabs: NativeMemory[] = [];
   private closed = false;
 
-  /** Hands out a zeroed chunk of at least `size` bytes (at most 1 MiB). */
-  alloc(size: number): Chunk {
+  /**
+   * Hands out a chunk of at least `size` bytes (at most 1 MiB), its first `size` bytes zeroed: structs built in it
+   * (msghdrs, iovec arrays) must never carry a previous occupant's pointers or lengths into the kernel. A bounce
+   * buffer that is overwritten before the kernel reads it, or copied back only as far as the kernel wrote, may
+   * skip that with `zero` false.
+   */
+  alloc(size: number, zero = true): Chunk {
     if (this.closed) refuse("allocate arena memory", "the arena is closed");
     let cls = 0;
     while (cls < ARENA_CLASSES.length && ARENA_CLASSES[cls] < size) cls++;
@@ -74,7 +79,7 @@ export class NativeArena {
       this.grow(cls);
       chunk = list.pop()!;
     }
-    if (size <= 4096) chunk.bytes.fill(0); // structs start zeroed; bounce buffers are overwritten anyway
+    if (zero) chunk.bytes.fill(0, 0, size);
     chunk.inUse = true;
     return chunk;
   }

@@ -524,7 +524,9 @@ function iovecOp(name: string, loop: Loop, bufs: readonly BufferLike[], kernelWr
       const addr = op.address(loop, all[i], kernelWrites);
       iov.view.setUint32(at + iovec.iov_base, addr >>> 0, true);
       iov.view.setUint32(at + iovec.iov_base + 4, Math.floor(addr / 4294967296), true);
+      // iov_len is 64 bits: both halves are written (bytesOf keeps lengths below 2^32).
       iov.view.setUint32(at + iovec.iov_len, all[i].byteLength, true);
+      iov.view.setUint32(at + iovec.iov_len + 4, 0, true);
     }
     prep(sqe, iov.address, n);
   });

@@ -128,6 +128,49 @@ test("writev gathers and readv scatters in order across garbage-collected and na
     }
   }));
 
+test("a readv of many buffers tells the kernel exactly their lengths, whatever its iovec array's memory held", () =>
+  withLoop(async (loop) => {
+    const path = tmpFile();
+    const fd = await open(loop, path, "w+");
+    const mem = NativeMemory.allocate(65536);
+    try {
+      await write(loop, fd, new Uint8Array(8192).fill(0x5a), 0);
+      // A 10000-byte write from garbage-collected memory is bounced through a 16 KiB arena chunk, which keeps its
+      // bytes; with 1 in byte 12 of every 16, a reused chunk read as iovecs has iov_len's high half set.
+      const junk = new Uint8Array(10000);
+      for (let i = 12; i + 4 <= junk.length; i += 16) junk[i] = 1;
+      await write(loop, fd, junk, 100000);
+      // 300 iovecs (4800 bytes) come from that same size class.
+      const bufs = [mem.bytes.subarray(0, 16)];
+      for (let i = 1; i < 300; i++) bufs.push(new Uint8Array(1));
+      assert.equal(await readv(loop, fd, bufs, 0), 16 + 299);
+      assert.ok(mem.bytes.subarray(16).every((b) => b === 0), "nothing written past the 16-byte view");
+    } finally {
+      await close(loop, fd);
+      mem.free();
+    }
+  }));
+
+test("a readv whose first buffer was detached meanwhile gives the next one only what the kernel put there", () =>
+  withLoop(async (loop) => {
+    const [r, w] = makePipe();
+    try {
+      const a = new Uint8Array(new ArrayBuffer(8));
+      const b = new Uint8Array(8).fill(0xee);
+      const reading = readv(loop, r, [a, b], -1);
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the read waits on the empty pipe
+      a.buffer.transfer(); // detaches `a`: the kernel still fills its bounce buffer, which now goes nowhere
+      assert.equal(Number(libc().write(w, enc.encode("0123456789"), 10)), 10);
+      assert.equal(await reading, 10);
+      // The kernel put 8 bytes in a's part and 2 in b's: b gets those 2, and the rest of it stays as it was.
+      assert.equal(dec.decode(b.subarray(0, 2)), "89");
+      assert.deepEqual([...b.subarray(2)], new Array(6).fill(0xee));
+    } finally {
+      libc().close(r);
+      libc().close(w);
+    }
+  }));
+
 test("read_fixed and write_fixed move data through a registered buffer", () =>
   withLoop(async (loop) => {
     const mem = NativeMemory.allocate(8192);

@@ -305,6 +305,14 @@ function buildOutgoing(loop: Loop, op: Operation, name: string, msg: OutgoingMes
   const controlAt = iovAt + list.length * IOVEC_SIZE;
   const c = op.chunk(loop, controlAt + controlLen);
   const v = c.view;
+  // Every msghdr field is written, absent ones as 0: the header must never point the kernel anywhere by accident.
+  putU64(v, MSGHDR.name, 0);
+  v.setUint32(MSGHDR.namelen, 0, true);
+  putU64(v, MSGHDR.iov, 0);
+  putU64(v, MSGHDR.iovlen, 0);
+  putU64(v, MSGHDR.control, 0);
+  putU64(v, MSGHDR.controllen, 0);
+  v.setUint32(MSGHDR.flags, 0, true);
   if (msg.address) {
     encodeSockaddr(msg.address, c.bytes, nameAt);
     putU64(v, MSGHDR.name, c.address + nameAt);
@@ -692,6 +700,12 @@ export function recvmsg(
     controlAt = iovAt + list.length * IOVEC_SIZE;
     hdr = o.chunk(loop, controlAt + controlLen);
     const v = hdr.view;
+    // Every msghdr field is written, absent ones as 0 (see buildOutgoing).
+    putU64(v, MSGHDR.iov, 0);
+    putU64(v, MSGHDR.iovlen, 0);
+    putU64(v, MSGHDR.control, 0);
+    putU64(v, MSGHDR.controllen, 0);
+    v.setUint32(MSGHDR.flags, 0, true);
     putU64(v, MSGHDR.name, hdr.address + nameAt);
     v.setUint32(MSGHDR.namelen, SOCKADDR_STORAGE_SIZE, true);
     // In iovec order: the result count is spread over the views in that order when bounced bytes are copied back.

@@ -447,6 +447,34 @@ it("sendmsg passes a file descriptor with SCM_RIGHTS; recvmsg parses it from the
       assert.deepEqual(m2.control, []);
     }));
 
+it("a message header never carries a previous message's descriptors, address or control area", noSockets, () =>
+    withLoop(async (loop) => {
+      const pa = tempPath("hdra");
+      const r = track(await socket(loop, AF_UNIX, SOCK_DGRAM));
+      await bind(loop, r, { path: pa });
+      const s = track(await socket(loop, AF_UNIX, SOCK_DGRAM));
+      await connect(loop, s, { path: pa });
+      // 300 one-byte buffers: the header (over 4 KiB) comes from an arena class that used to hand chunks out
+      // unzeroed, so the second message's header was the first one's, SCM_RIGHTS included.
+      const many = (ch: number) => Array.from({ length: 300 }, () => Uint8Array.of(ch));
+      const pipe = new Int32Array(2);
+      assert.equal(libc().pipe2(pipe, 0x80000), 0);
+      track(pipe[0]);
+      track(pipe[1]);
+      await sendmsg(loop, s, { data: many(1), control: [scmRights([pipe[1]])] });
+      await sendmsg(loop, s, { data: many(2) });
+      const got: number[][] = [];
+      for (let i = 0; i < 2; i++) {
+        const m = await recvmsg(loop, r, { data: new Uint8Array(400), controlLength: 64 });
+        assert.equal(m.bytes, 300);
+        const fds = controlFds(m.control);
+        for (const fd of fds) track(fd);
+        got.push(fds);
+      }
+      assert.equal(got[0].length, 1, "the first message passes one descriptor");
+      assert.deepEqual(got[1], [], "the second passes none");
+    }));
+
 it("AF_UNIX datagrams: sendto a bound path, recvmsg reports the sender's path", noSockets, () =>
     withLoop(async (loop) => {
       const pa = tempPath("dga");
