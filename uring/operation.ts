@@ -83,9 +83,10 @@ export abstract class Operation {
   holds: (NativeMemory | number)[] | null = null;
   /**
    * The views the kernel writes, in the order it fills them (iovec order): [bounce bytes, or null for a view used
-   * in place; the caller's bytes] pairs, so a result count can be spread across them.
+   * in place; the caller's bytes; the length the kernel was given] triples, so a result count can be spread across
+   * them.
    */
-  private copyBacks: (Uint8Array | null)[] | null = null;
+  private copyBacks: (Uint8Array | number | null)[] | null = null;
 
   /** Writes this operation's SQE. The loop sets user_data afterwards. */
   abstract prep(sqe: Sqe, loop: Loop): void;
@@ -188,18 +189,19 @@ export abstract class Operation {
           (this.holds ??= []).push(mem, view.byteOffset, view.byteLength);
         }
       }
-      if (kernelWrites) (this.copyBacks ??= []).push(null, asBytes(view));
+      if (kernelWrites) (this.copyBacks ??= []).push(null, asBytes(view), view.byteLength);
       return mem.address + view.byteOffset;
     }
     const bytes = asBytes(view);
     if (bytes.byteLength === 0) {
-      if (kernelWrites) (this.copyBacks ??= []).push(null, bytes);
+      if (kernelWrites) (this.copyBacks ??= []).push(null, bytes, 0);
       return 0;
     }
     let bounce: Uint8Array;
     let address: number;
     if (bytes.byteLength <= ARENA_MAX) {
-      const c = this.chunk(loop, bytes.byteLength);
+      // Not zeroed: written whole before a send, and copied back only as far as the kernel wrote after a read.
+      const c = this.chunk(loop, bytes.byteLength, false);
       bounce = c.bytes;
       address = c.address;
     } else {
@@ -208,7 +210,7 @@ export abstract class Operation {
       bounce = m.bytes;
       address = m.address;
     }
-    if (kernelWrites) (this.copyBacks ??= []).push(bounce, bytes);
+    if (kernelWrites) (this.copyBacks ??= []).push(bounce, bytes, bytes.byteLength);
     else bounce.set(bytes);
     return address;
   }
@@ -221,20 +223,23 @@ export abstract class Operation {
     const cb = this.copyBacks;
     if (!cb) return;
     let left = n < 0 ? Infinity : n;
-    for (let i = 0; i < cb.length && left > 0; i += 2) {
-      const src = cb[i];
-      const dst = cb[i + 1]!;
-      // A view detached meanwhile (transfer()) has length 0 and receives nothing.
-      const len = Math.min(left, dst.byteLength);
+    for (let i = 0; i < cb.length && left > 0; i += 3) {
+      const src = cb[i] as Uint8Array | null;
+      const dst = cb[i + 1] as Uint8Array;
+      // The kernel filled this iovec up to the length it was given at prep, whatever the view is now.
+      const given = cb[i + 2] as number;
+      const filled = Math.min(left, given);
+      // A view detached (transfer()) or shrunk meanwhile receives what still fits.
+      const len = Math.min(filled, dst.byteLength);
       if (src && len > 0) dst.set(src.subarray(0, len));
-      left -= dst.byteLength;
+      left -= given;
     }
   }
 
 
   /** Allocates a native chunk that lives until this operation finishes. */
-  chunk(loop: Loop, size: number): Chunk {
-    const c = loop.arena.alloc(size);
+  chunk(loop: Loop, size: number, zero = true): Chunk {
+    const c = loop.arena.alloc(size, zero);
     (this.chunks ??= []).push(c);
     return c;
   }
