@@ -32,6 +32,8 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
+import { cpus as osCpus } from "node:os";
 import { liburing } from "../ffi/mod.ts";
 import { check, refuse } from "./errors.ts";
 import { checkMessageUserData } from "./inbox.ts";
@@ -1098,13 +1100,30 @@ export function registerIowqAff(ring: Ring, cpus: readonly number[]): void {
   const op = "set io-wq CPU affinity (IORING_REGISTER_IOWQ_AFF)";
   live(ring, op);
   if (!Array.isArray(cpus) || cpus.length === 0) refuse(op, "give at least one CPU");
-  for (const c of cpus) needU32(op, "a CPU number", c, 8191);
+  const possible = possibleCpus();
+  for (const c of cpus) {
+    needU32(op, "a CPU number", c, 8191);
+    // The kernel reads only the mask's bits for CPUs that can exist: a larger number would silently drop out.
+    if (c >= possible) refuse(op, `CPU ${c} does not exist on this machine (CPUs 0 to ${possible - 1})`);
+  }
   const words = Math.floor(Math.max(...cpus) / 64) + 1;
   const mask = new Uint8Array(words * 8);
   for (const c of cpus) mask[c >> 3] |= 1 << (c & 7);
   check(ring.register(IORING_REGISTER_IOWQ_AFF, mask, mask.length), op, {
     EINVAL: "a CPU is not in this thread's allowed set, or this thread has no io-wq yet",
   });
+}
+
+/** How many CPUs this machine can have (nr_cpu_ids): the last number of /sys/devices/system/cpu/possible, plus 1. */
+function possibleCpus(): number {
+  try {
+    const text = readFileSync("/sys/devices/system/cpu/possible", "utf8").trim(); // "0-1", "0-3,8-11", "0"
+    const last = Number(text.split(/[,-]/).at(-1));
+    if (Number.isInteger(last) && last >= 0) return last + 1;
+  } catch {
+    // no sysfs: fall back to the CPUs the runtime sees
+  }
+  return Math.max(1, osCpus().length);
 }
 
 /**

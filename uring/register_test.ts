@@ -550,6 +550,8 @@ test("registerIowqMaxWorkers returns the previous limits; registerIowqAff round-
     registerIowqAff(ring, [0]);
     unregisterIowqAff(ring);
     assert.throws(() => registerIowqAff(ring, []), refused);
+    // The kernel keeps only the bits of CPUs that can exist: CPU 8191 would have vanished from the mask silently.
+    assert.throws(() => registerIowqAff(ring, [0, 8191]), /CPU 8191 does not exist/);
   } finally {
     ring.close();
   }
