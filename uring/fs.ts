@@ -365,9 +365,9 @@ function needU64(what: string, name: string, v: number): void {
   }
 }
 
-function needU32(what: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > U32_MAX) {
-    throw new RangeError(`Cannot ${what}: ${name} must be an integer from 0 to ${U32_MAX}, got ${v}`);
+function needU32(what: string, name: string, v: number, max = U32_MAX): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new RangeError(`Cannot ${what}: ${name} must be an integer from 0 to ${max}, got ${v}`);
   }
 }
 
@@ -718,7 +718,7 @@ export function openat(
   return start(loop, options, () => {
     const name = `open ${show(path)}`;
     needDirFd(name, dirfd);
-    needU32(name, "mode", mode);
+    needU32(name, "mode", mode, 0o7777); // permission bits: the kernel would mask the rest away silently
     const f = openFlags(flags) | (options?.inherit ? 0 : O_CLOEXEC);
     const p = pathBytes(name, path);
     return new FsOp(name, (sqe, op) => prepOpenat(sqe, dirfd, op.cstring(loop, p), f, mode));
@@ -816,7 +816,7 @@ export function openatDirect(
   return start(loop, options, () => {
     const name = `open ${show(path)} direct`;
     needDirFd(name, dirfd);
-    needU32(name, "mode", mode);
+    needU32(name, "mode", mode, 0o7777);
     needSlot(name, slot, true);
     const f = openFlags(flags);
     const p = pathBytes(name, path);
@@ -1443,7 +1443,7 @@ export function mkdirat(loop: Loop, dirfd: number, path: PathLike, mode = 0o777,
   return start(loop, options, () => {
     const name = `mkdir ${show(path)}`;
     needDirFd(name, dirfd);
-    needU32(name, "mode", mode);
+    needU32(name, "mode", mode, 0o7777);
     const p = pathBytes(name, path);
     return new FsOp<void>(name, (sqe, op) => prepMkdirat(sqe, dirfd, op.cstring(loop, p), mode), () => undefined);
   });

@@ -224,6 +224,8 @@ test("explicit lengths, offsets and descriptors out of range are refused with a 
     await assert.rejects(read(loop, 0, new Uint32Array(2), 0, { length: 9 }), RangeError, "length counts bytes");
     await assert.rejects(read(loop, 0, buf, 0, { timeoutMs: 0 }), RangeError);
     await assert.rejects(open(loop, "a\0b"), /NUL/);
+    // Only permission bits: the kernel would drop the rest without a word (openat2 refuses them itself).
+    await assert.rejects(open(loop, "/nonexistent/x", "w", 0o100644), /mode must be an integer from 0 to 4095/);
     assert.equal(loop.stats.started, started, "nothing reached the loop");
   }));
 

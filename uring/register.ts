@@ -1203,6 +1203,9 @@ export function registerSyncCancel(ring: Ring, options: SyncCancelOptions): numb
   const known = IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD |
     IORING_ASYNC_CANCEL_FD_FIXED | IORING_ASYNC_CANCEL_USERDATA | IORING_ASYNC_CANCEL_OP;
   if (!isU32(flags) || (flags & ~known) !== 0) refuse(op, `flags must be IORING_ASYNC_CANCEL_* bits, got ${flags}`);
+  if (flags & (IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED) && o.fd === undefined) {
+    refuse(op, "IORING_ASYNC_CANCEL_FD and _FD_FIXED need fd");
+  }
   if (o.userData !== undefined) needU64(op, "userData", o.userData);
   if (o.fd !== undefined) {
     needU32(op, "fd", o.fd, 0x7fffffff);

@@ -570,6 +570,8 @@ test("registerSyncCancel cancels a pending TIMEOUT by user_data; its CQE carries
     assert.deepEqual(reap(ring, 1), [{ userData: 42, res: -ECANCELED, flags: 0 }]);
     assert.throws(() => registerSyncCancel(ring, { userData: 42 }), isCode("ENOENT"));
     assert.throws(() => registerSyncCancel(ring, {}), refused, "nothing to match");
+    // IORING_ASYNC_CANCEL_FD (1 << 1) without an fd would match fd 0.
+    assert.throws(() => registerSyncCancel(ring, { flags: 1 << 1 }), /need fd/);
 
     prepRw(IORING_OP_TIMEOUT, sqeOf(ring, 43), -1, ts.address, 1, 0);
     prepRw(IORING_OP_TIMEOUT, sqeOf(ring, 44), -1, ts.address, 1, 0);
