@@ -51,6 +51,7 @@ import {
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
+  IORING_SETUP_SQPOLL,
   IORING_SETUP_TASKRUN_FLAG,
   IOSQE_BUFFER_SELECT,
   IOSQE_CQE_SKIP_SUCCESS,
@@ -135,7 +136,10 @@ export class Loop {
   private pollScheduled = false;
   private closing = false;
   private closedFlag = false;
+  private closed_: Promise<void> | undefined;
   private leaked_ = 0;
+  // Streams waiting, with no request in flight, for something only their loop's close can end (buffers).
+  private readonly parked = new Set<{ loopClosing(): void }>();
   // BUFFER_SELECT requests in flight per buffer group, and what waits for a group to have none (whenGroupIdle).
   private readonly groupUsers = new Map<number, number>();
   private readonly groupIdle = new Map<number, (() => void)[]>();
@@ -162,7 +166,16 @@ export class Loop {
       refuse("make a loop", `mode must be "integrated" or "owning", got ${JSON.stringify(this.mode)}`);
     }
     const entries = options.entries ?? 256;
+    if (typeof entries === "number" && entries < 2) {
+      // An operation with a timeout takes two SQEs (itself and its linked timeout): with one it could never go in.
+      refuse("make a loop", `entries must be at least 2, got ${entries}`);
+    }
     let flags = options.ring?.flags ?? 0;
+    if (flags & IORING_SETUP_SQPOLL) {
+      // The loop submits, reaps and queues for SQ space on its own thread; with a kernel thread consuming the SQ
+      // behind its back its queue would not drain, and both modes' task-work flags exclude SQPOLL.
+      refuse("make a loop", "a Loop does not run on an IORING_SETUP_SQPOLL ring (use a Ring for SQPOLL)");
+    }
     if (this.mode === "owning") {
       const fast = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
       if (setupFlagSupported(fast)) flags |= fast;
@@ -235,6 +248,17 @@ export class Loop {
     for (const fn of waiting) fn();
   }
 
+  /** @internal A stream waits for buffers with no request in flight: `close()` ends it (see closeOnce). */
+  park(stream: { loopClosing(): void }): void {
+    if (this.closing) stream.loopClosing();
+    else this.parked.add(stream);
+  }
+
+  /** @internal It armed again (or ended). */
+  unpark(stream: { loopClosing(): void }): void {
+    this.parked.delete(stream);
+  }
+
   /** Whether `close()` has begun (or finished): nothing more can be submitted. */
   get isClosing(): boolean {
     return this.closing;
@@ -267,7 +291,8 @@ export class Loop {
       this.stats_.dropped++;
       op.finish(this);
       op.drop(domError("AbortError", "The operation was aborted before it was submitted"));
-    } else if (op.state === OpState.InFlight) {
+    } else if (op.state === OpState.InFlight && !this.closing) {
+      // (While closing, close() has cancelled everything in flight already.)
       this.submitInternal((sqe) => prepCancel64(sqe, op.userData, 0));
     }
   }
@@ -426,6 +451,12 @@ export class Loop {
       this.ring.submit();
     }
     if (!integrated || this.pollScheduled) return; // a scheduled look decides whether to sleep
+    if (this.ring.sqPending() > 0) {
+      // The kernel refused to take SQEs now (EAGAIN/EBUSY: no memory for requests, or a CQ overflow to flush):
+      // nothing would signal the eventfd for them, so look again after the runtime's next turn and submit again.
+      this.schedulePoll();
+      return;
+    }
     if (reaped > 0 && this.inflight > 0) {
       // Busy: completions keep coming, so look again after the runtime's next turn (its timers and I/O run first)
       // instead of sleeping on the eventfd, whose wake-up costs a thread hop per turn.
@@ -633,9 +664,16 @@ export class Loop {
    * completions awaited (up to `graceMs`), then the ring and the arena are released. An operation the kernel
    * could not cancel in time keeps its memory mapped (leaked, never freed under the kernel). Every promise settles.
    */
-  async close(graceMs = 2000): Promise<void> {
-    if (this.closing) return;
+  close(graceMs = 2000): Promise<void> {
+    // A second call waits for the first to finish.
+    return this.closed_ ??= this.closeOnce(graceMs);
+  }
+
+  private async closeOnce(graceMs: number): Promise<void> {
     this.closing = true;
+    // Streams waiting for buffers have no request in flight to cancel: end them now, or their pulls would wait on.
+    for (const s of this.parked) s.loopClosing();
+    this.parked.clear();
     const closedError = () => new UringError("run the operation", 0, "the loop was closed");
     for (let op = this.head; op; op = op.next) {
       op.state = OpState.Idle;

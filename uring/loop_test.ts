@@ -6,6 +6,7 @@ import { resizeRefused } from "../testing/fixtures.ts";
 import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { UringError } from "./errors.ts";
+import { IORING_SETUP_SQPOLL } from "./uapi.ts";
 import { prepNop } from "./prep/nop.ts";
 import { prepTimeout } from "./prep/timeout.ts";
 import type { Sqe } from "./sqe.ts";
@@ -271,4 +272,47 @@ test("an operation whose prep throws fails alone and leaves the ring usable", as
   } finally {
     await loop.close();
   }
+});
+
+test("a loop refuses a ring it could not run: fewer than 2 entries, or SQPOLL", () => {
+  // With one SQ entry an operation with a timeout (two SQEs) could never go in, and everything behind it waited.
+  assert.throws(() => new Loop({ entries: 1 }), /entries must be at least 2/);
+  assert.throws(() => new Loop({ ring: { flags: IORING_SETUP_SQPOLL } }), /does not run on an IORING_SETUP_SQPOLL/);
+});
+
+test("integrated mode: SQEs the kernel refused to take (EAGAIN) are submitted again, not left to sleep on", async () => {
+  const loop = new Loop();
+  try {
+    // The kernel answers EAGAIN to a submit when it cannot allocate requests: make it do so once.
+    const ring = loop.ring as unknown as { fnEnter: (...a: unknown[]) => number };
+    const enter = ring.fnEnter;
+    let refuse = 1;
+    ring.fnEnter = (fd: unknown, toSubmit: unknown, ...rest: unknown[]) => {
+      if ((toSubmit as number) > 0 && refuse > 0) {
+        refuse--;
+        return -11;
+      }
+      return enter(fd, toSubmit, ...rest);
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the NOP was never submitted again")), 2000);
+    });
+    try {
+      assert.equal(await Promise.race([loop.submit(nop()).promise, hung]), 0);
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.equal(refuse, 0, "the refusal happened");
+  } finally {
+    await loop.close();
+  }
+});
+
+test("a second close() waits for the first to finish", async () => {
+  const loop = new Loop();
+  const first = loop.close();
+  assert.equal(loop.close(), first);
+  await first;
+  assert.ok(loop.isClosed);
 });
