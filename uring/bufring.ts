@@ -578,7 +578,10 @@ export class BufferRing implements RangeHolder {
       }
     }
     this.closed = true;
+    // Streams waiting for buffers learn that none will come (they end): run them rather than drop them.
+    const waiting = this.waiters;
     this.waiters = [];
+    if (waiting.length > 0) queueMicrotask(() => waiting.forEach((f) => f()));
     if (!this.mmap) this.ringMemory.free(); // the mmap'ed ring was unmapped by the unregistration
     this.memory.unpin();
     this.memory.free();

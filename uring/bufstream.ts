@@ -70,6 +70,8 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
   private awaiting = false;
   private readonly wake = () => {
     this.awaiting = false;
+    this.loop.unpark(this);
+    if (this.buffers.isClosed) return this.loopClosing(); // closed under the waiting stream: it ends
     this.resume();
   };
 
@@ -84,7 +86,9 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
     }
     this.buffers = buffers;
     this.zeroCopy = options.zeroCopy ?? false;
-    const max = options.maxQueued ?? Math.max(4, buffers.entries >> 3);
+    // An eighth of the ring, at least 4, but never more than half: a stream whose consumer stopped must leave
+    // buffers for the others (with 4 buffers or fewer, 4 would be all of them).
+    const max = options.maxQueued ?? Math.max(1, Math.min(Math.max(4, buffers.entries >> 3), buffers.entries >> 1));
     if (!Number.isInteger(max) || max < 1) {
       throw new RangeError(`Cannot make a ${name} stream: maxQueued must be a positive integer, got ${max}`);
     }
@@ -165,7 +169,10 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
 
   protected override awaitBuffers(): void {
     if (this.awaiting) return;
+    if (this.buffers.isClosed) return this.loopClosing();
     this.awaiting = true;
+    // No request is in flight meanwhile: the loop's close() (or the ring's, below) must end the stream itself.
+    this.loop.park(this);
     this.buffers.whenAvailable(this.wake);
   }
 

@@ -157,8 +157,9 @@ test("aborting a stream that waits for buffers rejects its pending pull with an 
   const buffers = BufferRing.create(loop.ring, { bgid: 11, entries: 1, bufferSize: 64 });
   const data = NativeMemory.allocate(4);
   try {
-    // A takes the ring's only buffer and nobody reads A; B's recv then ends with ENOBUFS and B waits, unarmed.
-    const streamA = new RecvStream(loop, serverA, buffers);
+    // A takes the ring's only buffer and nobody reads A (a queue limit above the ring's size, so A keeps it); B's
+    // recv then ends with ENOBUFS and B waits, unarmed.
+    const streamA = new RecvStream(loop, serverA, buffers, { maxQueued: 4 });
     await loop.submit(new PromiseOp("send", (sqe) => prepSend(sqe, clientA, data.address, 4, 0), { keep: data }))
       .promise;
     while (streamA.buffered === 0) await new Promise((r) => setTimeout(r, 5));
@@ -353,5 +354,53 @@ test("a zero-copy view sent on is not refilled by the kernel until the send fini
     await loop.close();
     buffers.close();
     for (const fd of [client, server, out, peer]) libc().close(fd);
+  }
+});
+
+test("a stream waiting for buffers, with no request in flight, ends when its loop closes", async () => {
+  const loop = new Loop();
+  const [ca, sa] = socketPair();
+  const [cb, sb] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 11, entries: 2, bufferSize: 16 });
+  try {
+    // B may hold both buffers (a queue limit above the ring's size) and its consumer never reads: A runs out
+    // (ENOBUFS) and waits, with no request in flight.
+    const b = new RecvStream(loop, sb, buffers, { maxQueued: 4 });
+    libc().write(cb, new Uint8Array(40), 40);
+    for (let i = 0; i < 100 && b.buffered < 2; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    const a = new RecvStream(loop, sa, buffers);
+    libc().write(ca, new Uint8Array(5), 5);
+    const pull = a.next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    let settled = false;
+    void pull.then(() => (settled = true), () => (settled = true));
+    assert.equal(settled, false, "A waits for a buffer");
+    await loop.close();
+    assert.deepEqual(await pull, { value: undefined, done: true }, "A ended with its loop");
+  } finally {
+    buffers.close();
+    for (const fd of [ca, sa, cb, sb]) libc().close(fd);
+  }
+});
+
+test("by default a stalled stream leaves a small ring's buffers to the others (queue limit at most half)", async () => {
+  const loop = new Loop();
+  const [ca, sa] = socketPair();
+  const [cb, sb] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 12, entries: 2, bufferSize: 16 });
+  try {
+    const b = new RecvStream(loop, sb, buffers); // its consumer never reads
+    libc().write(cb, new Uint8Array(40), 40);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const a = new RecvStream(loop, sa, buffers);
+    libc().write(ca, new TextEncoder().encode("hello"), 5);
+    const got = await a.next();
+    assert.equal(new TextDecoder().decode(got.value!), "hello");
+    await a.return();
+    await b.return();
+  } finally {
+    await loop.close();
+    buffers.close();
+    for (const fd of [ca, sa, cb, sb]) libc().close(fd);
   }
 });

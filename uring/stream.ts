@@ -150,6 +150,15 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     }
   }
 
+  /**
+   * @internal The stream's loop is closing (or its buffer ring closed) while it waits with no request in flight:
+   * it ends after what it holds, as a request ended by the ring's teardown does.
+   */
+  loopClosing(): void {
+    this.rearmWanted = false;
+    if (this.arm_ === null) this.finish(null);
+  }
+
   /** @internal The request never reached the kernel (loop closed). */
   dropped(error: Error): void {
     this.arm_ = null;
