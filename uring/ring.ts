@@ -742,7 +742,17 @@ export class Ring {
     if (this.closed) return;
     const f = this.cqRing[this.cqFlagsIdx];
     const next = enabled ? f & ~IORING_CQ_EVENTFD_DISABLED : f | IORING_CQ_EVENTFD_DISABLED;
-    if (next !== f) storeRelease32(this.cqRing, this.cqFlagsIdx, next);
+    if (next === f) return;
+    if (enabled) {
+      // Before sleeping the loop turns notifications on, then looks at the CQ tail once more; the kernel posts a
+      // CQE (tail store), fences, then reads these flags. Each side stores then loads: only a full fence between
+      // our store and our next load keeps both from missing the other (a lost wake-up). Atomics.store is
+      // sequentially consistent; a plain store, even where plainRingOrder allows one, is not (x86 reorders a
+      // store before a later load).
+      Atomics.store(this.cqRing, this.cqFlagsIdx, next);
+    } else {
+      storeRelease32(this.cqRing, this.cqFlagsIdx, next);
+    }
   }
 
   /** CQEs the kernel dropped because the CQ was full (only on kernels without IORING_FEAT_NODROP). */
