@@ -50,7 +50,7 @@ export interface ByteStreamOptions {
    * Chunks that may wait unread before the stream stops receiving (the data waits in the socket, so nothing is
    * lost) and copies what waits out of the shared buffer ring, so a slow consumer cannot starve the other streams
    * of that ring. Receiving resumes once the consumer has pulled the queue down to half. Default: an eighth of the
-   * ring's buffers, at least 4.
+   * ring's buffers, at least 4 but at most half of them.
    */
   maxQueued?: number;
 }

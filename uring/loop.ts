@@ -84,11 +84,14 @@ const QUIET_HOPS_MAX = 32;
 
 /** How a {@link Loop} is set up. */
 export interface LoopOptions {
-  /** SQ size (default 256). The CQ is four times as large, so bursts of completions rarely overflow. */
+  /**
+   * SQ size (default 256, at least 2: an operation with a timeout takes two SQEs). The CQ is four times as large,
+   * so bursts of completions rarely overflow.
+   */
   entries?: number;
   /** `"integrated"` (default) shares the runtime's event loop; `"owning"` blocks in the kernel inside `run()`. */
   mode?: "integrated" | "owning";
-  /** Extra ring options; `flags` are added to those the mode chooses. */
+  /** Extra ring options; `flags` are added to those the mode chooses (not IORING_SETUP_SQPOLL: refused). */
   ring?: RingOptions;
 }
 
