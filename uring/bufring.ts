@@ -510,6 +510,12 @@ export class BufferRing implements RangeHolder {
     this.waiters.push(fn);
   }
 
+  /** Forgets a {@link whenAvailable} callback that has not run yet (its stream ended meanwhile). */
+  cancelWait(fn: () => void): void {
+    const i = this.waiters.indexOf(fn);
+    if (i >= 0) this.waiters.splice(i, 1);
+  }
+
   /** Adds `count` buffers from `bids` (default all) and publishes them with one tail store. */
   recycleMany(bids: ArrayLike<number>, count: number = bids.length): void {
     try {

@@ -50,7 +50,7 @@ export interface ByteStreamOptions {
    * Chunks that may wait unread before the stream stops receiving (the data waits in the socket, so nothing is
    * lost) and copies what waits out of the shared buffer ring, so a slow consumer cannot starve the other streams
    * of that ring. Receiving resumes once the consumer has pulled the queue down to half. Default: an eighth of the
-   * ring's buffers, at least 4 but at most half of them.
+   * ring's buffers, at least 4 but at most half of them (and 1 on a ring of one buffer, which cannot be shared).
    */
   maxQueued?: number;
 }
@@ -165,6 +165,14 @@ export abstract class BufferedStream<T> extends MultishotStream<T, Held> {
   protected override buffersAvailable(): boolean {
     // Not returnLent(): this runs right after output() lent the view being handed to the consumer.
     return this.buffers.lent < this.buffers.entries;
+  }
+
+  protected override onEnd(): void {
+    // Ended while waiting for buffers (cancelled, returned): neither the loop nor the ring needs to wake it.
+    if (!this.awaiting) return;
+    this.awaiting = false;
+    this.loop.unpark(this);
+    this.buffers.cancelWait(this.wake);
   }
 
   protected override awaitBuffers(): void {

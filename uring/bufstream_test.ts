@@ -404,3 +404,34 @@ test("by default a stalled stream leaves a small ring's buffers to the others (q
     for (const fd of [ca, sa, cb, sb]) libc().close(fd);
   }
 });
+
+test("a stream that ends while waiting for buffers is forgotten by its loop and its ring", async () => {
+  const loop = new Loop();
+  const [ca, sa] = socketPair();
+  const buffers = BufferRing.create(loop.ring, { bgid: 13, entries: 1, bufferSize: 16 });
+  const internals = () => [
+    (loop as unknown as { parked: Set<unknown> }).parked.size,
+    (buffers as unknown as { waiters: unknown[] }).waiters.length,
+  ];
+  try {
+    // A holds the only buffer (its limit above the ring's size); each B after it runs dry and waits, then ends.
+    const a = new RecvStream(loop, sa, buffers, { maxQueued: 4 });
+    libc().write(ca, new Uint8Array(8), 8);
+    for (let i = 0; i < 100 && a.buffered === 0; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    for (let i = 0; i < 20; i++) {
+      const [c, s] = socketPair();
+      const b = new RecvStream(loop, s, buffers);
+      libc().write(c, new Uint8Array(1), 1);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await b.return();
+      libc().close(c);
+      libc().close(s);
+    }
+    assert.deepEqual(internals(), [0, 0], "no ended stream is kept waiting");
+    await a.return();
+  } finally {
+    await loop.close();
+    buffers.close();
+    for (const fd of [ca, sa]) libc().close(fd);
+  }
+});

@@ -214,9 +214,13 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     }
   }
 
+  /** Called once when the stream ends, however it ends: a subclass lets go of what it waits on. */
+  protected onEnd(): void {}
+
   private finish(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    this.onEnd();
     this.error = error;
     const w = this.waiter;
     if (w && this.qHead >= this.queue.length) {
