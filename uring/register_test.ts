@@ -506,6 +506,7 @@ test("registerRestrictions: a ring restricted to NOP refuses READ with -EACCES a
     assert.throws(() => registerRestrictions(ring, [{ opcode: IORING_RESTRICTION_SQE_OP, sqeOp: 1 }]),
       isCode("EBUSY"), "only once");
     ring.enable();
+    assert.equal(ring.ringIndex, -1, "a restricted ring keeps its plain fd (unregistering could be refused)");
     prepNop(sqeOf(ring, 1));
     assert.equal(reap(ring, 1)[0].res, 0);
     writeText(w, "x");

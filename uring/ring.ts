@@ -57,6 +57,7 @@ import {
   IORING_REGISTER_ENABLE_RINGS,
   IORING_REGISTER_MEM_REGION,
   IORING_REGISTER_RESIZE_RINGS,
+  IORING_REGISTER_RESTRICTIONS,
   IORING_REGISTER_RING_FDS,
   IORING_REGISTER_USE_REGISTERED_RING,
   IORING_SETUP_ATTACH_WQ,
@@ -103,8 +104,8 @@ export interface RingOptions {
    * Register the ring's fd with the kernel at setup (`registerRingFd()`, Linux 5.18), as every ring does unless
    * this is `false`: each `io_uring_enter` then finds the ring in the thread's own table instead of taking and
    * dropping a reference to its file. A thread has 16 such slots; a ring that finds none free, an older kernel,
-   * and an IORING_SETUP_R_DISABLED ring (whose restrictions could refuse the unregistration at close) keep using
-   * the plain fd. `ringIndex` says which.
+   * and a ring given restrictions (which could refuse the unregistration at close) keep using the plain fd; an
+   * IORING_SETUP_R_DISABLED ring registers it in `enable()`. `ringIndex` says which.
    */
   registerFd?: boolean;
 }
@@ -258,6 +259,9 @@ export class Ring {
   private enterFd: number;
   private enterFlags = 0;
   private registeredIndex = -1;
+  // Register the ring fd (setup, or enable() for a disabled ring), and whether restrictions forbid doing it late.
+  private wantsRegisteredFd = false;
+  private restricted = false;
   private readonly registeredOnly: boolean;
   private closed = false;
   private readonly closeHooks: (() => void)[] = [];
@@ -362,9 +366,9 @@ export class Ring {
     }
     // io_uring_enter on a plain fd takes and drops a reference to the ring's file (fget/fput: atomic operations on
     // a shared count) on every call; a registered ring skips both. Measured: 4-8% more NOPs at batch 8.
-    if (!this.registeredOnly && !(flags & IORING_SETUP_R_DISABLED) && options.registerFd !== false) {
-      this.addRegisteredFd();
-    }
+    this.wantsRegisteredFd = !this.registeredOnly && options.registerFd !== false;
+    // A disabled ring registers its fd in enable(), unless restrictions were registered meanwhile.
+    if (this.wantsRegisteredFd && !(flags & IORING_SETUP_R_DISABLED)) this.addRegisteredFd();
   }
 
   /**
@@ -859,6 +863,7 @@ export class Ring {
    */
   register(opcode: number, arg: ArrayBufferView | null, nrArgs: number): number {
     if (this.closed) this.throwClosed("register");
+    if (opcode === IORING_REGISTER_RESTRICTIONS) this.restricted = true;
     if (this.registeredOnly) {
       return this.fnRegister(this.registeredIndex, (opcode | IORING_REGISTER_USE_REGISTERED_RING) >>> 0, arg, nrArgs);
     }
@@ -916,6 +921,8 @@ export class Ring {
   enable(): void {
     if (!(this.flags & IORING_SETUP_R_DISABLED)) refuse("enable the ring", "it was not set up with R_DISABLED");
     this.registerOrThrow(IORING_REGISTER_ENABLE_RINGS, null, 0, "enable the ring");
+    // Restrictions could refuse the unregistration at close: a restricted ring keeps its plain fd.
+    if (this.wantsRegisteredFd && !this.restricted && this.registeredIndex < 0) this.addRegisteredFd();
   }
 
   /**

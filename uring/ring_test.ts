@@ -457,7 +457,10 @@ test("a ring registers its fd at setup unless told not to, and falls back to the
     assert.equal(nopRoundTrip(plain, 2).length, 2);
     const disabled = new Ring(8, { flags: IORING_SETUP_R_DISABLED });
     rings.push(disabled);
-    assert.equal(disabled.ringIndex, -1, "R_DISABLED rings keep their fd (restrictions could refuse unregistering)");
+    assert.equal(disabled.ringIndex, -1, "a disabled ring registers its fd only when enabled");
+    disabled.enable();
+    assert.ok(disabled.ringIndex >= 0, "registered by enable()");
+    assert.equal(nopRoundTrip(disabled, 1).length, 1);
     // A thread has 16 registered-ring slots (IO_RINGFD_REG_MAX); other rings of this process may hold some.
     const indexes = new Set<number>();
     for (let i = 0; i < 20; i++) {
