@@ -704,7 +704,14 @@ export class FuseServer {
     // The reply is wired before anything else can throw, so the request is answered whatever happens next.
     r.then(done, (e) => done(-this.dispatcher.errnoOf(e, slot.req.opcode)));
     // The slot's buffers stay with the request until it is answered: read the next requests with other slots.
-    if (slot instanceof DeviceSlot) this.ensureReads();
+    // A failure there (no memory for another slot) must not end this slot, whose reply is still to come.
+    if (slot instanceof DeviceSlot) {
+      try {
+        this.ensureReads();
+      } catch (e) {
+        console.error("fuse: could not add a reader:", e);
+      }
+    }
   }
 
   /** @internal Submits the slot's command again (a new read, or COMMIT_AND_FETCH), unless the session ends. */
