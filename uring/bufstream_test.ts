@@ -357,17 +357,43 @@ test("a zero-copy view sent on is not refilled by the kernel until the send fini
   }
 });
 
-test("a stream waiting for buffers, with no request in flight, ends when its loop closes", async () => {
+/**
+ * A loop, a buffer ring of `entries` buffers of `size` bytes, and socket pairs made on demand: all closed after
+ * `fn` (closing the loop inside `fn` is fine).
+ */
+async function withStreams(
+  bgid: number, entries: number, size: number,
+  fn: (loop: Loop, buffers: BufferRing, pair: () => [number, number]) => Promise<void>,
+): Promise<void> {
   const loop = new Loop();
-  const [ca, sa] = socketPair();
-  const [cb, sb] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 11, entries: 2, bufferSize: 16 });
+  const buffers = BufferRing.create(loop.ring, { bgid, entries, bufferSize: size });
+  const fds: number[] = [];
   try {
+    await fn(loop, buffers, () => {
+      const p = socketPair();
+      fds.push(...p);
+      return p;
+    });
+  } finally {
+    await loop.close();
+    buffers.close();
+    for (const fd of fds) libc().close(fd);
+  }
+}
+
+const until = async (ready: () => boolean) => {
+  for (let i = 0; i < 100 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+};
+
+test("a stream waiting for buffers, with no request in flight, ends when its loop closes", () =>
+  withStreams(11, 2, 16, async (loop, buffers, pair) => {
+    const [ca, sa] = pair();
+    const [cb, sb] = pair();
     // B may hold both buffers (a queue limit above the ring's size) and its consumer never reads: A runs out
     // (ENOBUFS) and waits, with no request in flight.
     const b = new RecvStream(loop, sb, buffers, { maxQueued: 4 });
     libc().write(cb, new Uint8Array(40), 40);
-    for (let i = 0; i < 100 && b.buffered < 2; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    await until(() => b.buffered >= 2);
     const a = new RecvStream(loop, sa, buffers);
     libc().write(ca, new Uint8Array(5), 5);
     const pull = a.next();
@@ -377,18 +403,12 @@ test("a stream waiting for buffers, with no request in flight, ends when its loo
     assert.equal(settled, false, "A waits for a buffer");
     await loop.close();
     assert.deepEqual(await pull, { value: undefined, done: true }, "A ended with its loop");
-  } finally {
-    buffers.close();
-    for (const fd of [ca, sa, cb, sb]) libc().close(fd);
-  }
-});
+  }));
 
-test("by default a stalled stream leaves a small ring's buffers to the others (queue limit at most half)", async () => {
-  const loop = new Loop();
-  const [ca, sa] = socketPair();
-  const [cb, sb] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 12, entries: 2, bufferSize: 16 });
-  try {
+test("by default a stalled stream leaves a small ring's buffers to the others (queue limit at most half)", () =>
+  withStreams(12, 2, 16, async (loop, buffers, pair) => {
+    const [ca, sa] = pair();
+    const [cb, sb] = pair();
     const b = new RecvStream(loop, sb, buffers); // its consumer never reads
     libc().write(cb, new Uint8Array(40), 40);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -398,40 +418,26 @@ test("by default a stalled stream leaves a small ring's buffers to the others (q
     assert.equal(new TextDecoder().decode(got.value!), "hello");
     await a.return();
     await b.return();
-  } finally {
-    await loop.close();
-    buffers.close();
-    for (const fd of [ca, sa, cb, sb]) libc().close(fd);
-  }
-});
+  }));
 
-test("a stream that ends while waiting for buffers is forgotten by its loop and its ring", async () => {
-  const loop = new Loop();
-  const [ca, sa] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 13, entries: 1, bufferSize: 16 });
-  const internals = () => [
-    (loop as unknown as { parked: Set<unknown> }).parked.size,
-    (buffers as unknown as { waiters: unknown[] }).waiters.length,
-  ];
-  try {
+test("a stream that ends while waiting for buffers is forgotten by its loop and its ring", () =>
+  withStreams(13, 1, 16, async (loop, buffers, pair) => {
+    const internals = () => [
+      (loop as unknown as { parked: Set<unknown> }).parked.size,
+      (buffers as unknown as { waiters: unknown[] }).waiters.length,
+    ];
     // A holds the only buffer (its limit above the ring's size); each B after it runs dry and waits, then ends.
+    const [ca, sa] = pair();
     const a = new RecvStream(loop, sa, buffers, { maxQueued: 4 });
     libc().write(ca, new Uint8Array(8), 8);
-    for (let i = 0; i < 100 && a.buffered === 0; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    await until(() => a.buffered > 0);
     for (let i = 0; i < 20; i++) {
-      const [c, s] = socketPair();
+      const [c, s] = pair();
       const b = new RecvStream(loop, s, buffers);
       libc().write(c, new Uint8Array(1), 1);
       await new Promise((resolve) => setTimeout(resolve, 2));
       await b.return();
-      libc().close(c);
-      libc().close(s);
     }
     assert.deepEqual(internals(), [0, 0], "no ended stream is kept waiting");
     await a.return();
-  } finally {
-    await loop.close();
-    buffers.close();
-    for (const fd of [ca, sa]) libc().close(fd);
-  }
-});
+  }));
