@@ -687,14 +687,20 @@ export class Loop {
     this.head = this.tail = null;
     if (this.inflight > 0) {
       for (const op of this.ops) if (op) op.cancelRequested = true;
-      const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
-      if (sqe) {
+      // One cancel for everything; if the SQ has no room yet (the kernel refused SQEs), try again each round.
+      let cancelQueued = false;
+      const queueCancel = () => {
+        const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
+        if (!sqe) return;
         prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
         sqeSetData(sqe, IGNORED_USER_DATA);
         sqe.u8[1] |= IOSQE_CQE_SKIP_SUCCESS;
-      }
+        cancelQueued = true;
+      };
+      queueCancel();
       const deadline = performance.now() + graceMs;
       while (this.inflight > 0 && performance.now() < deadline) {
+        if (!cancelQueued) queueCancel();
         this.ring.submitAndWait(1, { timeoutNs: 10_000_000 });
         this.ring.drain(this.visit);
         if (this.inflight > 0) await macrotask();
