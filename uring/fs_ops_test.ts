@@ -114,7 +114,7 @@ const noXattr: string | false = await (async () => {
   } catch (e) {
     const code = (e as UringError).code;
     if (code === "ENOTSUP" || code === "EOPNOTSUPP") return `the filesystem of ${dir} refuses user xattrs (${code})`;
-    return `setxattr failed when probing: ${(e as Error).message}`;
+    return false; // any other failure is ringside's: let the test run and fail on it
   } finally {
     await loop.close();
     rmSync(p, { force: true });

@@ -146,9 +146,11 @@ test("integrated mode: a setTimeout fires while a ring operation is pending", as
   const loop = new Loop();
   try {
     const op = loop.submit(timeoutOp(loop, 200));
-    let timerFired = false;
-    await new Promise((r) => setTimeout(r, 20)).then(() => (timerFired = true));
-    assert.ok(timerFired);
+    // The 20 ms timer must fire well before the 200 ms ring timeout: a JS thread held by the ring would not.
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 20));
+    const ms = performance.now() - t0;
+    assert.ok(ms < 150, `the timer fired after ${ms} ms`);
     assert.equal(loop.stats.inFlight, 1, "the ring operation is still pending");
     await assert.rejects(op.promise, /ETIME/);
   } finally {
