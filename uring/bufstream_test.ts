@@ -20,6 +20,34 @@ function fill(bytes: Uint8Array, pos: number): void {
   for (let i = 0; i < bytes.length; i++) bytes[i] = ((pos + i) * 2654435761) >>> 24;
 }
 
+/**
+ * A loop, a buffer ring of `entries` buffers of `size` bytes, and socket pairs made on demand: all closed after
+ * `fn` (closing the loop inside `fn` is fine).
+ */
+async function withStreams(
+  bgid: number, entries: number, size: number,
+  fn: (loop: Loop, buffers: BufferRing, pair: () => [number, number]) => Promise<void>,
+): Promise<void> {
+  const loop = new Loop();
+  const buffers = BufferRing.create(loop.ring, { bgid, entries, bufferSize: size });
+  const fds: number[] = [];
+  try {
+    await fn(loop, buffers, () => {
+      const p = socketPair();
+      fds.push(...p);
+      return p;
+    });
+  } finally {
+    await loop.close();
+    buffers.close();
+    for (const fd of fds) libc().close(fd);
+  }
+}
+
+const until = async (ready: () => boolean) => {
+  for (let i = 0; i < 100 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+};
+
 test("64 MiB through multishot recv with a two-buffer pool arrive intact, re-armed after ENOBUFS", async () => {
   const loop = new Loop();
   const [client, server] = socketPair();
@@ -133,22 +161,14 @@ for (const incremental of [false, true]) {
   });
 }
 
-test("a queue limit that is not a positive integer is refused before anything reaches the kernel", async () => {
-  const loop = new Loop();
-  const [client, server] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 10, entries: 4, bufferSize: 64 });
-  try {
+test("a queue limit that is not a positive integer is refused before anything reaches the kernel", () =>
+  withStreams(10, 4, 64, async (loop, buffers, pair) => {
+    const [, server] = pair();
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       assert.throws(() => new RecvStream(loop, server, buffers, { maxQueued: bad }), /maxQueued must be a positive/);
     }
     assert.equal(loop.stats.started, 0);
-  } finally {
-    await loop.close();
-    buffers.close();
-    libc().close(client);
-    libc().close(server);
-  }
-});
+  }));
 
 test("aborting a stream that waits for buffers rejects its pending pull with an AbortError", async () => {
   const loop = new Loop();
@@ -180,11 +200,9 @@ test("aborting a stream that waits for buffers rejects its pending pull with an 
   }
 });
 
-test("zero-copy recv views hold their buffer until the next pull", async () => {
-  const loop = new Loop();
-  const [client, server] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 8, entries: 4, bufferSize: 64 });
-  try {
+test("zero-copy recv views hold their buffer until the next pull", () =>
+  withStreams(8, 4, 64, async (loop, buffers, pair) => {
+    const [client, server] = pair();
     const stream = new RecvStream(loop, server, buffers, { zeroCopy: true });
     libc().write(client, new TextEncoder().encode("hello"), 5);
     const first = await stream.next();
@@ -198,13 +216,7 @@ test("zero-copy recv views hold their buffer until the next pull", async () => {
     assert.equal(buffers.lent, 0);
     for (let i = 0; i < 100 && loop.stats.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 2));
     assert.equal(buffers.users, 0, "the cancelled request no longer uses the group");
-  } finally {
-    await loop.close();
-    buffers.close();
-    libc().close(client);
-    libc().close(server);
-  }
-});
+  }));
 
 test("a multishot read follows a pipe until every writer closes", async () => {
   const loop = new Loop();
@@ -232,11 +244,9 @@ test("a multishot read follows a pipe until every writer closes", async () => {
   }
 });
 
-test("a zero-copy view stays intact when the stream re-arms after ENOBUFS on that pull", async () => {
-  const loop = new Loop();
-  const [client, server] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 9, entries: 4, bufferSize: 16 });
-  try {
+test("a zero-copy view stays intact when the stream re-arms after ENOBUFS on that pull", () =>
+  withStreams(9, 4, 16, async (loop, buffers, pair) => {
+    const [client, server] = pair();
     const stream = new RecvStream(loop, server, buffers, { zeroCopy: true });
     // Four buffers of A..D fill the ring; the E's wait in the socket (ENOBUFS) until a buffer is free.
     const text = "A".repeat(16) + "B".repeat(16) + "C".repeat(16) + "D".repeat(16) + "E".repeat(16);
@@ -254,20 +264,12 @@ test("a zero-copy view stays intact when the stream re-arms after ENOBUFS on tha
     assert.equal(got, text);
     stream.cancel();
     while (!(await stream.next()).done);
-  } finally {
-    await loop.close();
-    buffers.close();
-    libc().close(client);
-    libc().close(server);
-  }
-});
+  }));
 
-test("streams sharing a buffer ring resume when another stream gives buffers back", async () => {
-  const loop = new Loop();
-  const [ac, as] = socketPair();
-  const [bc, bs] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 10, entries: 8, bufferSize: 64 });
-  try {
+test("streams sharing a buffer ring resume when another stream gives buffers back", () =>
+  withStreams(10, 8, 64, async (loop, buffers, pair) => {
+    const [ac, as] = pair();
+    const [bc, bs] = pair();
     const a = new RecvStream(loop, as, buffers, { zeroCopy: true });
     const b = new RecvStream(loop, bs, buffers, { zeroCopy: true });
     libc().write(ac, new Uint8Array(8 * 64 + 100), 8 * 64 + 100); // a's queue takes every buffer
@@ -284,12 +286,7 @@ test("streams sharing a buffer ring resume when another stream gives buffers bac
       s.cancel();
       while (!(await s.next()).done);
     }
-  } finally {
-    await loop.close();
-    buffers.close();
-    for (const fd of [ac, as, bc, bs]) libc().close(fd);
-  }
-});
+  }));
 
 test("a request a closing loop gives up on keeps its buffer group in use, so the buffers are never unmapped under it", async () => {
   const loop = new Loop();
@@ -314,13 +311,11 @@ test("a request a closing loop gives up on keeps its buffer group in use, so the
   }
 });
 
-test("a zero-copy view sent on is not refilled by the kernel until the send finishes, though pulled past", async () => {
-  const loop = new Loop();
-  const [client, server] = socketPair();
-  const [out, peer] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 10, entries: 4, bufferSize: 64 });
-  const MSG_DONTWAIT = 0x40;
-  try {
+test("a zero-copy view sent on is not refilled by the kernel until the send finishes, though pulled past", () =>
+  withStreams(10, 4, 64, async (loop, buffers, pair) => {
+    const [client, server] = pair();
+    const [out, peer] = pair();
+    const MSG_DONTWAIT = 0x40;
     const stream = new RecvStream(loop, server, buffers, { zeroCopy: true });
     libc().write(client, new TextEncoder().encode("hello"), 5);
     const first = (await stream.next()).value!;
@@ -350,40 +345,7 @@ test("a zero-copy view sent on is not refilled by the kernel until the send fini
     await sent;
     assert.equal(new TextDecoder().decode(new Uint8Array(got.slice(queued))), "hello");
     assert.equal(buffers.lent, 0, "back in the ring once the send finished");
-  } finally {
-    await loop.close();
-    buffers.close();
-    for (const fd of [client, server, out, peer]) libc().close(fd);
-  }
-});
-
-/**
- * A loop, a buffer ring of `entries` buffers of `size` bytes, and socket pairs made on demand: all closed after
- * `fn` (closing the loop inside `fn` is fine).
- */
-async function withStreams(
-  bgid: number, entries: number, size: number,
-  fn: (loop: Loop, buffers: BufferRing, pair: () => [number, number]) => Promise<void>,
-): Promise<void> {
-  const loop = new Loop();
-  const buffers = BufferRing.create(loop.ring, { bgid, entries, bufferSize: size });
-  const fds: number[] = [];
-  try {
-    await fn(loop, buffers, () => {
-      const p = socketPair();
-      fds.push(...p);
-      return p;
-    });
-  } finally {
-    await loop.close();
-    buffers.close();
-    for (const fd of fds) libc().close(fd);
-  }
-}
-
-const until = async (ready: () => boolean) => {
-  for (let i = 0; i < 100 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
-};
+  }));
 
 test("a stream waiting for buffers, with no request in flight, ends when its loop closes", () =>
   withStreams(11, 2, 16, async (loop, buffers, pair) => {
