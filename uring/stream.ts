@@ -181,11 +181,8 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
    */
   protected resume(): void {
     if (!this.rearmWanted || this.ended || this.cancelled || this.arm_ !== null) return;
-    if (this.loop.isClosing) {
-      // The loop is closing (this may be its final drain): no more requests, so the stream ends after what it holds.
-      this.rearmWanted = false;
-      return this.finish(null);
-    }
+    // The loop is closing (this may be its final drain): no more requests, so the stream ends after what it holds.
+    if (this.loop.isClosing) return this.loopClosing();
     if (this.buffered > this.queueLimit() / 2) return; // the next pulls call resume() again
     if (!this.buffersAvailable()) return this.awaitBuffers();
     this.rearmWanted = false;
