@@ -15,25 +15,25 @@
  *
  * @module
  */
-export * from "./uring/uapi.ts";
-export { UringError } from "./uring/errors.ts";
-export { NativeMemory, pageSize } from "./uring/memory.ts";
-export { CqeBatch, type CqeVisitor, Ring, type RingOptions, type WaitOptions } from "./uring/ring.ts";
-export { Sqe, sqeSetBufGroup, sqeSetData, sqeSetFlags } from "./uring/sqe.ts";
+export * from "./uring/abi/uapi.ts";
+export { UringError } from "./uring/core/errors.ts";
+export { NativeMemory, pageSize } from "./uring/core/memory.ts";
+export { CqeBatch, type CqeVisitor, Ring, type RingOptions, type WaitOptions } from "./uring/ring/ring.ts";
+export { Sqe, sqeSetBufGroup, sqeSetData, sqeSetFlags } from "./uring/ring/sqe.ts";
 export * from "./uring/prep/mod.ts";
-export * from "./uring/cqe.ts";
-export * from "./uring/register.ts";
-export * from "./uring/probe.ts";
-export { Loop, type LoopOptions, type LoopStats } from "./uring/loop.ts";
-export { Operation, PromiseOp } from "./uring/operation.ts";
-export { type LoopMessage, messageUserData } from "./uring/inbox.ts";
-export { MultishotStream } from "./uring/stream.ts";
-export { AcceptStream, PollStream, TickStream } from "./uring/multishot.ts";
-export { BufferedStream, ByteStream, ReadStream, RecvStream } from "./uring/bufstream.ts";
-export { type Datagram, RecvmsgStream } from "./uring/recvmsgstream.ts";
-export { BufferRing } from "./uring/bufring.ts";
-export { RegisteredBufferPool } from "./uring/bufpool.ts";
-export * from "./uring/fs.ts";
-export * from "./uring/net.ts";
-export * from "./uring/sockaddr.ts";
-export * from "./uring/ops.ts";
+export * from "./uring/ring/cqe.ts";
+export * from "./uring/ring/register.ts";
+export * from "./uring/ring/probe.ts";
+export { Loop, type LoopOptions, type LoopStats } from "./uring/loop/loop.ts";
+export { Operation, PromiseOp } from "./uring/loop/operation.ts";
+export { type LoopMessage, messageUserData } from "./uring/loop/inbox.ts";
+export { MultishotStream } from "./uring/streams/stream.ts";
+export { AcceptStream, PollStream, TickStream } from "./uring/streams/multishot.ts";
+export { BufferedStream, ByteStream, ReadStream, RecvStream } from "./uring/streams/buffered.ts";
+export { type Datagram, RecvmsgStream } from "./uring/streams/recvmsg_stream.ts";
+export { BufferRing } from "./uring/buffers/buffer_ring.ts";
+export { RegisteredBufferPool } from "./uring/buffers/fixed_buffers.ts";
+export * from "./uring/fs/fs.ts";
+export * from "./uring/net/net.ts";
+export * from "./uring/abi/sockaddr.ts";
+export * from "./uring/ops/ops.ts";

@@ -22,7 +22,7 @@
  *   completions; at the deadline the reads in flight are reaped and counted.
  * - `ringside-read` / `ringside-read-fixed`: the same loop, step for step, on {@link Ring} with `prepRead` into
  *   one {@link NativeMemory} mapping (or `prepReadFixed` into a {@link RegisteredBufferPool} of 32 x 4 KiB).
- * - `ringside-loop`: `read(loop, fd, view, offset)` from `uring/fs.ts` on a default (integrated) {@link Loop},
+ * - `ringside-loop`: `read(loop, fd, view, offset)` from `uring/fs/` on a default (integrated) {@link Loop},
  *   32 async workers each awaiting one read at a time, into views of native memory (used in place, no bounce).
  * - `fs-promises`: node:fs/promises `FileHandle.read` by 32 async workers.
  * - `node-readSync`: node:fs `readSync` at QD 1 (it blocks).
@@ -61,13 +61,13 @@ import {
   stats,
   type Variant,
 } from "./harness.ts";
-import { RegisteredBufferPool } from "../uring/bufpool.ts";
-import { read as loopRead } from "../uring/fs.ts";
-import { Loop } from "../uring/loop.ts";
-import { NativeMemory } from "../uring/memory.ts";
+import { RegisteredBufferPool } from "../uring/buffers/fixed_buffers.ts";
+import { read as loopRead } from "../uring/fs/fs.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { NativeMemory } from "../uring/core/memory.ts";
 import { prepRead, prepReadFixed } from "../uring/prep/rw.ts";
-import { Ring } from "../uring/ring.ts";
-import { sqeSetData } from "../uring/sqe.ts";
+import { Ring } from "../uring/ring/ring.ts";
+import { sqeSetData } from "../uring/ring/sqe.ts";
 
 /** Bytes per read, and the page size of the file's layout. */
 const BLOCK = 4096; // also in read_bun.ts and read_deno.ts

@@ -14,19 +14,19 @@
  * That happens at least once per copy, at the end of the file. The bytes that did arrive are then written on
  * their own and the rest of the block is read again; a read of 0 is the end of the file.
  *
- * This uses the raw layer (Ring + prep helpers) to show the SQEs themselves; `uring/fs.ts` has the same
+ * This uses the raw layer (Ring + prep helpers) to show the SQEs themselves; `uring/fs/` has the same
  * operations as promises on a Loop.
  *
  * @module
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import process from "node:process";
-import { Ring } from "../uring/ring.ts";
-import { NativeMemory } from "../uring/memory.ts";
-import { registerBuffers, unregisterBuffers } from "../uring/register.ts";
+import { Ring } from "../uring/ring/ring.ts";
+import { NativeMemory } from "../uring/core/memory.ts";
+import { registerBuffers, unregisterBuffers } from "../uring/ring/register.ts";
 import { prepReadFixed, prepWriteFixed } from "../uring/prep/rw.ts";
-import { sqeSetData, sqeSetFlags } from "../uring/sqe.ts";
-import { IOSQE_IO_LINK } from "../uring/uapi.ts";
+import { sqeSetData, sqeSetFlags } from "../uring/ring/sqe.ts";
+import { IOSQE_IO_LINK } from "../uring/abi/uapi.ts";
 import { errnoName } from "../ffi/mod.ts";
 
 /** Bytes per block (and per registered buffer). */

@@ -16,9 +16,9 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop.ts";
-import { TickStream } from "../uring/multishot.ts";
-import { formatAddress, serve, type ServeOptions } from "../uring/server.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { TickStream } from "../uring/streams/multishot.ts";
+import { formatAddress, serve, type ServeOptions } from "../uring/server/server.ts";
 
 /** Where and how {@link serveEcho} listens: `port` (0 picks one), `host`, `signal` to stop, `onListen`, and more. */
 export type EchoOptions = ServeOptions;

@@ -16,11 +16,11 @@
  *
  * @module
  */
-import type { Loop } from "../uring/loop.ts";
-import { NativeMemory } from "../uring/memory.ts";
-import { shutdown } from "../uring/net.ts";
-import { type Connection, serve, type ServeOptions } from "../uring/server.ts";
-import { SHUT_WR } from "../uring/sockaddr.ts";
+import type { Loop } from "../uring/loop/loop.ts";
+import { NativeMemory } from "../uring/core/memory.ts";
+import { shutdown } from "../uring/net/net.ts";
+import { type Connection, serve, type ServeOptions } from "../uring/server/server.ts";
+import { SHUT_WR } from "../uring/abi/sockaddr.ts";
 import { runServerExample } from "./echo_server.ts";
 
 // ---- Parsing ----------------------------------------------------------------------------------------------------

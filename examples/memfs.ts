@@ -21,8 +21,8 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop.ts";
-import { IORING_SETUP_SQE128 } from "../uring/uapi.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { IORING_SETUP_SQE128 } from "../uring/abi/uapi.ts";
 import { FuseServer, type FuseServerOptions } from "../uring/fuse/server.ts";
 import {
   type Attr,

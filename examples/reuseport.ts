@@ -10,7 +10,7 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop.ts";
+import { Loop } from "../uring/loop/loop.ts";
 
 const args = process.argv.slice(2);
 let port = 9000;

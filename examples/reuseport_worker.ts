@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { Loop } from "../uring/loop.ts";
-import { messageUserData } from "../uring/inbox.ts";
-import { msgRing } from "../uring/ops.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { messageUserData } from "../uring/loop/inbox.ts";
+import { msgRing } from "../uring/ops/ops.ts";
 import { serveEcho } from "./echo_server.ts";
 
 interface Start {

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import { startExample } from "../testing/examples.ts";
 import { skipIf } from "../testing/skip.ts";
-import { kernelVersionAtLeast } from "../uring/probe.ts";
+import { kernelVersionAtLeast } from "../uring/ring/probe.ts";
 import { type HttpRequest, RequestParser } from "./http_server.ts";
 
 // Multishot recv over a buffer ring (6.0) is the newest thing the servers need.

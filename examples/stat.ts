@@ -13,9 +13,9 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { errnoMessage } from "../ffi/mod.ts";
-import { UringError } from "../uring/errors.ts";
-import { Loop } from "../uring/loop.ts";
-import { fileType, lstat, type Statx, STATX_BASIC_STATS, STATX_BTIME, type StatxTimestamp } from "../uring/fs.ts";
+import { UringError } from "../uring/core/errors.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { fileType, lstat, type Statx, STATX_BASIC_STATS, STATX_BTIME, type StatxTimestamp } from "../uring/fs/fs.ts";
 
 const TYPE_NAMES: Record<string, string> = {
   file: "regular file",

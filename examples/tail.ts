@@ -9,10 +9,10 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop.ts";
-import { BufferRing } from "../uring/bufring.ts";
-import { ReadStream } from "../uring/bufstream.ts";
-import { close, open } from "../uring/fs.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { BufferRing } from "../uring/buffers/buffer_ring.ts";
+import { ReadStream } from "../uring/streams/buffered.ts";
+import { close, open } from "../uring/fs/fs.ts";
 
 const path = process.argv[2];
 if (!path) {

@@ -3,7 +3,7 @@
  * `-errno` and leave errno alone), and the newer exports detected without being required.
  *
  * ringside never calls liburing functions that read liburing's own `struct io_uring`: that layout is liburing's,
- * and 2.3 corrupts rings set up with flags newer than itself (KERNEL.md). The rings are mapped by `uring/ring.ts`
+ * and 2.3 corrupts rings set up with flags newer than itself. The rings are mapped by `uring/ring/ring.ts`
  * from the offsets the kernel returns.
  *
  * @module

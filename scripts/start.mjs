@@ -9,7 +9,7 @@ import { RUNTIMES, runFile } from "./run.mjs";
 
 /** @type {{ file: string, args?: string[], runtimes?: string[] }[]} files relative to the repo root */
 export const STEPS = [
-  { file: "uring/doctor.ts" },
+  { file: "uring/doctor/doctor.ts" },
   // --floor: also the same loop with no API at all, so the table shows what the runtime itself costs against C.
   { file: "bench/nop.ts", args: ["--floor"] },
   { file: "bench/echo.ts", args: ["--quick"] },

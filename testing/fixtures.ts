@@ -10,12 +10,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { libc } from "../ffi/mod.ts";
-import { Loop } from "../uring/loop.ts";
-import { UringError } from "../uring/errors.ts";
-import { Ring } from "../uring/ring.ts";
-import { BufferRing } from "../uring/bufring.ts";
-import { IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_SINGLE_ISSUER } from "../uring/uapi.ts";
-import { type Sqe, sqeSetData } from "../uring/sqe.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { UringError } from "../uring/core/errors.ts";
+import { Ring } from "../uring/ring/ring.ts";
+import { BufferRing } from "../uring/buffers/buffer_ring.ts";
+import { IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_SINGLE_ISSUER } from "../uring/abi/uapi.ts";
+import { type Sqe, sqeSetData } from "../uring/ring/sqe.ts";
 
 const tracked: number[] = [];
 

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { Loop } from "../uring/loop.ts";
-import { messageUserData } from "../uring/inbox.ts";
-import { msgRing } from "../uring/ops.ts";
+import { Loop } from "../uring/loop/loop.ts";
+import { messageUserData } from "../uring/loop/inbox.ts";
+import { msgRing } from "../uring/ops/ops.ts";
 
 declare const self: { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; close(): void };
 

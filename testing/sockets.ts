@@ -5,10 +5,10 @@
  * @module
  */
 import { libc } from "../ffi/mod.ts";
-import { Ring } from "../uring/ring.ts";
-import { NativeMemory } from "../uring/memory.ts";
+import { Ring } from "../uring/ring/ring.ts";
+import { NativeMemory } from "../uring/core/memory.ts";
 import { prepAccept, prepBind, prepConnect, prepListen, prepSocket } from "../uring/prep/net.ts";
-import type { Sqe } from "../uring/sqe.ts";
+import type { Sqe } from "../uring/ring/sqe.ts";
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;

@@ -12,8 +12,8 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop.ts";
- * import { open } from "../fs.ts";
+ * import { Loop } from "../loop/loop.ts";
+ * import { open } from "../fs/fs.ts";
  * import { discard } from "./block.ts";
  *
  * const loop = new Loop();
@@ -24,12 +24,12 @@
  * @module
  */
 import { libc } from "../../ffi/mod.ts";
-import type { Loop } from "../loop.ts";
-import { refuse, UringError } from "../errors.ts";
-import { checkFd, type OpOptions, run } from "../ops.ts";
-import type { Sqe } from "../sqe.ts";
+import type { Loop } from "../loop/loop.ts";
+import { refuse, UringError } from "../core/errors.ts";
+import { checkFd, type OpOptions, run } from "../ops/ops.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import { prepCmdDiscard } from "../prep/cmd.ts";
-import { BLOCK_URING_CMD_DISCARD } from "../uapi.ts";
+import { BLOCK_URING_CMD_DISCARD } from "../abi/uapi.ts";
 import { checkU53, CmdOp, describeFd, withHints } from "./common.ts";
 import { _IOC_READ, ioc } from "./nvme.ts";
 

@@ -6,13 +6,13 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { Loop } from "../loop.ts";
-import { UringError } from "../errors.ts";
-import { kernelVersionAtLeast, probeOpcodes } from "../probe.ts";
-import { close, fsync, open, read } from "../fs.ts";
+import { Loop } from "../loop/loop.ts";
+import { UringError } from "../core/errors.ts";
+import { kernelVersionAtLeast, probeOpcodes } from "../ring/probe.ts";
+import { close, fsync, open, read } from "../fs/fs.ts";
 import { prepCmdDiscard } from "../prep/cmd.ts";
 import { skipIf } from "../../testing/skip.ts";
-import { IORING_OP_URING_CMD } from "../uapi.ts";
+import { IORING_OP_URING_CMD } from "../abi/uapi.ts";
 import { BLKGETSIZE64, BLKSSZGET, blockDeviceInfo, checkDiscard, discard } from "./block.ts";
 
 const MiB = 1 << 20;

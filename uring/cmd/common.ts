@@ -10,12 +10,12 @@
  * @module
  */
 import { readlinkSync, statSync } from "node:fs";
-import type { Loop } from "../loop.ts";
-import type { Ring } from "../ring.ts";
-import { PromiseOp } from "../operation.ts";
-import type { Sqe } from "../sqe.ts";
-import { refuse, UringError } from "../errors.ts";
-import { IORING_CQE_F_32, IORING_SETUP_CQE32, IORING_SETUP_CQE_MIXED, IORING_SETUP_SQE128 } from "../uapi.ts";
+import type { Loop } from "../loop/loop.ts";
+import type { Ring } from "../ring/ring.ts";
+import { PromiseOp } from "../loop/operation.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { refuse, UringError } from "../core/errors.ts";
+import { IORING_CQE_F_32, IORING_SETUP_CQE32, IORING_SETUP_CQE_MIXED, IORING_SETUP_SQE128 } from "../abi/uapi.ts";
 
 const TWO_32 = 4294967296;
 

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop.ts";
+ * import { Loop } from "../loop/loop.ts";
  * import { siocinq } from "./mod.ts";
  *
  * const loop = new Loop();

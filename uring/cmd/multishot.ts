@@ -18,19 +18,19 @@
  * @module
  */
 import { libc } from "../../ffi/mod.ts";
-import type { Loop } from "../loop.ts";
-import { Ring } from "../ring.ts";
-import { NativeMemory } from "../memory.ts";
-import { refuse, UringError } from "../errors.ts";
-import { checkFd } from "../ops.ts";
-import { cqeError } from "../operation.ts";
-import type { BufferRing } from "../bufring.ts";
-import type { FinalAction } from "../stream.ts";
-import { ByteStream } from "../bufstream.ts";
-import { type Sqe, sqeSetBufGroup, sqeSetData } from "../sqe.ts";
+import type { Loop } from "../loop/loop.ts";
+import { Ring } from "../ring/ring.ts";
+import { NativeMemory } from "../core/memory.ts";
+import { refuse, UringError } from "../core/errors.ts";
+import { checkFd } from "../ops/ops.ts";
+import { cqeError } from "../loop/operation.ts";
+import type { BufferRing } from "../buffers/buffer_ring.ts";
+import type { FinalAction } from "../streams/stream.ts";
+import { ByteStream } from "../streams/buffered.ts";
+import { type Sqe, sqeSetBufGroup, sqeSetData } from "../ring/sqe.ts";
 import { prepCmdSock, prepUringCmd } from "../prep/cmd.ts";
 import { W_OP_FLAGS } from "../prep/base.ts";
-import { kernelRelease } from "../probe.ts";
+import { kernelRelease } from "../ring/probe.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
   IORING_URING_CMD_FIXED,
@@ -43,8 +43,8 @@ import {
   SOCKET_URING_OP_SIOCINQ,
   SOCKET_URING_OP_SIOCOUTQ,
   SOCKET_URING_OP_TX_TIMESTAMP,
-} from "../uapi.ts";
-import { AF_INET, SOCK_DGRAM, SOL_SOCKET } from "../sockaddr.ts";
+} from "../abi/uapi.ts";
+import { AF_INET, SOCK_DGRAM, SOL_SOCKET } from "../abi/sockaddr.ts";
 import { type CmdDriver, cmdDriver, describeFd, writeCommandArea } from "./common.ts";
 import { NVME_URING_CMD_ADMIN, NVME_URING_CMD_ADMIN_VEC, NVME_URING_CMD_IO, NVME_URING_CMD_IO_VEC } from "./nvme.ts";
 

@@ -3,15 +3,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { libc } from "../../ffi/mod.ts";
-import { Loop } from "../loop.ts";
-import { Ring } from "../ring.ts";
-import { BufferRing } from "../bufring.ts";
-import { UringError } from "../errors.ts";
-import { kernelVersionAtLeast } from "../probe.ts";
+import { Loop } from "../loop/loop.ts";
+import { Ring } from "../ring/ring.ts";
+import { BufferRing } from "../buffers/buffer_ring.ts";
+import { UringError } from "../core/errors.ts";
+import { kernelVersionAtLeast } from "../ring/probe.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import { W_OP_FLAGS } from "../prep/base.ts";
-import { sqeSetBufGroup } from "../sqe.ts";
-import { open, pipe } from "../fs.ts";
+import { sqeSetBufGroup } from "../ring/sqe.ts";
+import { open, pipe } from "../fs/fs.ts";
 import { skipIf } from "../../testing/skip.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
@@ -20,8 +20,8 @@ import {
   IORING_URING_CMD_MULTISHOT,
   IOSQE_BUFFER_SELECT,
   SOCKET_URING_OP_SIOCINQ,
-} from "../uapi.ts";
-import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "../sockaddr.ts";
+} from "../abi/uapi.ts";
+import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "../abi/sockaddr.ts";
 import { classifyCharDevice, cmdDriver, devMajor, devMinor } from "./common.ts";
 import {
   checkMultishotCommand,

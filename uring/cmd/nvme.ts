@@ -19,9 +19,9 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop.ts";
- * import { open } from "../fs.ts";
- * import { IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../uapi.ts";
+ * import { Loop } from "../loop/loop.ts";
+ * import { open } from "../fs/fs.ts";
+ * import { IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../abi/uapi.ts";
  * import { nvmeIdentifyController } from "./nvme.ts";
  *
  * const loop = new Loop({ ring: { flags: IORING_SETUP_SQE128 | IORING_SETUP_CQE32 } });
@@ -33,10 +33,10 @@
  * @module
  */
 import { libc } from "../../ffi/mod.ts";
-import type { Loop } from "../loop.ts";
-import { refuse, UringError } from "../errors.ts";
-import { checkFd, type OpOptions, run } from "../ops.ts";
-import type { Sqe } from "../sqe.ts";
+import type { Loop } from "../loop/loop.ts";
+import { refuse, UringError } from "../core/errors.ts";
+import { checkFd, type OpOptions, run } from "../ops/ops.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import {
   checkU53,

@@ -4,13 +4,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Loop } from "../loop.ts";
-import { Sqe } from "../sqe.ts";
-import { UringError } from "../errors.ts";
-import { close, open } from "../fs.ts";
+import { Loop } from "../loop/loop.ts";
+import { Sqe } from "../ring/sqe.ts";
+import { UringError } from "../core/errors.ts";
+import { close, open } from "../fs/fs.ts";
 import { skipIf } from "../../testing/skip.ts";
 import { runExample } from "../../testing/examples.ts";
-import { IORING_OP_URING_CMD, IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../uapi.ts";
+import { IORING_OP_URING_CMD, IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../abi/uapi.ts";
 import {
   ioc,
   NVME_ID_CNS_CTRL,

@@ -17,9 +17,9 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop.ts";
+ * import { Loop } from "../loop/loop.ts";
  * import { getsockoptInt, setsockopt, siocinq } from "./socket.ts";
- * import { SO_RCVBUF, SOL_SOCKET } from "../sockaddr.ts";
+ * import { SO_RCVBUF, SOL_SOCKET } from "../abi/sockaddr.ts";
  *
  * const loop = new Loop();
  * await setsockopt(loop, fd, SOL_SOCKET, SO_RCVBUF, 65536);
@@ -30,17 +30,17 @@
  * @module
  */
 import { libc } from "../../ffi/mod.ts";
-import type { Loop } from "../loop.ts";
-import { Ring } from "../ring.ts";
-import { NativeMemory } from "../memory.ts";
-import { refuse, UringError } from "../errors.ts";
-import { checkFd, type OpOptions, run } from "../ops.ts";
-import type { Operation } from "../operation.ts";
-import type { Sqe } from "../sqe.ts";
-import { sqeSetData } from "../sqe.ts";
-import { type FinalAction, MultishotStream } from "../stream.ts";
+import type { Loop } from "../loop/loop.ts";
+import { Ring } from "../ring/ring.ts";
+import { NativeMemory } from "../core/memory.ts";
+import { refuse, UringError } from "../core/errors.ts";
+import { checkFd, type OpOptions, run } from "../ops/ops.ts";
+import type { Operation } from "../loop/operation.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { sqeSetData } from "../ring/sqe.ts";
+import { type FinalAction, MultishotStream } from "../streams/stream.ts";
 import { prepCmdGetsockname, prepCmdSock } from "../prep/cmd.ts";
-import { kernelRelease } from "../probe.ts";
+import { kernelRelease } from "../ring/probe.ts";
 import {
   IORING_CQE_F_TSTAMP_HW,
   IORING_TIMESTAMP_TYPE_SHIFT,
@@ -50,7 +50,7 @@ import {
   SOCKET_URING_OP_SIOCINQ,
   SOCKET_URING_OP_SIOCOUTQ,
   SOCKET_URING_OP_TX_TIMESTAMP,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import {
   AF_INET,
   decodeSockaddr,
@@ -58,7 +58,7 @@ import {
   SOCKADDR_STORAGE_SIZE,
   type SocketAddress,
   SOL_SOCKET,
-} from "../sockaddr.ts";
+} from "../abi/sockaddr.ts";
 import { CmdOp, hasBigCqes, withHints } from "./common.ts";
 
 export { SOCKET_URING_OP_GETSOCKNAME, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT };

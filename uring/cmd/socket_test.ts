@@ -1,14 +1,14 @@
 import { rawSqe } from "../../testing/fixtures.ts";
-import type { Sqe } from "../sqe.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { libc } from "../../ffi/mod.ts";
-import { Loop } from "../loop.ts";
-import { NativeMemory } from "../memory.ts";
-import { UringError } from "../errors.ts";
-import { kernelVersionAtLeast, probeOpcodes, setupFlagSupported } from "../probe.ts";
+import { Loop } from "../loop/loop.ts";
+import { NativeMemory } from "../core/memory.ts";
+import { UringError } from "../core/errors.ts";
+import { kernelVersionAtLeast, probeOpcodes, setupFlagSupported } from "../ring/probe.ts";
 import { prepCmdSock } from "../prep/cmd.ts";
-import { accept, bind, connect, listen, recv, send, socket } from "../net.ts";
+import { accept, bind, connect, listen, recv, send, socket } from "../net/net.ts";
 import { socketPair } from "../../testing/sockets.ts";
 import { skipIf } from "../../testing/skip.ts";
 import {
@@ -17,7 +17,7 @@ import {
   IORING_SETUP_CQE32,
   IORING_SETUP_CQE_MIXED,
   SOCKET_URING_OP_TX_TIMESTAMP,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import {
   AF_INET,
   decodeSockaddr,
@@ -33,7 +33,7 @@ import {
   type SocketAddress,
   SOL_SOCKET,
   TCP_NODELAY,
-} from "../sockaddr.ts";
+} from "../abi/sockaddr.ts";
 import {
   enableTxTimestamps,
   getsockname,

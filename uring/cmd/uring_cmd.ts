@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { Loop } from "../loop.ts";
-import { refuse } from "../errors.ts";
-import { checkFd, type OpOptions, run } from "../ops.ts";
-import type { Sqe } from "../sqe.ts";
+import type { Loop } from "../loop/loop.ts";
+import { refuse } from "../core/errors.ts";
+import { checkFd, type OpOptions, run } from "../ops/ops.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import { H_BUF_INDEX, W_OP_FLAGS } from "../prep/base.ts";
 import {
@@ -16,7 +16,7 @@ import {
   IOSQE_ASYNC,
   IOSQE_BUFFER_SELECT,
   IOSQE_FIXED_FILE,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import { CmdOp, writeCommandArea } from "./common.ts";
 import { checkUringCmdFlags } from "./multishot.ts";
 

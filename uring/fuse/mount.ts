@@ -14,7 +14,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { encodeCString, libc } from "../../ffi/mod.ts";
-import { UringError } from "../errors.ts";
+import { UringError } from "../core/errors.ts";
 
 /** Where the kernel exposes FUSE over io_uring's switch (Linux 6.14, CONFIG_FUSE_IO_URING). */
 export const ENABLE_URING_PATH = "/sys/module/fuse/parameters/enable_uring";

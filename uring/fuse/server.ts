@@ -40,16 +40,16 @@
 import { realpathSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { errnoName, libc } from "../../ffi/mod.ts";
-import { refuse, UringError } from "../errors.ts";
-import { close as closeFd, O_CLOEXEC, O_NONBLOCK, O_RDWR, open as openFile } from "../fs.ts";
-import { Loop } from "../loop.ts";
-import { NativeMemory, pageAlign } from "../memory.ts";
-import { Operation, OpState } from "../operation.ts";
+import { refuse, UringError } from "../core/errors.ts";
+import { close as closeFd, O_CLOEXEC, O_NONBLOCK, O_RDWR, open as openFile } from "../fs/fs.ts";
+import { Loop } from "../loop/loop.ts";
+import { NativeMemory, pageAlign } from "../core/memory.ts";
+import { Operation, OpState } from "../loop/operation.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import { prepRead } from "../prep/rw.ts";
 import { prepTimeout } from "../prep/timeout.ts";
-import type { Sqe } from "../sqe.ts";
-import { IORING_SETUP_SQE128, IOSQE_ASYNC } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_SETUP_SQE128, IOSQE_ASYNC } from "../abi/uapi.ts";
 import {
   FUSE_ASYNC_READ,
   FUSE_BIG_WRITES,

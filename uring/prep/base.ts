@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { io_uring_sqe, IORING_FILE_INDEX_ALLOC } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { io_uring_sqe, IORING_FILE_INDEX_ALLOC } from "../abi/uapi.ts";
 
 const TWO_32 = 4294967296;
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_PROVIDE_BUFFERS, IORING_OP_REMOVE_BUFFERS } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_PROVIDE_BUFFERS, IORING_OP_REMOVE_BUFFERS } from "../abi/uapi.ts";
 import { H_BUF_INDEX, prepRw } from "./base.ts";
 
 /**

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_ASYNC_CANCEL_FD, IORING_OP_ASYNC_CANCEL } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_ASYNC_CANCEL_FD, IORING_OP_ASYNC_CANCEL } from "../abi/uapi.ts";
 import { prepRw, W_OP_FLAGS } from "./base.ts";
 
 /**

@@ -7,13 +7,13 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
   IORING_OP_URING_CMD,
   IORING_OP_URING_CMD128,
   SOCKET_URING_OP_GETSOCKNAME,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import { setU64, W_ADDR, W_ADDR3, W_FILE_INDEX, W_LEN, W_OFF, W_OPTNAME, W_PAD1 } from "./base.ts";
 
 // liburing's __io_uring_prep_uring_cmd: opcode, fd and cmd_op; __pad1, addr and len cleared. Unlike prep_rw it

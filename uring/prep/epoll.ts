@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_EPOLL_CTL, IORING_OP_EPOLL_WAIT } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_EPOLL_CTL, IORING_OP_EPOLL_WAIT } from "../abi/uapi.ts";
 import { prepRw, W_OP_FLAGS } from "./base.ts";
 
 /**

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_FILES_UPDATE, IORING_OP_FIXED_FD_INSTALL, IOSQE_FIXED_FILE } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_FILES_UPDATE, IORING_OP_FIXED_FD_INSTALL, IOSQE_FIXED_FILE } from "../abi/uapi.ts";
 import { B_FLAGS, prepRw, W_OP_FLAGS } from "./base.ts";
 
 /**

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import {
   IORING_OP_CLOSE,
   IORING_OP_FADVISE,
@@ -30,7 +30,7 @@ import {
   IORING_OP_SYMLINKAT,
   IORING_OP_SYNC_FILE_RANGE,
   IORING_OP_UNLINKAT,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import { prepRw, setDirectTarget, setTargetFixedFile, setU64, W_ADDR, W_ADDR3, W_OP_FLAGS } from "./base.ts";
 
 /** The `dfd` meaning "relative to the current working directory" (fcntl.h). */

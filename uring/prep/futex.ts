@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_FUTEX_WAIT, IORING_OP_FUTEX_WAITV, IORING_OP_FUTEX_WAKE } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_FUTEX_WAIT, IORING_OP_FUTEX_WAITV, IORING_OP_FUTEX_WAKE } from "../abi/uapi.ts";
 import { prepRw, setU64, W_ADDR3, W_OP_FLAGS } from "./base.ts";
 
 /**

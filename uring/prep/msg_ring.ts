@@ -3,13 +3,13 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import {
   IORING_FILE_INDEX_ALLOC,
   IORING_MSG_RING_FLAGS_PASS,
   IORING_MSG_SEND_FD,
   IORING_OP_MSG_RING,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import { prepRw, setDirectTarget, setU64, W_ADDR3, W_FILE_INDEX, W_OP_FLAGS } from "./base.ts";
 
 /**

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import {
   IORING_ACCEPT_MULTISHOT,
   IORING_FILE_INDEX_ALLOC,
@@ -27,7 +27,7 @@ import {
   IORING_RECV_MULTISHOT,
   IORING_RECVSEND_BUNDLE,
   IORING_RECVSEND_FIXED_BUF,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import {
   H_ADDR_LEN,
   H_BUF_INDEX,

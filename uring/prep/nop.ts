@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_NOP, IORING_OP_NOP128 } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_NOP, IORING_OP_NOP128 } from "../abi/uapi.ts";
 
 /**
  * Prepares a no-op. Matches liburing's `io_uring_prep_nop` (Linux 5.1).

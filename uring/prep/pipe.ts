@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_PIPE } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_PIPE } from "../abi/uapi.ts";
 import { prepRw, setDirectTarget, W_OP_FLAGS } from "./base.ts";
 
 /**

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { skipIf } from "../../testing/skip.ts";
-import { Sqe, sqeSetBufGroup, sqeSetData, sqeSetFlags } from "../sqe.ts";
+import { Sqe, sqeSetBufGroup, sqeSetData, sqeSetFlags } from "../ring/sqe.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
   io_uring_sqe,
@@ -75,9 +75,9 @@ import {
   SOCKET_URING_OP_GETSOCKNAME,
   SOCKET_URING_OP_SETSOCKOPT,
   SPLICE_F_FD_IN_FIXED,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import * as prep from "./mod.ts";
-import { oracleUnavailable, runOracle } from "./oracle.ts";
+import { oracleUnavailable, runOracle } from "../../testing/liburing_oracle.ts";
 
 // ---------------------------------------------------------------------------------------------------------------
 // The SQE under test and how a difference is reported

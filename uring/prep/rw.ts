@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import {
   IORING_OP_READ,
   IORING_OP_READ_FIXED,
@@ -21,7 +21,7 @@ import {
   IORING_OP_WRITEV,
   IORING_OP_WRITEV_FIXED,
   IOSQE_BUFFER_SELECT,
-} from "../uapi.ts";
+} from "../abi/uapi.ts";
 import { B_FLAGS, H_BUF_INDEX, prepRw, W_OP_FLAGS } from "./base.ts";
 
 /**

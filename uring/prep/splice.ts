@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_SPLICE, IORING_OP_TEE } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_SPLICE, IORING_OP_TEE } from "../abi/uapi.ts";
 import { prepRw, W_FILE_INDEX, W_OP_FLAGS } from "./base.ts";
 
 /**

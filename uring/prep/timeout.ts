@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_LINK_TIMEOUT, IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_TIMEOUT_UPDATE } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_LINK_TIMEOUT, IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_TIMEOUT_UPDATE } from "../abi/uapi.ts";
 import { prepRw, W_OP_FLAGS } from "./base.ts";
 
 /**

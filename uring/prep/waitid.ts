@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Sqe } from "../sqe.ts";
-import { IORING_OP_WAITID } from "../uapi.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { IORING_OP_WAITID } from "../abi/uapi.ts";
 import { prepRw, setU64, W_FILE_INDEX, W_OFF, W_OP_FLAGS } from "./base.ts";
 
 /**
