@@ -7,11 +7,22 @@
  * @module
  */
 import type { Sqe } from "../ring/sqe.ts";
-import type { Loop } from "./loop.ts";
-import { ARENA_CLASSES, type Chunk } from "./_arena.ts";
+import { ARENA_CLASSES, type Chunk, type NativeArena } from "./_arena.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
 import { errnoName } from "../../ffi/mod.ts";
+
+/**
+ * What an operation needs of the loop that runs it: its arena (for bounce buffers, iovecs and timespecs) and a
+ * way to ask for its cancellation. {@link Loop} is one; naming only this keeps operations below the loop, with no
+ * import cycle.
+ */
+export interface OpHost {
+  /** Native memory for what the kernel reads or writes on the operation's behalf, until it finishes. */
+  readonly arena: NativeArena;
+  /** Cancels `op` (queued: dropped; in flight: IORING_OP_ASYNC_CANCEL). */
+  cancel(op: Operation): void;
+}
 
 /** What every promise-returning operation accepts. */
 export interface OpOptions {
@@ -89,14 +100,14 @@ export abstract class Operation {
   private copyBacks: (Uint8Array | number | null)[] | null = null;
 
   /** Writes this operation's SQE. The loop sets user_data afterwards. */
-  abstract prep(sqe: Sqe, loop: Loop): void;
+  abstract prep(sqe: Sqe, loop: OpHost): void;
 
   /**
    * Receives one CQE. `more` says whether further CQEs will follow for this request (IORING_CQE_F_MORE); the loop
    * has already released the slot when it is false. Must not run user code synchronously: settle promises or
    * queue values for an iterator instead.
    */
-  abstract complete(res: number, flags: number, more: boolean, loop: Loop, cqeWord: number): void;
+  abstract complete(res: number, flags: number, more: boolean, loop: OpHost, cqeWord: number): void;
 
   /** Called instead of `complete` when the operation never reached the kernel (aborted while queued, loop closed). */
   abstract drop(error: Error): void;
@@ -114,7 +125,7 @@ export abstract class Operation {
    * Called by the loop after the final CQE was delivered (or the operation dropped): the kernel is done, so pins
    * and native chunks are released.
    */
-  finish(loop: Loop): void {
+  finish(loop: OpHost): void {
     this.state = OpState.Done;
     const chunks = this.chunks;
     if (chunks) {
@@ -171,7 +182,7 @@ export abstract class Operation {
    * moved to a Worker, or collected. With `kernelWrites`, what the kernel wrote into a bounce buffer is copied back
    * by {@link copyBack}; otherwise the view's bytes are copied in now.
    */
-  kernelAddress(loop: Loop, view: ArrayBufferView, kernelWrites: boolean): number {
+  kernelAddress(loop: OpHost, view: ArrayBufferView, kernelWrites: boolean): number {
     const mem = NativeMemory.of(view);
     if (mem) {
       mem.pin();
@@ -238,7 +249,7 @@ export abstract class Operation {
 
 
   /** Allocates a native chunk that lives until this operation finishes. */
-  chunk(loop: Loop, size: number, zero = true): Chunk {
+  chunk(loop: OpHost, size: number, zero = true): Chunk {
     const c = loop.arena.alloc(size, zero);
     (this.chunks ??= []).push(c);
     return c;
@@ -306,7 +317,7 @@ export class PromiseOp<T = number> extends Operation {
   }
 
   /** Ties the operation to an AbortSignal: aborting cancels it (ASYNC_CANCEL) and rejects with an AbortError. */
-  bindSignal(loop: Loop, signal: AbortSignal): void {
+  bindSignal(loop: OpHost, signal: AbortSignal): void {
     if (signal.aborted) {
       // Already aborted: the operation must not run. Cancelling once it is submitted drops it from the queue or
       // cancels it in the kernel, either way rejecting with an AbortError.

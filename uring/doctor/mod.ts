@@ -1,0 +1,6 @@
+/**
+ * TODO(arch): by-name exports of this layer.
+ *
+ * @module
+ */
+export * from "./doctor.ts";
