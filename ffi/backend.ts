@@ -1,16 +1,10 @@
 /**
- * Picks the runtime's FFI once, at load.
+ * The FFI of the runtime this process runs on, chosen by the module resolver rather than at run time:
+ * `#ffi-backend` is a subpath import that package.json maps by condition (`bun` → bun.ts; `types` → a declaration
+ * for type checkers) and deno.json maps to deno.ts. A static import, so bundlers (`bun build`, `bun build
+ * --compile`, `deno compile`) follow it and carry the right file along; a computed `import()` left them a
+ * specifier they could not resolve.
  *
  * @module
  */
-import type { Backend } from "./types.ts";
-
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-if (!isBun && !isDeno) throw new Error("Cannot load ringside: it runs on Bun or Deno, and this is neither");
-
-// The specifier is computed so that neither type checker follows the other runtime's file.
-const which = isBun ? "./bun.ts" : "./deno.ts";
-
-/** The FFI of the runtime this process runs on. */
-export const backend: Backend = ((await import(which)) as { backend: Backend }).backend;
+export { backend } from "#ffi-backend";

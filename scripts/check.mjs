@@ -1,4 +1,4 @@
-// Type checking in both worlds: `deno check` on every .ts file under the source directories except the Bun-only
+// Type checking in both worlds: `deno check --doc` (the code and every JSDoc example) on every .ts file under the source directories except the Bun-only
 // ones, then `tsc --noEmit -p .` (tsconfig.json leaves out the Deno-only ones). Both always run; exits non-zero
 // when either fails.
 //
@@ -49,7 +49,7 @@ function main() {
   else if (files.length === 0) console.log("check: no .ts files for deno check");
   else {
     const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" };
-    results.push(["deno check", run(ready.deno, ["check", "--config=deno.json", ...files], env)]);
+    results.push(["deno check", run(ready.deno, ["check", "--doc", "--config=deno.json", ...files], env)]);
   }
 
   const tsc = binPath("tsc");

@@ -21,6 +21,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { denoFiles } from "./check.mjs";
 import { ensure, isMain, ROOT } from "./ensure.mjs";
 
 /** A runner that has not finished after this long is killed and counted as failed. */
@@ -313,6 +314,20 @@ async function typecheck() {
   return { runtime: "tsc", passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, notes: ok ? [] : ["tsc: type errors (see above)"] };
 }
 
+/**
+ * Type checks every JSDoc example (`deno check --doc`: each fenced ts block is checked as a module of its own),
+ * counted as one test: an example that does not compile fails the suite.
+ */
+async function docCheck(deno) {
+  if (!deno) return { runtime: "docs", passed: 0, failed: 1, skipped: 0, notes: ["docs: deno is unusable (see ensure above)"] };
+  const files = denoFiles();
+  console.log(`\n== docs: deno check --doc <${files.length} files>`);
+  const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" };
+  const r = await stream("docs", deno, ["check", "--doc", "--quiet", "--config=deno.json", ...files], env, 5 * 60 * 1000);
+  const ok = r.code === 0;
+  return { runtime: "docs", passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, notes: ok ? [] : ["docs: an example does not type-check (see above)"] };
+}
+
 async function main(argv) {
   let bunOnly = false;
   let denoOnly = false;
@@ -337,7 +352,7 @@ async function main(argv) {
   const ready = ensure();
   const files = collect(paths);
   const results = [];
-  if (paths.length === 0) results.push(await typecheck());
+  if (paths.length === 0) results.push(await typecheck(), await docCheck(ready.deno));
   const perFile = {};
   for (const runtime of runtimes) {
     const mine = files.filter((f) => runsOn(runtime, f));
