@@ -30,7 +30,7 @@ import { createServer } from "node:net";
 import process from "node:process";
 import { backend, libc } from "../ffi/mod.ts";
 import { serveEcho } from "../examples/echo_server.ts";
-import { Loop } from "../uring/loop/loop.ts";
+import { Loop } from "ringside-uring/loop";
 import {
   AF_INET,
   decodeSockaddr,
@@ -44,7 +44,7 @@ import {
   SOL_SOCKET,
   SOMAXCONN,
   TCP_NODELAY,
-} from "../uring/abi/sockaddr.ts";
+} from "ringside-uring/abi";
 
 /** Every variant name, in the order echo.ts runs them. */
 export const SERVER_VARIANTS = [

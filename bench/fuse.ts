@@ -38,7 +38,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Bench, buildC, runChild, runtime, type Sample, spawnTimed, stats, type Variant } from "./harness.ts";
-import { ENABLE_URING_PATH, findMount, MNT_DETACH, setFuseUringEnabled, umount2Sync } from "../uring/fuse/mount.ts";
+import { ENABLE_URING_PATH, findMount, MNT_DETACH, setFuseUringEnabled, umount2Sync } from "ringside-uring/fuse";
 
 const MEMFS = join(dirname(fileURLToPath(import.meta.url)), "..", "examples", "memfs.ts");
 const SEED = "0x2545F491";

@@ -14,7 +14,7 @@
  * const exe = buildC("nop");
  * await bench.compare({ batch: 8 }, "c-liburing", [
  *   ...(exe.path ? [{ name: "c-liburing", run: (ms: number): Sample => runChild(exe.path!, ["8", String(ms)]) }] : []),
- *   { name: "ringside", run: (ms: number): Sample => myLoop(8, ms) },
+ *   { name: "ringside", run: (ms: number): Sample => runChild(process.execPath, ["bench/nop.ts", "8", String(ms)]) },
  * ]);
  * bench.finish();
  * ```

@@ -18,11 +18,11 @@
  * @module
  */
 import { Bench, buildC, measure, runChild, type Sample, type Variant } from "./harness.ts";
-import { Ring } from "../uring/ring/ring.ts";
-import { prepNop } from "../uring/prep/nop.ts";
-import { sqeSetData } from "../uring/ring/sqe.ts";
-import { loadAcquire32, storeRelease32 } from "../uring/core/_barrier.ts";
-import { IORING_ENTER_GETEVENTS } from "../uring/abi/uapi.ts";
+import { Ring } from "ringside-uring/ring";
+import { prepNop } from "ringside-uring/prep";
+import { sqeSetData } from "ringside-uring/ring";
+import { loadAcquire32, storeRelease32 } from "ringside-uring/core";
+import { IORING_ENTER_GETEVENTS } from "ringside-uring/abi";
 
 /** SQ entries of both rings (the CQ gets twice as many, the kernel's default). */
 const ENTRIES = 128;

@@ -61,13 +61,13 @@ import {
   stats,
   type Variant,
 } from "./harness.ts";
-import { RegisteredBufferPool } from "../uring/buffers/fixed_buffers.ts";
-import { read as loopRead } from "../uring/fs/fs.ts";
-import { Loop } from "../uring/loop/loop.ts";
-import { NativeMemory } from "../uring/core/memory.ts";
-import { prepRead, prepReadFixed } from "../uring/prep/rw.ts";
-import { Ring } from "../uring/ring/ring.ts";
-import { sqeSetData } from "../uring/ring/sqe.ts";
+import { RegisteredBufferPool } from "ringside-uring/buffers";
+import { read as loopRead } from "ringside-uring/fs";
+import { Loop } from "ringside-uring/loop";
+import { NativeMemory } from "ringside-uring/core";
+import { prepRead, prepReadFixed } from "ringside-uring/prep";
+import { Ring } from "ringside-uring/ring";
+import { sqeSetData } from "ringside-uring/ring";
 
 /** Bytes per read, and the page size of the file's layout. */
 const BLOCK = 4096; // also in read_bun.ts and read_deno.ts

@@ -21,12 +21,12 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import process from "node:process";
-import { Ring } from "../uring/ring/ring.ts";
-import { NativeMemory } from "../uring/core/memory.ts";
-import { registerBuffers, unregisterBuffers } from "../uring/ring/register.ts";
-import { prepReadFixed, prepWriteFixed } from "../uring/prep/rw.ts";
-import { sqeSetData, sqeSetFlags } from "../uring/ring/sqe.ts";
-import { IOSQE_IO_LINK } from "../uring/abi/uapi.ts";
+import { Ring } from "ringside-uring/ring";
+import { NativeMemory } from "ringside-uring/core";
+import { registerBuffers, unregisterBuffers } from "ringside-uring/ring";
+import { prepReadFixed, prepWriteFixed } from "ringside-uring/prep";
+import { sqeSetData, sqeSetFlags } from "ringside-uring/ring";
+import { IOSQE_IO_LINK } from "ringside-uring/abi";
 import { errnoName } from "../ffi/mod.ts";
 
 /** Bytes per block (and per registered buffer). */

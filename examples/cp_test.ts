@@ -2,32 +2,15 @@
  * The file examples run as programs under the current runtime: cp.ts copies a random file byte for byte (checked
  * with cmp), stat.ts prints what coreutils stat prints.
  */
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import process from "node:process";
-import { backend } from "../ffi/mod.ts";
-import { skipIf } from "../testing/skip.ts";
+import { runExample, skipIf, tempDir } from "../testing/mod.ts";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "ringside-examples-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs an example with the runtime running this test. */
-function runExample(name: string, args: string[]) {
-  const script = join(here, name);
-  const argv = backend.runtime === "deno" ? ["run", "-A", script, ...args] : [script, ...args];
-  return spawnSync(process.execPath, argv, {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
-    timeout: 30_000,
-  });
-}
+const { dir } = tempDir("ringside-examples-");
 
 function has(cmd: string): boolean {
   const r = spawnSync(cmd, ["--version"], { encoding: "utf8" });

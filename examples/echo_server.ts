@@ -16,9 +16,9 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop/loop.ts";
-import { TickStream } from "../uring/streams/multishot.ts";
-import { formatAddress, serve, type ServeOptions } from "../uring/server/server.ts";
+import { Loop } from "ringside-uring/loop";
+import { TickStream } from "ringside-uring/streams";
+import { formatAddress, serve, type ServeOptions } from "ringside-uring/server";
 
 /** Where and how {@link serveEcho} listens: `port` (0 picks one), `host`, `signal` to stop, `onListen`, and more. */
 export type EchoOptions = ServeOptions;
@@ -33,6 +33,7 @@ export type EchoOptions = ServeOptions;
  *
  * @example
  * ```ts
+ * import { Loop } from "ringside-uring";
  * const loop = new Loop();
  * const stop = new AbortController();
  * const served = serveEcho(loop, { port: 0, signal: stop.signal, onListen: (a) => console.log(a.port) });

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runExample, startExample } from "../testing/examples.ts";
+import { runExample, startExample } from "../testing/mod.ts";
 
 test("examples/nop.ts prints its NOP's completion", () => {
   const r = runExample("nop.ts");

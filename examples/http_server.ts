@@ -16,11 +16,11 @@
  *
  * @module
  */
-import type { Loop } from "../uring/loop/loop.ts";
-import { NativeMemory } from "../uring/core/memory.ts";
-import { shutdown } from "../uring/net/net.ts";
-import { type Connection, serve, type ServeOptions } from "../uring/server/server.ts";
-import { SHUT_WR } from "../uring/abi/sockaddr.ts";
+import type { Loop } from "ringside-uring/loop";
+import { NativeMemory } from "ringside-uring/core";
+import { shutdown } from "ringside-uring/net";
+import { type Connection, serve, type ServeOptions } from "ringside-uring/server";
+import { SHUT_WR } from "ringside-uring/abi";
 import { runServerExample } from "./echo_server.ts";
 
 // ---- Parsing ----------------------------------------------------------------------------------------------------
@@ -296,6 +296,7 @@ export type HttpOptions = ServeOptions;
  *
  * @example
  * ```ts
+ * import { Loop } from "ringside-uring";
  * const loop = new Loop();
  * const stop = new AbortController();
  * const served = serveHttp(loop, { port: 8080, signal: stop.signal });

@@ -21,15 +21,16 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop/loop.ts";
-import { IORING_SETUP_SQE128 } from "../uring/abi/uapi.ts";
-import { FuseServer, type FuseServerOptions } from "../uring/fuse/server.ts";
+import { Loop } from "ringside-uring/loop";
+import { IORING_SETUP_SQE128 } from "ringside-uring/abi";
 import {
   type Attr,
   type DirentWriter,
   type Entry,
   FuseError,
   type FuseHandlers,
+  FuseServer,
+  type FuseServerOptions,
   type OpenResult,
   type RequestContext,
   S_IFDIR,
@@ -38,7 +39,7 @@ import {
   S_IFREG,
   type SetattrChanges,
   type Timespec,
-} from "../uring/fuse/handlers.ts";
+} from "ringside-uring/fuse";
 
 /** RENAME_NOREPLACE and RENAME_EXCHANGE (linux/fs.h). */
 const RENAME_NOREPLACE = 1;

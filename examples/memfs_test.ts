@@ -16,8 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { startExample } from "../testing/examples.ts";
-import { skipIf } from "../testing/skip.ts";
+import { skipIf, startExample } from "../testing/mod.ts";
 import { ENABLE_URING_PATH, findMount, MNT_DETACH, setFuseUringEnabled, umount2Sync } from "../uring/fuse/mount.ts";
 
 const notRoot = (process.getuid?.() ?? 0) !== 0 && "mounting FUSE needs root";

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { Ring } from "../uring/ring/ring.ts";
-import { prepNop } from "../uring/prep/nop.ts";
-import { sqeSetData } from "../uring/ring/sqe.ts";
+import { Ring } from "ringside-uring/ring";
+import { prepNop } from "ringside-uring/prep";
+import { sqeSetData } from "ringside-uring/ring";
 
 const ring = new Ring(8);
 const sqe = ring.getSqe()!; // a fresh ring always has a free SQE

@@ -22,11 +22,11 @@
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 import process from "node:process";
-import { Loop } from "../uring/loop/loop.ts";
-import { close, open } from "../uring/fs/fs.ts";
-import { IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../uring/abi/uapi.ts";
-import { nvmeIdentifyController, NvmeStatusError } from "../uring/cmd/nvme.ts";
-import { UringError } from "../uring/core/errors.ts";
+import { Loop } from "ringside-uring/loop";
+import { close, open } from "ringside-uring/fs";
+import { IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "ringside-uring/abi";
+import { nvmeIdentifyController, NvmeStatusError } from "ringside-uring/cmd";
+import { UringError } from "ringside-uring/core";
 
 /**
  * The first NVMe character device in /dev: a namespace's `ngXnY`, else a controller's `nvmeX`, or null.

@@ -10,7 +10,7 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop/loop.ts";
+import { Loop } from "ringside-uring/loop";
 
 const args = process.argv.slice(2);
 let port = 9000;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { startExample } from "../testing/examples.ts";
+import { startExample } from "../testing/mod.ts";
 
 /** Sends `text` on a new connection and resolves with what comes back before the server closes or 2 s pass. */
 function echoOnce(port: number, text: string): Promise<string> {

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { Loop } from "../uring/loop/loop.ts";
-import { messageUserData } from "../uring/loop/inbox.ts";
-import { msgRing } from "../uring/ops/ops.ts";
+import { Loop } from "ringside-uring/loop";
+import { messageUserData } from "ringside-uring/loop";
+import { msgRing } from "ringside-uring/ops";
 import { serveEcho } from "./echo_server.ts";
 
 interface Start {

@@ -3,9 +3,8 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
-import { startExample } from "../testing/examples.ts";
-import { skipIf } from "../testing/skip.ts";
-import { kernelVersionAtLeast } from "../uring/ring/probe.ts";
+import { skipIf, startExample } from "../testing/mod.ts";
+import { kernelVersionAtLeast } from "../uring/ring/kernel_version.ts";
 import { type HttpRequest, RequestParser } from "./http_server.ts";
 
 // Multishot recv over a buffer ring (6.0) is the newest thing the servers need.

@@ -13,9 +13,9 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { errnoMessage } from "../ffi/mod.ts";
-import { UringError } from "../uring/core/errors.ts";
-import { Loop } from "../uring/loop/loop.ts";
-import { fileType, lstat, type Statx, STATX_BASIC_STATS, STATX_BTIME, type StatxTimestamp } from "../uring/fs/fs.ts";
+import { UringError } from "ringside-uring/core";
+import { Loop } from "ringside-uring/loop";
+import { fileType, lstat, type Statx, STATX_BASIC_STATS, STATX_BTIME, type StatxTimestamp } from "ringside-uring/fs";
 
 const TYPE_NAMES: Record<string, string> = {
   file: "regular file",
@@ -43,7 +43,7 @@ export function modeString(mode: number): string {
 }
 
 /** Reads `name:x:id:...` lines of /etc/passwd or /etc/group into id -> name. */
-function idNames(file: string): Map<number, string> {
+export function idNames(file: string): Map<number, string> {
   const names = new Map<number, string>();
   try {
     for (const line of readFileSync(file, "utf8").split("\n")) {
@@ -74,6 +74,8 @@ export function formatTime(t: StatxTimestamp): string {
  *
  * @example
  * ```ts
+ * import { Loop, lstat } from "ringside-uring";
+ * const loop = new Loop();
  * console.log(formatStat("/etc/hostname", await lstat(loop, "/etc/hostname"), idNames("/etc/passwd"), idNames("/etc/group")));
  * ```
  */

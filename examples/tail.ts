@@ -9,10 +9,10 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop/loop.ts";
-import { BufferRing } from "../uring/buffers/buffer_ring.ts";
-import { ReadStream } from "../uring/streams/buffered.ts";
-import { close, open } from "../uring/fs/fs.ts";
+import { Loop } from "ringside-uring/loop";
+import { BufferRing } from "ringside-uring/buffers";
+import { ReadStream } from "ringside-uring/streams";
+import { close, open } from "ringside-uring/fs";
 
 const path = process.argv[2];
 if (!path) {

@@ -8,8 +8,8 @@
  * @module
  */
 import process from "node:process";
-import { Loop } from "../uring/loop/loop.ts";
-import { TickStream } from "../uring/streams/multishot.ts";
+import { Loop } from "ringside-uring/loop";
+import { TickStream } from "ringside-uring/streams";
 
 const intervalMs = Number(process.argv[2] ?? 100);
 const count = Number(process.argv[3] ?? 5);

@@ -3,7 +3,6 @@
  *
  * @example
  * ```ts
- * import { backend, liburing } from "./ffi/mod.ts";
  * console.log(backend.runtime, liburing().path);
  * ```
  *

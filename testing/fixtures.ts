@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { libc } from "../ffi/mod.ts";
-import { Loop } from "../uring/loop/loop.ts";
+import { Loop, type LoopOptions } from "../uring/loop/loop.ts";
 import { UringError } from "../uring/core/errors.ts";
 import { Ring } from "../uring/ring/ring.ts";
 import { BufferRing } from "../uring/buffers/buffer_ring.ts";
@@ -25,17 +25,36 @@ export function track(fd: number): number {
   return fd;
 }
 
+/** Closes every fd {@link track} remembered; {@link withLoop} does this when it ends. */
+export function closeTracked(): void {
+  for (const fd of tracked.splice(0)) libc().close(fd);
+}
+
 /**
- * Runs `fn` with a fresh loop (or `loop`), checks that nothing is left in flight, then closes the loop and every
- * tracked fd, also on failure.
+ * Runs `fn` with a fresh loop made with `options`, checks that nothing is left in flight, then closes the loop and
+ * every tracked fd, also on failure.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { test } from "node:test";
+ * import { IORING_SETUP_CQE32 } from "ringside-uring/abi";
+ * import { nop } from "ringside-uring/ops";
+ *
+ * test("nop resolves 0 on a ring with 32-byte CQEs", () =>
+ *   withLoop(async (loop) => {
+ *     assert.equal(await nop(loop), 0);
+ *   }, { ring: { flags: IORING_SETUP_CQE32 } }));
+ * ```
  */
-export async function withLoop(fn: (loop: Loop) => Promise<void>, loop = new Loop()): Promise<void> {
+export async function withLoop(fn: (loop: Loop) => Promise<void>, options: LoopOptions = {}): Promise<void> {
+  const loop = new Loop(options);
   try {
     await fn(loop);
     assert.equal(loop.stats.inFlight, 0, "nothing left in flight");
   } finally {
     await loop.close();
-    for (const fd of tracked.splice(0)) libc().close(fd);
+    closeTracked();
   }
 }
 
@@ -52,11 +71,33 @@ export function makePipe(): [number, number] {
   return [track(r), track(w)];
 }
 
+/** A test file's private directory, from {@link tempDir}. */
+export interface TempDir {
+  /** The directory's path. */
+  dir: string;
+  /** A fresh path in the directory (`f0`, `f1` ...), written with `content` when given. */
+  file(content?: Uint8Array | string): string;
+  /** The path of `name` in the directory. */
+  path(name: string): string;
+}
+
 /**
- * A private directory for the calling test file, removed after its tests: `dir`, and `file()`, which makes a fresh
- * path in it, written with `content` when given.
+ * A private directory for the calling test file (under the system's temp directory, its name starting with
+ * `prefix`), removed after the file's tests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFileSync } from "node:fs";
+ * import { test } from "node:test";
+ *
+ * const tmp = tempDir("ringside-example-");
+ * test("a file written through the helper reads back", () => {
+ *   assert.equal(readFileSync(tmp.file("hello"), "utf8"), "hello");
+ * });
+ * ```
  */
-export function tempDir(prefix: string): { dir: string; file: (content?: Uint8Array | string) => string } {
+export function tempDir(prefix: string): TempDir {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   after(() => rmSync(dir, { recursive: true, force: true }));
   let n = 0;
@@ -65,7 +106,7 @@ export function tempDir(prefix: string): { dir: string; file: (content?: Uint8Ar
     if (content !== undefined) writeFileSync(path, content);
     return path;
   };
-  return { dir, file };
+  return { dir, file, path: (name) => join(dir, name) };
 }
 
 /** Writes `text` to `fd` with libc, all of it. */

@@ -6,7 +6,7 @@
  */
 import { Loop } from "../uring/loop/loop.ts";
 import { messageUserData } from "../uring/loop/inbox.ts";
-import { msgRing } from "../uring/ops/ops.ts";
+import { msgRing } from "../uring/ops/msg_ring.ts";
 
 declare const self: { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; close(): void };
 

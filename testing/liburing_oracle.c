@@ -1,6 +1,6 @@
 /*
- * Test oracle for uring/prep/prep_test.ts and uring/recvmsg_test.ts: runs liburing's own inline helpers (from the
- * installed liburing.h, 2.3 on this project's machines) and prints what they produce.
+ * Test oracle for uring/prep/prep_test.ts and uring/abi/recvmsg_out_test.ts: runs liburing's own inline helpers
+ * (from the installed liburing.h, 2.3 on this project's machines) and prints what they produce.
  *
  * Reads one command per line from stdin, writes one line per command to stdout:
  *
@@ -15,7 +15,8 @@
  * Arguments are C integers in any base strtoull accepts ("0x1f", "-1"); each is converted to the parameter's C type
  * the way a C caller's argument would be. An unknown command prints "?" and the exit status becomes 2.
  *
- * Build: gcc -O1 -o oracle oracle.c (header-only use of liburing: no -luring needed).
+ * Build: gcc -O1 -o liburing_oracle liburing_oracle.c (header-only use of liburing: no -luring needed);
+ * testing/liburing_oracle.ts builds it into a temporary directory with -Wall -Werror and runs it.
  */
 #define _GNU_SOURCE
 #include <liburing.h>

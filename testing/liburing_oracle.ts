@@ -1,6 +1,7 @@
 /**
- * Test support, not part of the library: builds `oracle.c` with gcc against the installed liburing.h and runs it,
- * so tests can compare our helpers with liburing's own inline ones byte for byte.
+ * Test support, not part of the library: builds `liburing_oracle.c` (next to this file) with gcc against the
+ * installed liburing.h and runs it, so tests can compare the prep helpers (uring/prep/prep_test.ts) and the
+ * RECVMSG multishot parser (uring/abi/recvmsg_out_test.ts) with liburing's own inline helpers, byte for byte.
  *
  * @module
  */
@@ -35,7 +36,7 @@ function build(dir: string): string {
 }
 
 /**
- * Builds the oracle, runs it once over `lines` (see oracle.c for the commands) and returns one output line per
+ * Builds the oracle, runs it once over `lines` (see liburing_oracle.c for the commands) and returns one output line per
  * input line. Throws when the build fails, the oracle exits abnormally, or a command is unknown.
  */
 export function runOracle(lines: readonly string[]): string[] {

@@ -1,5 +1,6 @@
 /**
- * Declaring a test skipped, with its reason, when the test is defined.
+ * Declaring a test skipped, with its reason, when the test is defined: {@link it} for a test, {@link skipIf} for the
+ * options of a `test()` call.
  *
  * Skips must be decided at definition time: Deno counts a `t.skip()` called inside a running `node:test` test as a
  * pass, while Bun counts it as a skip, so the totals of the two runtimes would disagree. Both runtimes honour the
@@ -7,6 +8,8 @@
  *
  * @module
  */
+
+import { test } from "node:test";
 
 /** The part of `node:test`'s options that {@link skipIf} fills in; pass it as `test()`'s second argument. */
 export interface SkipOptions {
@@ -29,7 +32,6 @@ const printed = new Set<string>();
  * ```ts
  * import { existsSync } from "node:fs";
  * import { test } from "node:test";
- * import { skipIf } from "../testing/skip.ts";
  *
  * const noHeaders = !existsSync("/usr/include/liburing.h") && "liburing.h is missing (apt-get install liburing-dev)";
  * const name = "prepNop writes the SQE liburing's io_uring_prep_nop writes";
@@ -46,4 +48,29 @@ export function skipIf(reason: string | false | null | undefined, name?: string)
     console.log(line);
   }
   return { skip: reason };
+}
+
+/**
+ * Declares the test `name`, skipped (with `reason` printed, see {@link skipIf}) when `reason` is a non-empty string.
+ *
+ * @param name the test's name
+ * @param reason why the test cannot run on this machine, or a falsy value when it can
+ * @param fn the test
+ *
+ * @example
+ * ```ts
+ * import { existsSync } from "node:fs";
+ *
+ * const noLoopDevices = !existsSync("/dev/loop-control") && "no loop devices (/dev/loop-control is missing)";
+ * it("discard on a loop device zeroes the range", noLoopDevices, async () => {
+ *   // attach a loop device, discard, read back
+ * });
+ * ```
+ */
+export function it(
+  name: string,
+  reason: string | false | null | undefined,
+  fn: () => void | Promise<void>,
+): void {
+  test(name, skipIf(reason, name), fn);
 }

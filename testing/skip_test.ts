@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { skipIf } from "./skip.ts";
+import { it, skipIf } from "./skip.ts";
 
 /** Calls `fn` with console.log captured; returns what it printed, one entry per call. */
 function captureLog(fn: () => void): string[] {
@@ -53,7 +53,13 @@ test("a test declared with skipIf(false) runs", skipIf(false), () => {
   ranWithoutReason = true;
 });
 
-test("(the test above did run)", () => {
-  // Asserted here, not in the test itself: had skipIf(false) skipped it, this is what would fail.
+let itRan = false;
+it("a test declared with it(name, false, fn) runs", false, () => {
+  itRan = true;
+});
+
+test("(the tests above did run)", () => {
+  // Asserted here, not in the tests themselves: had they been skipped, this is what would fail.
   assert.ok(ranWithoutReason);
+  assert.ok(itRan);
 });

@@ -1,6 +1,6 @@
 /**
- * Test fixtures for sockets made with io_uring itself (libc here has no socket(), and the runtimes' own sockets do
- * not expose their fds).
+ * A connected socket pair for tests, made on a private ring (the runtimes' own sockets do not expose their fds, and
+ * the test's own Loop is left alone).
  *
  * @module
  */
@@ -26,7 +26,22 @@ function run(ring: Ring, prep: (sqe: Sqe) => void): number {
 
 /**
  * A connected AF_UNIX stream pair on an abstract address, made with SOCKET, BIND, LISTEN (Linux 6.11), CONNECT and
- * ACCEPT on a private ring. Returns `[client, server]` file descriptors; close them with `libc().close`.
+ * ACCEPT on a private ring. Returns `[client, server]` file descriptors; close them with `libc().close`, or hand
+ * them to `track` (testing/fixtures.ts) inside `withLoop`.
+ *
+ * @example
+ * ```ts
+ * import { test } from "node:test";
+ * import { send } from "ringside-uring/net";
+ * import { readText, track, withLoop } from "./mod.ts";
+ *
+ * test("send writes to a connected socket", () =>
+ *   withLoop(async (loop) => {
+ *     const [client, server] = socketPair().map(track);
+ *     await send(loop, client, new TextEncoder().encode("ping"));
+ *     console.log(readText(server));
+ *   }));
+ * ```
  */
 export function socketPair(): [number, number] {
   const ring = new Ring(4);

@@ -12,8 +12,10 @@
  *
  * @example
  * ```ts
+ * declare const pool: Uint8Array; // the buffer ring's memory: 2048-byte buffers
+ * declare const bid: number, res: number; // the CQE's buffer ID and res
  * const msgh = { namelen: 16, controllen: 0 }; // what the msghdr given to prepRecvmsgMultishot held
- * const buf = pool.bytes.subarray(bid * 2048, bid * 2048 + 2048);
+ * const buf = pool.subarray(bid * 2048, bid * 2048 + 2048);
  * if (recvmsgValidate(buf, res, msgh)) {
  *   const at = recvmsgPayload(msgh);
  *   const data = buf.subarray(at, at + recvmsgPayloadLength(res, msgh));
@@ -23,6 +25,8 @@
  * @module
  */
 import { io_uring_recvmsg_out } from "./uapi.ts";
+import { CMSGHDR_SIZE, cmsgAlign } from "./structs.ts";
+import { TWO_32 } from "./u64.ts";
 
 /** A buffer holding multishot recvmsg output: byte views only, read little-endian. */
 export type RecvmsgBuffer = Uint8Array | DataView;
@@ -36,18 +40,10 @@ export interface RecvmsgHeader {
 }
 
 const OUT_SIZE = io_uring_recvmsg_out.SIZE;
-/** sizeof(struct cmsghdr) on 64-bit Linux: size_t cmsg_len, int cmsg_level, int cmsg_type. */
-const CMSGHDR_SIZE = 16;
-const TWO_32 = 4294967296;
 
 function readU32(buf: RecvmsgBuffer, i: number): number {
   if (buf instanceof DataView) return buf.getUint32(i, true);
   return (buf[i] | buf[i + 1] << 8 | buf[i + 2] << 16 | buf[i + 3] << 24) >>> 0;
-}
-
-/** CMSG_ALIGN: rounds up to a multiple of sizeof(size_t). */
-function cmsgAlign(len: number): number {
-  return len + 7 - (len + 7) % 8;
 }
 
 /**
@@ -64,6 +60,7 @@ function cmsgAlign(len: number): number {
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array, res: number, msgh: RecvmsgHeader; // the CQE's buffer and res, the request's msghdr
  * if (!recvmsgValidate(buf, res, msgh)) throw new Error("Cannot parse recvmsg output: buffer too short");
  * ```
  */
@@ -82,6 +79,7 @@ export function recvmsgValidate(buf: RecvmsgBuffer, bufLen: number, msgh: Recvms
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array, msgh: RecvmsgHeader;
  * const truncated = recvmsgOutNamelen(buf) > msgh.namelen;
  * ```
  */
@@ -97,6 +95,7 @@ export function recvmsgOutNamelen(buf: RecvmsgBuffer, base = 0): number {
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array;
  * const hasCmsgs = recvmsgOutControllen(buf) > 0;
  * ```
  */
@@ -113,6 +112,7 @@ export function recvmsgOutControllen(buf: RecvmsgBuffer, base = 0): number {
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array, res: number, msgh: RecvmsgHeader;
  * const lost = recvmsgOutPayloadlen(buf) - recvmsgPayloadLength(res, msgh);
  * ```
  */
@@ -128,7 +128,9 @@ export function recvmsgOutPayloadlen(buf: RecvmsgBuffer, base = 0): number {
  *
  * @example
  * ```ts
- * const MSG_TRUNC = 0x20;
+ * import { MSG_TRUNC } from "ringside-uring/abi";
+ *
+ * declare const buf: Uint8Array;
  * if (recvmsgOutFlags(buf) & MSG_TRUNC) console.log("datagram truncated");
  * ```
  */
@@ -144,7 +146,10 @@ export function recvmsgOutFlags(buf: RecvmsgBuffer, base = 0): number {
  *
  * @example
  * ```ts
- * const family = buf[recvmsgName()] | buf[recvmsgName() + 1] << 8;
+ * import { decodeSockaddr } from "ringside-uring/abi";
+ *
+ * declare const buf: Uint8Array, msgh: RecvmsgHeader;
+ * const source = decodeSockaddr(buf, Math.min(recvmsgOutNamelen(buf), msgh.namelen), recvmsgName());
  * ```
  */
 export function recvmsgName(base = 0): number {
@@ -162,6 +167,7 @@ export function recvmsgName(base = 0): number {
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array, msgh: RecvmsgHeader;
  * for (let c = recvmsgCmsgFirsthdr(buf, msgh); c >= 0; c = recvmsgCmsgNexthdr(buf, msgh, c)) {
  *   console.log(cmsgLevel(buf, c), cmsgType(buf, c));
  * }
@@ -184,6 +190,7 @@ export function recvmsgCmsgFirsthdr(buf: RecvmsgBuffer, msgh: RecvmsgHeader, bas
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array, msgh: RecvmsgHeader;
  * const second = recvmsgCmsgNexthdr(buf, msgh, recvmsgCmsgFirsthdr(buf, msgh));
  * ```
  */
@@ -194,9 +201,13 @@ export function recvmsgCmsgNexthdr(buf: RecvmsgBuffer, msgh: RecvmsgHeader, cmsg
   // liburing measures the end from firsthdr, which is NULL when controllen < sizeof(cmsghdr): then nothing fits.
   if (controllen < CMSGHDR_SIZE) return -1;
   const end = base + OUT_SIZE + msgh.namelen + controllen;
+  // cmsg_len is a u64 the kernel (or garbage) wrote: one that runs past the end ends the walk before it is aligned,
+  // as liburing's pointer comparisons would after aligning it.
+  if (len > end - cmsg) return -1;
   const next = cmsg + cmsgAlign(len);
   if (next + CMSGHDR_SIZE > end) return -1;
-  if (next + cmsgAlign(cmsgLen(buf, next)) > end) return -1;
+  const nextLen = cmsgLen(buf, next);
+  if (nextLen > end - next || next + cmsgAlign(nextLen) > end) return -1;
   return next;
 }
 
@@ -210,6 +221,7 @@ export function recvmsgCmsgNexthdr(buf: RecvmsgBuffer, msgh: RecvmsgHeader, cmsg
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array, msgh: RecvmsgHeader;
  * const first = buf[recvmsgPayload(msgh)];
  * ```
  */
@@ -228,6 +240,7 @@ export function recvmsgPayload(msgh: RecvmsgHeader, base = 0): number {
  *
  * @example
  * ```ts
+ * declare const res: number, msgh: RecvmsgHeader;
  * const n = recvmsgPayloadLength(res, msgh);
  * ```
  */
@@ -247,7 +260,10 @@ export function recvmsgPayloadLength(bufLen: number, msgh: RecvmsgHeader, base =
  *
  * @example
  * ```ts
- * const dataLen = cmsgLen(buf, c) - 16;
+ * import { CMSGHDR_SIZE } from "ringside-uring/abi";
+ *
+ * declare const buf: Uint8Array, c: number; // c from recvmsgCmsgFirsthdr
+ * const dataLen = cmsgLen(buf, c) - CMSGHDR_SIZE;
  * ```
  */
 export function cmsgLen(buf: RecvmsgBuffer, cmsg: number): number {
@@ -262,8 +278,10 @@ export function cmsgLen(buf: RecvmsgBuffer, cmsg: number): number {
  *
  * @example
  * ```ts
- * const SOL_SOCKET = 1;
- * if (cmsgLevel(buf, c) === SOL_SOCKET) handle(c);
+ * import { SOL_SOCKET } from "ringside-uring/abi";
+ *
+ * declare const buf: Uint8Array, c: number; // c from recvmsgCmsgFirsthdr
+ * if (cmsgLevel(buf, c) === SOL_SOCKET) console.log("a socket-level control message");
  * ```
  */
 export function cmsgLevel(buf: RecvmsgBuffer, cmsg: number): number {
@@ -278,8 +296,10 @@ export function cmsgLevel(buf: RecvmsgBuffer, cmsg: number): number {
  *
  * @example
  * ```ts
- * const SCM_RIGHTS = 1;
- * if (cmsgType(buf, c) === SCM_RIGHTS) takeFds(cmsgData(c), cmsgLen(buf, c) - 16);
+ * import { SCM_RIGHTS, SOL_SOCKET } from "ringside-uring/abi";
+ *
+ * declare const buf: Uint8Array, c: number; // c from recvmsgCmsgFirsthdr
+ * const rights = cmsgLevel(buf, c) === SOL_SOCKET && cmsgType(buf, c) === SCM_RIGHTS;
  * ```
  */
 export function cmsgType(buf: RecvmsgBuffer, cmsg: number): number {
@@ -294,6 +314,8 @@ export function cmsgType(buf: RecvmsgBuffer, cmsg: number): number {
  *
  * @example
  * ```ts
+ * declare const buf: Uint8Array, c: number; // an SCM_RIGHTS message, from recvmsgCmsgFirsthdr
+ * const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
  * const fd = view.getInt32(cmsgData(c), true);
  * ```
  */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { skipIf } from "../../testing/skip.ts";
+import { skipIf } from "../../testing/mod.ts";
 import { oracleUnavailable, runOracle } from "../../testing/liburing_oracle.ts";
 import {
   cmsgData,

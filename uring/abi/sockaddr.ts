@@ -620,7 +620,8 @@ function checkPort(port: number): void {
  *
  * @example
  * ```ts
- * const peer = decodeSockaddr(chunk.bytes, chunk.view.getUint32(128, true));
+ * declare const addr: Uint8Array, addrlen: number; // what accept(2) or recvfrom(2) filled in
+ * const peer = decodeSockaddr(addr, addrlen);
  * ```
  */
 export function decodeSockaddr(buf: SockaddrBuffer, length: number, offset = 0): SocketAddress | null {

@@ -15,6 +15,12 @@ export const IOVEC_SIZE = 16;
 export const UIO_MAXIOV = 1024;
 
 /**
+ * The most bytes one read, write, send or recv transfers (MAX_RW_COUNT, include/linux/fs.h: INT_MAX rounded down
+ * to a page): the kernel clamps larger lengths to it.
+ */
+export const MAX_RW_COUNT = 0x7ffff000;
+
+/**
  * Writes one `struct iovec` at byte `at`: both fields whole (iov_len is a 64-bit size_t, never just its low half).
  *
  * @param view The view to write into.
@@ -68,7 +74,8 @@ export const CMSGHDR_SIZE = 16;
  * ```
  */
 export function cmsgAlign(n: number): number {
-  return (n + 7) & ~7;
+  // Arithmetic, not `& ~7`: cmsg_len is a size_t, and bitwise operators would cut it to 32 bits.
+  return n + 7 - ((n + 7) % 8);
 }
 
 /** Mask of the file-type bits of a mode (`S_IFMT`). */

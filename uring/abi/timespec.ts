@@ -1,11 +1,25 @@
 /**
  * `struct __kernel_timespec` (two little-endian 64-bit fields, tv_sec and tv_nsec) written from numbers: no BigInt,
- * since several writers sit on per-operation paths (a linked timeout per request, a tick stream per arm).
+ * since several writers sit on per-operation paths (a linked timeout per request, a tick stream per arm), and the
+ * clocks a timeout can run on.
+ *
+ * @example
+ * ```ts
+ * import { writeTimespecNs } from "ringside-uring/abi";
+ * const ts = new DataView(new ArrayBuffer(16));
+ * writeTimespecNs(ts, 0, 1_500_000_000); // { tv_sec: 1, tv_nsec: 500000000 }
+ * ```
  *
  * @module
  */
+import { TWO_32 } from "./u64.ts";
 
-const TWO_32 = 4294967296;
+/** `CLOCK_REALTIME` (include/uapi/linux/time.h): wall-clock time, which can jump. */
+export const CLOCK_REALTIME = 0;
+/** `CLOCK_MONOTONIC` (include/uapi/linux/time.h): never jumps; stops while the machine is suspended. */
+export const CLOCK_MONOTONIC = 1;
+/** `CLOCK_BOOTTIME` (include/uapi/linux/time.h): like CLOCK_MONOTONIC, but counts time suspended. */
+export const CLOCK_BOOTTIME = 7;
 /** 2^63: tv_sec is signed 64-bit. */
 const MAX_SEC = 2 ** 63;
 
@@ -19,7 +33,8 @@ const MAX_SEC = 2 ** 63;
  *
  * @example
  * ```ts
- * writeTimespec(chunk.view, 0, 1, 500_000_000); // 1.5 s
+ * const ts = new DataView(new ArrayBuffer(16));
+ * writeTimespec(ts, 0, 1, 500_000_000); // 1.5 s
  * ```
  */
 export function writeTimespec(v: DataView, at: number, sec: number, nsec: number): void {
@@ -35,9 +50,14 @@ export function writeTimespec(v: DataView, at: number, sec: number, nsec: number
 /**
  * Writes a duration of `ns` nanoseconds (a non-negative number) as a timespec at byte `at` of `v`.
  *
+ * @param v The view over the timespec's memory.
+ * @param at Its byte offset.
+ * @param ns Nanoseconds, from 0.
+ *
  * @example
  * ```ts
- * writeTimespecNs(chunk.view, 0, 2_500_000); // 2.5 ms
+ * const ts = new DataView(new ArrayBuffer(16));
+ * writeTimespecNs(ts, 0, 2_500_000); // 2.5 ms
  * ```
  */
 export function writeTimespecNs(v: DataView, at: number, ns: number): void {

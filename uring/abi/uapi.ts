@@ -1274,6 +1274,17 @@ export const FEATURES: readonly UapiConstant[] = table([
   ["IORING_FEAT_NO_IOWAIT", IORING_FEAT_NO_IOWAIT, "6.15"],
 ]);
 
+/** Every `sqe->flags` bit (`IOSQE_*`), in bit order, with the kernel that added it. */
+export const SQE_FLAGS: readonly UapiConstant[] = table([
+  ["IOSQE_FIXED_FILE", IOSQE_FIXED_FILE, "5.1"],
+  ["IOSQE_IO_DRAIN", IOSQE_IO_DRAIN, "5.2"],
+  ["IOSQE_IO_LINK", IOSQE_IO_LINK, "5.3"],
+  ["IOSQE_IO_HARDLINK", IOSQE_IO_HARDLINK, "5.5"],
+  ["IOSQE_ASYNC", IOSQE_ASYNC, "5.6"],
+  ["IOSQE_BUFFER_SELECT", IOSQE_BUFFER_SELECT, "5.7"],
+  ["IOSQE_CQE_SKIP_SUCCESS", IOSQE_CQE_SKIP_SUCCESS, "5.17"],
+]);
+
 /** Every io_uring_enter(2) flag, in bit order, with the kernel that added it. */
 export const ENTER_FLAGS: readonly UapiConstant[] = table([
   ["IORING_ENTER_GETEVENTS", IORING_ENTER_GETEVENTS, "5.1"],

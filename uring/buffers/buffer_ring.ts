@@ -51,11 +51,10 @@
  *
  * @example
  * ```ts
- * import { Ring } from "../ring/ring.ts";
- * import { BufferRing } from "./buffer_ring.ts";
- * import { prepRead } from "../prep/rw.ts";
- * import { sqeSetBufGroup, sqeSetFlags } from "../ring/sqe.ts";
- * import { IOSQE_BUFFER_SELECT } from "../abi/uapi.ts";
+ * import { Ring, sqeSetBufGroup, sqeSetFlags } from "ringside-uring/ring";
+ * import { prepRead } from "ringside-uring/prep";
+ * import { IOSQE_BUFFER_SELECT } from "ringside-uring/abi";
+ * declare const pipeReadFd: number;
  *
  * const ring = new Ring(8);
  * const br = BufferRing.create(ring, { bgid: 1, entries: 4, bufferSize: 4096 });
@@ -77,17 +76,14 @@
  *
  * @module
  */
-import { loadAcquire16, storeRelease16 } from "../core/_barrier.ts";
+import { loadAcquire16, storeRelease16 } from "../core/barrier.ts";
 import { refuse, UringError } from "../core/errors.ts";
+import { checkInt } from "../core/validate.ts";
 import { NativeMemory, pageAlign, type RangeHolder } from "../core/memory.ts";
 import type { Ring } from "../ring/ring.ts";
-import {
-  bufRingHead,
-  IORING_MAX_BUF_RING_ENTRIES,
-  registerBufRing,
-  releaseRegistrations,
-  unregisterBufRing,
-} from "../ring/register.ts";
+import { bufRingHead, registerBufRing, unregisterBufRing } from "../ring/registered_buf_rings.ts";
+import { IORING_MAX_BUF_RING_ENTRIES } from "../ring/limits.ts";
+import { releaseRegistrations } from "../ring/registrations.ts";
 import {
   io_uring_buf,
   io_uring_buf_ring,
@@ -97,11 +93,9 @@ import {
   IOU_PBUF_RING_INC,
   IOU_PBUF_RING_MMAP,
 } from "../abi/uapi.ts";
+import { MAX_RW_COUNT } from "../abi/structs.ts";
+import { TWO_32 } from "../abi/u64.ts";
 
-/** The most bytes one read or write transfers (MAX_RW_COUNT, include/linux/fs.h): larger buffers gain nothing. */
-export const MAX_RW_COUNT = 0x7ffff000;
-
-const TWO_32 = 4294967296;
 const IN_RING = 0;
 const LENT = 1;
 // Word and half-word indices inside one 16-byte entry.
@@ -117,7 +111,7 @@ export interface BufferRingOptions {
   bgid: number;
   /** Ring entries and buffers: a power of two from 1 to 32768. Buffer IDs are 0 .. entries - 1. */
   entries: number;
-  /** Bytes per buffer, 1 to {@link MAX_RW_COUNT}. */
+  /** Bytes per buffer, 1 to MAX_RW_COUNT (0x7ffff000, the most one transfer moves: larger buffers gain nothing). */
   bufferSize: number;
   /**
    * Consume buffers incrementally (IOU_PBUF_RING_INC, Linux 6.12): each transfer uses only the bytes it needs and
@@ -247,6 +241,9 @@ export class BufferRing implements RangeHolder {
    *
    * @example
    * ```ts
+   * import type { Ring } from "ringside-uring/ring";
+   * declare const ring: Ring;
+   *
    * const br = BufferRing.create(ring, { bgid: 0, entries: 64, bufferSize: 16384, incremental: true });
    * ```
    */
@@ -254,14 +251,12 @@ export class BufferRing implements RangeHolder {
     const op = "create a buffer ring";
     const o = options ?? {} as BufferRingOptions;
     const { bgid, entries, bufferSize } = o;
-    if (!Number.isInteger(bgid) || bgid < 0 || bgid > 0xffff) refuse(op, `bgid must be 0 to 65535, got ${bgid}`);
+    checkInt(op, bgid, 0, 0xffff, "bgid");
     if (!Number.isInteger(entries) || entries < 1 || entries > IORING_MAX_BUF_RING_ENTRIES ||
       (entries & (entries - 1)) !== 0) {
       refuse(op, `entries must be a power of two from 1 to ${IORING_MAX_BUF_RING_ENTRIES}, got ${entries}`);
     }
-    if (!Number.isInteger(bufferSize) || bufferSize < 1 || bufferSize > MAX_RW_COUNT) {
-      refuse(op, `bufferSize must be an integer from 1 to ${MAX_RW_COUNT}, got ${bufferSize}`);
-    }
+    checkInt(op, bufferSize, 1, MAX_RW_COUNT, "bufferSize");
     if (!Number.isSafeInteger(entries * bufferSize)) refuse(op, `${entries} x ${bufferSize} bytes is too much`);
     const incremental = o.incremental === true;
     const mmap = o.mmap === true;
@@ -334,9 +329,12 @@ export class BufferRing implements RangeHolder {
    *
    * @example
    * ```ts
+   * declare const br: BufferRing, res: number, flags: number; // a CQE of a request that selected from br's group
+   * declare function consume(bytes: Uint8Array): void;
+   *
    * const t = br.take(res, flags);
    * if (t) {
-   *   consume(br.buffer(t.bid), t.offset, t.length);
+   *   consume(br.buffer(t.bid).subarray(t.offset, t.offset + t.length));
    *   if (!t.more) br.recycle(t.bid);
    * }
    * ```
@@ -381,6 +379,9 @@ export class BufferRing implements RangeHolder {
    *
    * @example
    * ```ts
+   * declare const br: BufferRing, res: number, flags: number; // a bundle recv's CQE
+   *
+   * const out: Uint8Array[] = [];
    * br.takeBundle(res, flags, (bid, offset, length, done) => {
    *   out.push(br.buffer(bid).slice(offset, offset + length));
    *   if (done) br.add(bid);
@@ -502,6 +503,9 @@ export class BufferRing implements RangeHolder {
    *
    * @example
    * ```ts
+   * declare const br: BufferRing;
+   * declare function rearm(): void; // submits the multishot request again
+   *
    * br.whenAvailable(() => rearm());
    * ```
    */

@@ -1,12 +1,13 @@
 import { test } from "node:test";
-import { socketPair as sharedSocketPair } from "../../testing/sockets.ts";
+import { incrementalRefused, pipePair as pipe, skipIf, socketPair } from "../../testing/mod.ts";
 import assert from "node:assert/strict";
 import { libc } from "../../ffi/mod.ts";
+import { ENOBUFS } from "../abi/errno.ts";
 import { UringError } from "../core/errors.ts";
 import { Ring } from "../ring/ring.ts";
 import { BufferRing, type TakenBuffer } from "./buffer_ring.ts";
 import { probeOpcodes } from "../ring/probe.ts";
-import { registrations } from "../ring/register.ts";
+import { registrations } from "../ring/registrations.ts";
 import { prepRead, prepReadMultishot } from "../prep/rw.ts";
 import { prepRecv } from "../prep/net.ts";
 import { H_IOPRIO } from "../prep/base.ts";
@@ -24,15 +25,11 @@ import {
   IOSQE_BUFFER_SELECT,
 } from "../abi/uapi.ts";
 import type { Sqe } from "../ring/sqe.ts";
-import { skipIf } from "../../testing/skip.ts";
-import { kernelVersionAtLeast } from "../ring/probe.ts";
-import { incrementalRefused } from "../../testing/fixtures.ts";
+import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const O_CLOEXEC = 0o2000000;
-const ENOBUFS = 105;
 
 interface Cqe {
   res: number;
@@ -76,12 +73,6 @@ function recvBundle(ring: Ring, fd: number, bgid: number): Cqe {
   });
 }
 
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  assert.equal(libc().pipe2(fds, O_CLOEXEC), 0, "pipe2");
-  return [fds[0], fds[1]];
-}
-
 function writeAll(fd: number, bytes: Uint8Array): void {
   assert.equal(libc().write(fd, bytes, bytes.length), bytes.length);
 }
@@ -99,11 +90,6 @@ function closeAll(...fds: number[]): void {
 
 const isCode = (code: string) => (e: unknown) => e instanceof UringError && e.code === code;
 const refused = isCode("ERINGSIDE");
-
-/** A connected AF_UNIX stream pair (testing/sockets.ts). */
-function socketPair(_ring: Ring): [number, number] {
-  return sharedSocketPair();
-}
 
 // What this machine can do, asked once at load so that tests skip with the reason.
 const noInc = incrementalRefused();
@@ -437,7 +423,7 @@ test("BufferRing incremental on a regular file: the kernel consumes the requeste
 test("BufferRing bundles: one recv spans consecutive buffers in ring order, starting at the CQE's bid",
   skipIf(noBundle), () => {
     const ring = new Ring(8);
-    const [c, s] = socketPair(ring);
+    const [c, s] = socketPair();
     const br = BufferRing.create(ring, { bgid: 12, entries: 8, bufferSize: 64 });
     try {
       const walk = (cqe: Cqe) => {
@@ -492,7 +478,7 @@ test("BufferRing bundles: one recv spans consecutive buffers in ring order, star
 test("BufferRing bundles with INC: the first buffer continues where it stopped, the last one stays (BUF_MORE)",
   skipIf(noBundle || noInc), () => {
     const ring = new Ring(8);
-    const [c, s] = socketPair(ring);
+    const [c, s] = socketPair();
     const br = BufferRing.create(ring, { bgid: 13, entries: 4, bufferSize: 64, incremental: true });
     try {
       const walk = (cqe: Cqe) => {

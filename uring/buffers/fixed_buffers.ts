@@ -16,9 +16,9 @@
  *
  * @example
  * ```ts
- * import { Ring } from "../ring/ring.ts";
- * import { RegisteredBufferPool } from "./fixed_buffers.ts";
- * import { prepReadFixed } from "../prep/rw.ts";
+ * import { Ring } from "ringside-uring/ring";
+ * import { prepReadFixed } from "ringside-uring/prep";
+ * declare const fd: number;
  *
  * const ring = new Ring(8);
  * const pool = RegisteredBufferPool.create(ring, { count: 4, size: 65536 });
@@ -34,17 +34,17 @@
  * @module
  */
 import { refuse, UringError } from "../core/errors.ts";
+import { checkCount, checkInt } from "../core/validate.ts";
 import { NativeMemory, pageAlign } from "../core/memory.ts";
 import type { Ring } from "../ring/ring.ts";
 import {
   type BufferSpec,
-  IORING_MAX_REG_BUFFER_SIZE,
-  IORING_MAX_REG_BUFFERS,
   registerBuffers,
   registerBuffersUpdate,
-  releaseRegistrations,
   unregisterBuffers,
-} from "../ring/register.ts";
+} from "../ring/registered_buffers.ts";
+import { IORING_MAX_REG_BUFFER_SIZE, IORING_MAX_REG_BUFFERS } from "../ring/limits.ts";
+import { releaseRegistrations } from "../ring/registrations.ts";
 
 /** What {@link RegisteredBufferPool.create} sets up. */
 export interface RegisteredBufferPoolOptions {
@@ -133,6 +133,9 @@ export class RegisteredBufferPool {
    *
    * @example
    * ```ts
+   * import type { Ring } from "ringside-uring/ring";
+   * declare const ring: Ring;
+   *
    * const pool = RegisteredBufferPool.create(ring, { count: 16, size: 128 * 1024 });
    * ```
    */
@@ -140,16 +143,9 @@ export class RegisteredBufferPool {
     const op = "create a registered buffer pool";
     const o = options ?? {} as RegisteredBufferPoolOptions;
     const { count, size, tableOffset } = o;
-    if (!Number.isInteger(count) || count < 1 || count > IORING_MAX_REG_BUFFERS) {
-      refuse(op, `count must be 1 to ${IORING_MAX_REG_BUFFERS}, got ${count}`);
-    }
-    if (!Number.isInteger(size) || size < 1 || size > IORING_MAX_REG_BUFFER_SIZE) {
-      refuse(op, `size must be 1 to ${IORING_MAX_REG_BUFFER_SIZE} bytes, got ${size}`);
-    }
-    if (tableOffset !== undefined &&
-      (!Number.isInteger(tableOffset) || tableOffset < 0 || tableOffset + count > IORING_MAX_REG_BUFFERS)) {
-      refuse(op, `tableOffset must be 0 to ${IORING_MAX_REG_BUFFERS - count} for ${count} buffers, got ${tableOffset}`);
-    }
+    checkCount(op, count, IORING_MAX_REG_BUFFERS, "count");
+    checkInt(op, size, 1, IORING_MAX_REG_BUFFER_SIZE, "size");
+    if (tableOffset !== undefined) checkInt(op, tableOffset, 0, IORING_MAX_REG_BUFFERS - count, "tableOffset");
     const stride = pageAlign(size);
     if (!Number.isSafeInteger(stride * count)) refuse(op, `${count} x ${stride} bytes is too much`);
     const memory = NativeMemory.allocate(stride * count, { populate: o.populate === true });
@@ -188,8 +184,15 @@ export class RegisteredBufferPool {
    *
    * @example
    * ```ts
+   * import type { Ring } from "ringside-uring/ring";
+   * import { prepWriteFixed } from "ringside-uring/prep";
+   * declare const ring: Ring, pool: RegisteredBufferPool, fd: number;
+   *
    * const buf = pool.acquire();
-   * if (buf) prepWriteFixed(ring.getSqe()!, fd, buf.address, n, 0, buf.index);
+   * if (buf) {
+   *   const n = new TextEncoder().encodeInto("hello", buf.bytes).written;
+   *   prepWriteFixed(ring.getSqe()!, fd, buf.address, n, 0, buf.index);
+   * }
    * ```
    */
   acquire(): RegisteredBuffer | undefined {

@@ -4,10 +4,12 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UringError } from "../core/errors.ts";
+import { EFAULT } from "../abi/errno.ts";
 import { pageSize } from "../core/memory.ts";
 import { Ring } from "../ring/ring.ts";
 import { RegisteredBufferPool } from "./fixed_buffers.ts";
-import { registerBuffersSparse, registrations, unregisterBuffers } from "../ring/register.ts";
+import { registerBuffersSparse, unregisterBuffers } from "../ring/registered_buffers.ts";
+import { registrations } from "../ring/registrations.ts";
 import { prepReadFixed, prepWriteFixed } from "../prep/rw.ts";
 import { sqeSetData } from "../ring/sqe.ts";
 import type { Sqe } from "../ring/sqe.ts";
@@ -82,7 +84,7 @@ test("RegisteredBufferPool: READ_FIXED from a file into pooled buffers gives the
       assert.deepEqual(bufs[2].bytes.subarray(4096, 4196), content.subarray(50, 150));
       // An address outside the named buffer is refused by the kernel.
       const [outside] = runAll(ring, [(sqe) => prepReadFixed(sqe, fd, bufs[1].address, 16, 0, 0)]);
-      assert.equal(outside, -14, "EFAULT");
+      assert.equal(outside, -EFAULT);
       for (const b of bufs) pool.release(b.index);
       assert.equal(pool.available, 4);
     } finally {
@@ -204,7 +206,7 @@ test("RegisteredBufferPool with tableOffset fills slots of a sparse table and em
       const slots = registrations(ring).buffers;
       assert.equal(slots[4], null);
       assert.equal(slots[8], b.memory, "the other pool keeps its slots");
-      assert.equal(runAll(ring, [(sqe) => prepReadFixed(sqe, fd, x.address, 16, 0, 4)])[0], -14, "slot 4 is empty");
+      assert.equal(runAll(ring, [(sqe) => prepReadFixed(sqe, fd, x.address, 16, 0, 4)])[0], -EFAULT, "slot 4 is empty");
       b.release(y.index);
     } finally {
       a.close();

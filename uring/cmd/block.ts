@@ -12,9 +12,9 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop/loop.ts";
- * import { open } from "../fs/fs.ts";
- * import { discard } from "./block.ts";
+ * import { Loop } from "ringside-uring";
+ * import { open } from "ringside-uring/fs";
+ * import { discard } from "ringside-uring/cmd";
  *
  * const loop = new Loop();
  * const dev = await open(loop, "/dev/loop0", "r+");
@@ -26,24 +26,26 @@
 import { libc } from "../../ffi/mod.ts";
 import type { Loop } from "../loop/loop.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd, type OpOptions, run } from "../ops/ops.ts";
+import { checkFd, checkU53 } from "../core/validate.ts";
+import type { OpOptions } from "../loop/operation.ts";
+import { run } from "../loop/start.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepCmdDiscard } from "../prep/cmd.ts";
-import { BLOCK_URING_CMD_DISCARD } from "../abi/uapi.ts";
-import { checkU53, CmdOp, describeFd, withHints } from "./common.ts";
-import { _IOC_READ, ioc } from "./nvme.ts";
-
-export { BLOCK_URING_CMD_DISCARD };
+import { getU64 } from "../abi/u64.ts";
+import { ENOTTY } from "../abi/errno.ts";
+import { CmdOp } from "./common.ts";
+import { describeFd } from "./driver.ts";
+import { withHints } from "./_hints.ts";
+import { _IOC_READ, ioc } from "./ioctl.ts";
 
 /** ioctl BLKSSZGET (`_IO(0x12, 104)`): the logical block size, an int. */
-export const BLKSSZGET = ioc(0, 0x12, 104, 0);
+export const BLKSSZGET: number = ioc(0, 0x12, 104, 0);
 /** ioctl BLKGETSIZE64 (`_IOR(0x12, 114, size_t)`): the device size in bytes, a u64. */
-export const BLKGETSIZE64 = ioc(_IOC_READ, 0x12, 114, 8);
+export const BLKGETSIZE64: number = ioc(_IOC_READ, 0x12, 114, 8);
 
 const F_GETFL = 3;
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
-const ENOTTY = 25;
 
 /** What {@link blockDeviceInfo} reports. */
 export interface BlockDeviceInfo {
@@ -63,6 +65,8 @@ export interface BlockDeviceInfo {
  *
  * @example
  * ```ts
+ * declare const dev: number; // an open block device
+ *
  * const { logicalBlockSize, size } = blockDeviceInfo(dev); // 512, 8388608
  * ```
  */
@@ -80,7 +84,7 @@ export function blockDeviceInfo(fd: number): BlockDeviceInfo {
   if (c.ioctlBuffer(fd, BLKGETSIZE64, buf) < 0) {
     throw new UringError("inspect the block device", c.errno(), `BLKGETSIZE64 on ${describeFd(fd)}`);
   }
-  const size = v.getUint32(0, true) + v.getUint32(4, true) * 4294967296;
+  const size = getU64(v, 0);
   const fl = c.fcntl(fd, F_GETFL, 0);
   return { logicalBlockSize, size, writable: fl >= 0 && (fl & O_ACCMODE) !== O_RDONLY };
 }
@@ -97,6 +101,8 @@ export function blockDeviceInfo(fd: number): BlockDeviceInfo {
  *
  * @example
  * ```ts
+ * declare const dev: number; // a block device open for writing
+ *
  * checkDiscard(dev, 100, 4096); // throws: 100 is not a multiple of the logical block size (512)
  * ```
  */
@@ -133,6 +139,10 @@ export function checkDiscard(fd: number, offset: number, length: number, info?: 
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const dev: number; // a block device open for writing
+ *
  * await discard(loop, dev, 1 << 20, 1 << 20); // the second MiB
  * ```
  */

@@ -1,21 +1,20 @@
-import { rawSqe } from "../../testing/fixtures.ts";
+import { rawSqe, skipIf, tempDir } from "../../testing/mod.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { Loop } from "../loop/loop.ts";
 import { UringError } from "../core/errors.ts";
-import { kernelVersionAtLeast, probeOpcodes } from "../ring/probe.ts";
-import { close, fsync, open, read } from "../fs/fs.ts";
+import { probeOpcodes } from "../ring/probe.ts";
+import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
+import { close, fsync, open, read } from "../fs/mod.ts";
 import { prepCmdDiscard } from "../prep/cmd.ts";
-import { skipIf } from "../../testing/skip.ts";
 import { IORING_OP_URING_CMD } from "../abi/uapi.ts";
 import { BLKGETSIZE64, BLKSSZGET, blockDeviceInfo, checkDiscard, discard } from "./block.ts";
 
 const MiB = 1 << 20;
+const scratch = tempDir("ringside-discard-");
 
 function which(cmd: string): boolean {
   try {
@@ -37,8 +36,7 @@ const noLoopDevices = (process.getuid?.() !== 0 && "attaching a loop device need
  * file removed afterwards, also when `fn` fails.
  */
 async function withLoopDevice(fn: (loop: Loop, dev: string, file: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "ringside-discard-"));
-  const file = join(dir, "backing");
+  const file = scratch.path("backing");
   writeFileSync(file, new Uint8Array(8 * MiB).fill(0xaa));
   let dev: string | undefined;
   const loop = new Loop();
@@ -50,7 +48,7 @@ async function withLoopDevice(fn: (loop: Loop, dev: string, file: string) => Pro
   } finally {
     await loop.close();
     if (dev) execFileSync("losetup", ["-d", dev]);
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(file, { force: true });
   }
 }
 
@@ -69,9 +67,8 @@ test("the block ioctl numbers are the kernel's", () => {
 
 test("discard refuses what is not a block device, and bad numbers, before the kernel", async () => {
   const loop = new Loop();
-  const dir = mkdtempSync(join(tmpdir(), "ringside-discard-"));
   try {
-    const path = join(dir, "plain");
+    const path = scratch.path("plain");
     writeFileSync(path, new Uint8Array(4096));
     const fd = await open(loop, path, "r+");
     try {
@@ -87,7 +84,6 @@ test("discard refuses what is not a block device, and bad numbers, before the ke
     }
   } finally {
     await loop.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

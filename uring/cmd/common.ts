@@ -1,6 +1,7 @@
 /**
  * What the uring_cmd families share: an operation that also reads the second half of a 32-byte CQE, checks of
- * the ring a command needs, the command area of an SQE, and which driver sits behind a file descriptor.
+ * the ring a command needs, and the command area of an SQE. Which driver sits behind a descriptor is in
+ * `driver.ts`.
  *
  * A uring_cmd (IORING_OP_URING_CMD, Linux 5.19) hands `cmd_op` and the SQE to the `->uring_cmd()` hook of the
  * file's driver (io_uring/uring_cmd.c). What a `cmd_op` means, which SQE fields it reads and whether it can stream
@@ -9,18 +10,21 @@
  *
  * @module
  */
-import { readlinkSync, statSync } from "node:fs";
 import type { Loop } from "../loop/loop.ts";
 import type { Ring } from "../ring/ring.ts";
-import { PromiseOp } from "../loop/operation.ts";
+import { type OpHost, PromiseOp } from "../loop/operation.ts";
 import type { Sqe } from "../ring/sqe.ts";
-import { refuse, UringError } from "../core/errors.ts";
-import { IORING_CQE_F_32, IORING_SETUP_CQE32, IORING_SETUP_CQE_MIXED, IORING_SETUP_SQE128 } from "../abi/uapi.ts";
-
-const TWO_32 = 4294967296;
+import { refuse } from "../core/errors.ts";
+import {
+  IORING_CQE_F_32,
+  IORING_SETUP_CQE32,
+  IORING_SETUP_CQE_MIXED,
+  IORING_SETUP_SQE128,
+  io_uring_sqe,
+} from "../abi/uapi.ts";
 
 /** Byte offset of the command area in an SQE (`sqe->cmd`): 16 bytes in a 64-byte SQE, 80 in a 128-byte one. */
-export const URING_CMD_AREA = 48;
+export const URING_CMD_AREA: number = io_uring_sqe.cmd;
 
 /**
  * A single-shot promise operation that keeps the second 16 bytes of its CQE when the CQE is 32 bytes long
@@ -29,9 +33,17 @@ export const URING_CMD_AREA = 48;
  *
  * @example
  * ```ts
- * const op = new CmdOp("nvme command", (sqe) => prepNvmeUringCmd(sqe, fd, NVME_URING_CMD_IO, cmd), {
- *   map: (res) => ({ status: res, result: op.extra1() }),
+ * import { IORING_SETUP_CQE32, IORING_SETUP_SQE128, Loop } from "ringside-uring";
+ * import { NVME_URING_CMD_ADMIN, nvmeIdentifyCommand, prepNvmeUringCmd } from "ringside-uring/cmd";
+ * declare const ctrl: number; // an open /dev/nvme0
+ * declare const page: { address: number }; // 4096 bytes of native memory
+ *
+ * const loop = new Loop({ ring: { flags: IORING_SETUP_SQE128 | IORING_SETUP_CQE32 } });
+ * const cmd = nvmeIdentifyCommand(1, 0, page.address);
+ * const op: CmdOp<bigint> = new CmdOp("identify", (sqe) => prepNvmeUringCmd(sqe, ctrl, NVME_URING_CMD_ADMIN, cmd), {
+ *   map: () => op.extra1(), // completion dwords 0 and 1
  * });
+ * console.log(await loop.submit(op).promise);
  * ```
  */
 export class CmdOp<T = number> extends PromiseOp<T> {
@@ -42,11 +54,12 @@ export class CmdOp<T = number> extends PromiseOp<T> {
   private w2 = 0;
   private w3 = 0;
 
-  override complete(res: number, flags: number, more: boolean, loop?: Loop, cqeWord = 0): void {
-    // The loop always passes `loop` and `cqeWord` (PromiseOp declares only the first three).
-    if (!more && loop && isBigCqe(loop.ring, flags)) {
+  override complete(res: number, flags: number, more: boolean, host?: OpHost, cqeWord = 0): void {
+    // The loop always passes itself as the host, and `cqeWord` (PromiseOp declares only the first three).
+    const ring = (host as Loop | undefined)?.ring;
+    if (!more && ring && isBigCqe(ring, flags)) {
       // Read while the CQE is still ours: the loop stores the CQ head only after the batch.
-      const c = loop.ring.cqes32;
+      const c = ring.cqes32;
       this.big = true;
       this.w0 = c[cqeWord + 4];
       this.w1 = c[cqeWord + 5];
@@ -76,7 +89,12 @@ export class CmdOp<T = number> extends PromiseOp<T> {
  *
  * @example
  * ```ts
- * ring.forEachCqe((ud, res, flags, w) => { if (isBigCqe(ring, flags)) console.log(ring.cqes32[w + 4]); });
+ * import { IORING_SETUP_CQE_MIXED, Ring } from "ringside-uring";
+ *
+ * const ring = new Ring(8, { flags: IORING_SETUP_CQE_MIXED });
+ * ring.forEachCqe((_ud, _res, flags, w) => {
+ *   if (isBigCqe(ring, flags)) console.log(ring.cqes32[w + 4]); // big_cqe[0], low half
+ * });
  * ```
  */
 export function isBigCqe(ring: Ring, flags: number): boolean {
@@ -91,6 +109,9 @@ export function isBigCqe(ring: Ring, flags: number): boolean {
  *
  * @example
  * ```ts
+ * import { Loop } from "ringside-uring";
+ *
+ * const loop = new Loop();
  * if (!hasBigCqes(loop.ring)) console.log("TX timestamps need new Loop({ ring: { flags: IORING_SETUP_CQE32 } })");
  * ```
  */
@@ -105,7 +126,10 @@ export function hasBigCqes(ring: Ring): boolean {
  *
  * @example
  * ```ts
- * if (!hasBigSqes(loop.ring)) throw new Error("NVMe passthrough needs IORING_SETUP_SQE128");
+ * import { Loop } from "ringside-uring";
+ *
+ * const loop = new Loop();
+ * if (!hasBigSqes(loop.ring)) console.log("NVMe passthrough needs IORING_SETUP_SQE128");
  * ```
  */
 export function hasBigSqes(ring: Ring): boolean {
@@ -122,6 +146,12 @@ export function hasBigSqes(ring: Ring): boolean {
  *
  * @example
  * ```ts
+ * import { prepUringCmd, Ring } from "ringside-uring";
+ * declare const fd: number;
+ * declare const cmdOp: number;
+ *
+ * const ring = new Ring(8);
+ * const sqe = ring.getSqe()!;
  * prepUringCmd(sqe, cmdOp, fd);
  * writeCommandArea(sqe, new Uint8Array([1, 2, 3]), "send a command");
  * ```
@@ -134,193 +164,4 @@ export function writeCommandArea(sqe: Sqe, command: ArrayBufferView, operation: 
   }
   const bytes = new Uint8Array(command.buffer, command.byteOffset, command.byteLength);
   sqe.u8.set(bytes, URING_CMD_AREA);
-}
-
-/**
- * Writes a u64 from a number (0 to 2^53) as two little-endian u32 halves at byte `at` of the SQE.
- *
- * @param sqe The SQE.
- * @param at The byte offset inside the SQE (a multiple of 4).
- * @param value The value.
- *
- * @example
- * ```ts
- * putSqeU64(sqe, 72, buffer.address); // nvme_uring_cmd.addr
- * ```
- */
-export function putSqeU64(sqe: Sqe, at: number, value: number): void {
-  const i = at >> 2;
-  const lo = value >>> 0;
-  sqe.u32[i] = lo;
-  sqe.u32[i + 1] = (value - lo) / TWO_32;
-}
-
-/**
- * Refuses what is not an integer from 0 to 2^53 - 1, the u64 values a number carries exactly.
- *
- * @param operation What is being done, for the error.
- * @param value The value.
- * @param what Its name, for the error.
- * @returns The value.
- *
- * @example
- * ```ts
- * checkU53("discard", offset, "the offset");
- * ```
- */
-export function checkU53(operation: string, value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    refuse(operation, `${what} must be an integer from 0 to 2^53 - 1, got ${value}`);
-  }
-  return value;
-}
-
-/**
- * Refuses what is not an integer in `[0, max]`.
- *
- * @param operation What is being done, for the error.
- * @param value The value.
- * @param max The largest value allowed.
- * @param what Its name, for the error.
- * @returns The value.
- *
- * @example
- * ```ts
- * checkUint("write an NVMe command", opcode, 0xff, "opcode");
- * ```
- */
-export function checkUint(operation: string, value: number, max: number, what: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    refuse(operation, `${what} must be an integer from 0 to ${max}, got ${value}`);
-  }
-  return value;
-}
-
-/**
- * Rejections whose errno has a known explanation get it: `hints` maps errno names to what to do. Anything else
- * passes through unchanged.
- *
- * @param promise The operation's promise.
- * @param hints Errno name to explanation.
- *
- * @example
- * ```ts
- * await withHints(run(loop, op, {}), { EOPNOTSUPP: "AF_UNIX sockets have no ioctl handler" });
- * ```
- */
-export function withHints<T>(promise: Promise<T>, hints: Readonly<Record<string, string>>): Promise<T> {
-  return promise.catch((e: unknown) => {
-    if (e instanceof UringError && e.errno !== 0 && hints[e.code]) {
-      throw new UringError(e.operation, e.errno, hints[e.code], { cause: e });
-    }
-    throw e;
-  });
-}
-
-// ---- Which driver is behind a descriptor ----------------------------------------------------------------------
-
-/**
- * The driver families whose uring_cmd handlers ringside knows:
- * - `"socket"`: `io_uring_cmd_sock` (net/socket.c, io_uring/cmd_net.c): SOCKET_URING_OP_*.
- * - `"block"`: `blkdev_uring_cmd` (block/ioctl.c): BLOCK_URING_CMD_*.
- * - `"nvme"`: an NVMe generic namespace (`/dev/ngXnY`) or controller (`/dev/nvmeX`) character device
- *   (drivers/nvme/host/ioctl.c): NVME_URING_CMD_*.
- * - `"fuse"`: `/dev/fuse` (fs/fuse/dev_uring.c): FUSE_IO_URING_CMD_*.
- * - `"null"`: `/dev/null`, whose `uring_cmd_null()` (drivers/char/mem.c) answers 0 to every command.
- * - `"other"`: anything else (a driver ringside does not know, or a file with no uring_cmd at all).
- */
-export type CmdDriver = "socket" | "block" | "nvme" | "fuse" | "null" | "other";
-
-/**
- * The major number of a Linux `dev_t` as glibc encodes it (`gnu_dev_major`).
- *
- * @example
- * ```ts
- * devMajor(statSync("/dev/loop0").rdev); // 7
- * ```
- */
-export function devMajor(rdev: number): number {
-  return ((Math.floor(rdev / 256) & 0xfff) | (Math.floor(rdev / TWO_32) & ~0xfff)) >>> 0;
-}
-
-/**
- * The minor number of a Linux `dev_t` as glibc encodes it (`gnu_dev_minor`).
- *
- * @example
- * ```ts
- * devMinor(statSync("/dev/null").rdev); // 3
- * ```
- */
-export function devMinor(rdev: number): number {
-  return ((rdev & 0xff) | (Math.floor(rdev / 4096) & ~0xff)) >>> 0;
-}
-
-/**
- * Classifies a character device by its numbers and its sysfs link (`/sys/dev/char/MAJ:MIN`, whose last component
- * is the device node's name: `ngXnY` for an NVMe generic namespace device, `nvmeX` for an NVMe controller).
- *
- * @param major The device's major number.
- * @param minor The device's minor number.
- * @param sysfsLink The target of `/sys/dev/char/MAJ:MIN`, or "" when unknown.
- *
- * @example
- * ```ts
- * classifyCharDevice(240, 0, "../../devices/pci0000:00/0000:00:04.0/nvme/nvme0/ng0n1"); // "nvme"
- * classifyCharDevice(1, 3, ""); // "null"
- * ```
- */
-export function classifyCharDevice(major: number, minor: number, sysfsLink: string): CmdDriver {
-  if (major === 1 && minor === 3) return "null"; // MEM_MAJOR, /dev/null
-  if (major === 10 && minor === 229) return "fuse"; // MISC_MAJOR, FUSE_MINOR
-  // drivers/nvme/host/core.c names namespace char devices "ng%dn%d" and controllers "nvme%d".
-  if (/\/(ng\d+n\d+|nvme\d+)$/.test(sysfsLink)) return "nvme";
-  return "other";
-}
-
-/**
- * Which driver family handles uring_cmds on `fd`, from `fstat` (through `/proc/self/fd`) and sysfs. Throws a
- * {@link UringError} when `fd` is not open.
- *
- * @param fd An open file descriptor.
- *
- * @example
- * ```ts
- * cmdDriver(sock); // "socket"
- * ```
- */
-export function cmdDriver(fd: number): CmdDriver {
-  let st;
-  try {
-    st = statSync(`/proc/self/fd/${fd}`);
-  } catch (e) {
-    throw new UringError("inspect the file descriptor", 9, `fd ${fd} is not open`, { cause: e });
-  }
-  if (st.isSocket()) return "socket";
-  if (st.isBlockDevice()) return "block";
-  if (!st.isCharacterDevice()) return "other";
-  const major = devMajor(Number(st.rdev));
-  const minor = devMinor(Number(st.rdev));
-  let link = "";
-  try {
-    link = readlinkSync(`/sys/dev/char/${major}:${minor}`);
-  } catch {
-    // no sysfs: the numbers alone decide
-  }
-  return classifyCharDevice(major, minor, link);
-}
-
-/**
- * The path `/proc/self/fd/<fd>` points at (for error messages), or `fd N`.
- *
- * @example
- * ```ts
- * describeFd(sock); // "socket:[153368]"
- * ```
- */
-export function describeFd(fd: number): string {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return `fd ${fd}`;
-  }
 }

@@ -22,15 +22,15 @@ import type { Loop } from "../loop/loop.ts";
 import { Ring } from "../ring/ring.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd } from "../ops/ops.ts";
+import { checkFd, checkU32 } from "../core/validate.ts";
 import { cqeError } from "../loop/operation.ts";
 import type { BufferRing } from "../buffers/buffer_ring.ts";
 import type { FinalAction } from "../streams/stream.ts";
-import { ByteStream } from "../streams/buffered.ts";
-import { type Sqe, sqeSetBufGroup, sqeSetData } from "../ring/sqe.ts";
+import { ByteStream } from "../streams/buffered_stream.ts";
+import { type Sqe, sqeAddFlags, sqeSetBufGroup, sqeSetData } from "../ring/sqe.ts";
 import { prepCmdSock, prepUringCmd } from "../prep/cmd.ts";
 import { W_OP_FLAGS } from "../prep/base.ts";
-import { kernelRelease } from "../ring/probe.ts";
+import { kernelRelease } from "../ring/kernel_version.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
   IORING_URING_CMD_FIXED,
@@ -45,12 +45,11 @@ import {
   SOCKET_URING_OP_TX_TIMESTAMP,
 } from "../abi/uapi.ts";
 import { AF_INET, SOCK_DGRAM, SOL_SOCKET } from "../abi/sockaddr.ts";
-import { type CmdDriver, cmdDriver, describeFd, writeCommandArea } from "./common.ts";
+import { EINVAL, ENOPROTOOPT, EOPNOTSUPP } from "../abi/errno.ts";
+import { FUSE_IO_URING_CMD_COMMIT_AND_FETCH, FUSE_IO_URING_CMD_REGISTER } from "../fuse/abi.ts";
+import { URING_CMD_AREA, writeCommandArea } from "./common.ts";
+import { type CmdDriver, cmdDriver, describeFd } from "./driver.ts";
 import { NVME_URING_CMD_ADMIN, NVME_URING_CMD_ADMIN_VEC, NVME_URING_CMD_IO, NVME_URING_CMD_IO_VEC } from "./nvme.ts";
-
-export { IORING_URING_CMD_FIXED, IORING_URING_CMD_MASK, IORING_URING_CMD_MULTISHOT };
-
-const ENOPROTOOPT = 92;
 /** An option name no kernel defines (SOL_SOCKET options are small numbers): sk_setsockopt answers ENOPROTOOPT. */
 const PROBE_OPTNAME = 0x7ffe_0001;
 
@@ -71,13 +70,18 @@ const PROBE_OPTNAME = 0x7ffe_0001;
  *
  * @example
  * ```ts
- * prepUringCmdMultishot(ring.getSqe()!, cmdOp, fd, buffers.bgid);
+ * import { BufferRing, Ring } from "ringside-uring";
+ * declare const fd: number; // a driver that streams command 0x42
+ *
+ * const ring = new Ring(8);
+ * const buffers = BufferRing.create(ring, { bgid: 7, entries: 64, bufferSize: 4096 });
+ * prepUringCmdMultishot(ring.getSqe()!, 0x42, fd, buffers.bgid);
  * ```
  */
 export function prepUringCmdMultishot(sqe: Sqe, cmdOp: number, fd: number, bgid: number): void {
   prepUringCmd(sqe, cmdOp, fd);
   sqe.u32[W_OP_FLAGS] = IORING_URING_CMD_MULTISHOT;
-  sqe.u8[1] |= IOSQE_BUFFER_SELECT;
+  sqeAddFlags(sqe, IOSQE_BUFFER_SELECT);
   sqeSetBufGroup(sqe, bgid);
 }
 
@@ -92,6 +96,8 @@ export function prepUringCmdMultishot(sqe: Sqe, cmdOp: number, fd: number, bgid:
  *
  * @example
  * ```ts
+ * import { IORING_URING_CMD_MULTISHOT } from "ringside-uring";
+ *
  * checkUringCmdFlags("send a command", IORING_URING_CMD_MULTISHOT, 0); // throws: needs IOSQE_BUFFER_SELECT
  * ```
  */
@@ -164,7 +170,7 @@ export function probeMultishotUringCmd(): MultishotProbe {
     const sqe = ring.getSqe()!;
     prepCmdSock(sqe, SOCKET_URING_OP_SETSOCKOPT, fd, SOL_SOCKET, PROBE_OPTNAME, mem.address, 4);
     sqe.u32[W_OP_FLAGS] = IORING_URING_CMD_MULTISHOT;
-    sqe.u8[1] |= IOSQE_BUFFER_SELECT;
+    sqeAddFlags(sqe, IOSQE_BUFFER_SELECT);
     sqeSetBufGroup(sqe, 0xfffe);
     sqeSetData(sqe, 1);
     ring.submitAndWait(1, { timeoutNs: 1_000_000_000 });
@@ -182,7 +188,7 @@ export function probeMultishotUringCmd(): MultishotProbe {
         supported: false,
         res,
         reason: `IORING_URING_CMD_MULTISHOT needs Linux 6.18; this kernel (${kernelRelease()}) answered ` +
-          `${res === -22 ? "EINVAL" : res === -95 ? "EOPNOTSUPP" : res}`,
+          `${res === -EINVAL ? "EINVAL" : res === -EOPNOTSUPP ? "EOPNOTSUPP" : res}`,
       };
     }
   } catch (e) {
@@ -200,7 +206,12 @@ export function probeMultishotUringCmd(): MultishotProbe {
  *
  * @example
  * ```ts
- * if (multishotUringCmdSupported()) new UringCmdStream(loop, fd, cmdOp, { buffers, unsafeAllowUnknown: true });
+ * import type { BufferRing, Loop } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const buffers: BufferRing;
+ * declare const fd: number; // a driver documented to stream command 0x42
+ *
+ * if (multishotUringCmdSupported()) new UringCmdStream(loop, fd, 0x42, { buffers, unsafeAllowUnknown: true });
  * ```
  */
 export function multishotUringCmdSupported(): boolean {
@@ -253,8 +264,14 @@ export const KNOWN_URING_CMDS: readonly KnownUringCmd[] = Object.freeze([
   { driver: "nvme", cmdOp: NVME_URING_CMD_IO_VEC, name: "NVME_URING_CMD_IO_VEC", since: "6.1", why: ANSWERS },
   { driver: "nvme", cmdOp: NVME_URING_CMD_ADMIN, name: "NVME_URING_CMD_ADMIN", since: "5.19", why: ANSWERS },
   { driver: "nvme", cmdOp: NVME_URING_CMD_ADMIN_VEC, name: "NVME_URING_CMD_ADMIN_VEC", since: "6.1", why: ANSWERS },
-  { driver: "fuse", cmdOp: 1, name: "FUSE_IO_URING_CMD_REGISTER", since: "6.14", why: ANSWERS },
-  { driver: "fuse", cmdOp: 2, name: "FUSE_IO_URING_CMD_COMMIT_AND_FETCH", since: "6.14", why: ANSWERS },
+  {
+    driver: "fuse", cmdOp: FUSE_IO_URING_CMD_REGISTER, name: "FUSE_IO_URING_CMD_REGISTER", since: "6.14",
+    why: ANSWERS,
+  },
+  {
+    driver: "fuse", cmdOp: FUSE_IO_URING_CMD_COMMIT_AND_FETCH, name: "FUSE_IO_URING_CMD_COMMIT_AND_FETCH",
+    since: "6.14", why: ANSWERS,
+  },
   {
     driver: "null", cmdOp: -1, name: "any command to /dev/null", since: "6.2",
     why: "is answered 0 by uring_cmd_null(), so a MULTISHOT request to it would never complete",
@@ -269,7 +286,7 @@ export const KNOWN_URING_CMDS: readonly KnownUringCmd[] = Object.freeze([
  *
  * @example
  * ```ts
- * knownUringCmd("socket", 0)?.name; // "SOCKET_URING_OP_SIOCINQ"
+ * console.log(knownUringCmd("socket", 0)?.name); // "SOCKET_URING_OP_SIOCINQ"
  * ```
  */
 export function knownUringCmd(driver: CmdDriver, cmdOp: number): KnownUringCmd | undefined {
@@ -298,6 +315,8 @@ export interface MultishotCommandOptions {
  *
  * @example
  * ```ts
+ * import { SOCKET_URING_OP_SIOCINQ } from "ringside-uring";
+ *
  * checkMultishotCommand("stream a command", "socket", SOCKET_URING_OP_SIOCINQ); // throws
  * ```
  */
@@ -344,9 +363,13 @@ export interface UringCmdStreamOptions extends MultishotCommandOptions {
  *
  * @example
  * ```ts
+ * import { BufferRing, Loop } from "ringside-uring";
+ * declare const devFd: number; // a driver documented to stream events for command 0x42
+ *
+ * const loop = new Loop();
  * const buffers = BufferRing.create(loop.ring, { bgid: 7, entries: 64, bufferSize: 4096 });
- * const events = new UringCmdStream(loop, devFd, MY_DRIVER_FETCH_EVENTS, { buffers, unsafeAllowUnknown: true });
- * for await (const event of events) handle(event);
+ * const events = new UringCmdStream(loop, devFd, 0x42, { buffers, unsafeAllowUnknown: true });
+ * for await (const event of events) console.log(event.byteLength);
  * ```
  */
 export class UringCmdStream extends ByteStream {
@@ -369,16 +392,16 @@ export class UringCmdStream extends ByteStream {
     if (!buffers) refuse(what, "a multishot uring_cmd needs a BufferRing (options.buffers) for its events");
     super(loop, "uring_cmd", buffers, { zeroCopy: options.zeroCopy });
     checkFd(what, fd);
-    if (!Number.isInteger(cmdOp) || cmdOp < 0 || cmdOp > 0xffffffff) refuse(what, `cmd_op must be a u32, got ${cmdOp}`);
+    checkU32(what, cmdOp, "cmd_op");
     if (buffers.ring !== loop.ring) refuse(what, "the BufferRing belongs to another ring than the loop's");
     const cmdFlags = IORING_URING_CMD_MULTISHOT | (options.cmdFlags ?? 0);
     checkUringCmdFlags(what, cmdFlags, IOSQE_BUFFER_SELECT);
     const probe = probeMultishotUringCmd();
     if (!probe.supported) refuse(what, `unsupported: ${probe.reason}`);
     checkMultishotCommand(what, cmdDriver(fd), cmdOp, options, describeFd(fd));
-    if (options.command && options.command.byteLength > loop.ring.sqeSize - 48) {
+    if (options.command && options.command.byteLength > loop.ring.sqeSize - URING_CMD_AREA) {
       refuse(what, `the command is ${options.command.byteLength} bytes; this ring's SQEs hold ` +
-        `${loop.ring.sqeSize - 48} (IORING_SETUP_SQE128 gives 80)`);
+        `${loop.ring.sqeSize - URING_CMD_AREA} (IORING_SETUP_SQE128 gives 80)`);
     }
     this.fd = fd;
     this.cmdOp = cmdOp >>> 0;
@@ -397,8 +420,8 @@ export class UringCmdStream extends ByteStream {
   }
 
   protected override onFinal(res: number, flags: number): FinalAction | Error {
-    if (res === -95) {
-      return new UringError("stream a uring_cmd", 95,
+    if (res === -EOPNOTSUPP) {
+      return new UringError("stream a uring_cmd", EOPNOTSUPP,
         `${describeFd(this.fd)} has no uring_cmd handler or no command 0x${this.cmdOp.toString(16)}`,
         { cause: cqeError("stream a uring_cmd", res) });
     }

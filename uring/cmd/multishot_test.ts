@@ -1,4 +1,4 @@
-import { rawSqe } from "../../testing/fixtures.ts";
+import { closeTracked, it, rawSqe, track, withLoop } from "../../testing/mod.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -7,12 +7,11 @@ import { Loop } from "../loop/loop.ts";
 import { Ring } from "../ring/ring.ts";
 import { BufferRing } from "../buffers/buffer_ring.ts";
 import { UringError } from "../core/errors.ts";
-import { kernelVersionAtLeast } from "../ring/probe.ts";
+import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import { W_OP_FLAGS } from "../prep/base.ts";
 import { sqeSetBufGroup } from "../ring/sqe.ts";
-import { open, pipe } from "../fs/fs.ts";
-import { skipIf } from "../../testing/skip.ts";
+import { open, pipe } from "../fs/mod.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
   IORING_SETUP_CQE32,
@@ -22,7 +21,7 @@ import {
   SOCKET_URING_OP_SIOCINQ,
 } from "../abi/uapi.ts";
 import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "../abi/sockaddr.ts";
-import { classifyCharDevice, cmdDriver, devMajor, devMinor } from "./common.ts";
+import { classifyCharDevice, cmdDriver, devMajor, devMinor } from "./driver.ts";
 import {
   checkMultishotCommand,
   checkUringCmdFlags,
@@ -38,36 +37,26 @@ import { NVME_URING_CMD_ADMIN, NVME_URING_CMD_IO } from "./nvme.ts";
 const probe = probeMultishotUringCmd();
 const noMultishot = !probe.supported && `multishot uring_cmd is missing: ${probe.reason}`;
 
-function it(name: string, reason: string | false, fn: () => Promise<void> | void): void {
-  test(name, skipIf(reason, name), fn);
-}
-
 /** A command number no socket has: if a check let a request through, the kernel would answer EOPNOTSUPP. */
 const UNKNOWN_SOCKET_CMD = 0x7777;
 
-const fds: number[] = [];
-function track(fd: number): number {
-  fds.push(fd);
-  return fd;
-}
 function udp(): number {
   const fd = libc().socket(AF_INET, SOCK_DGRAM, 0);
   assert.ok(fd >= 0, "socket(2)");
   return track(fd);
 }
 
-async function withLoop(fn: (loop: Loop, buffers: BufferRing) => Promise<void>, flags = 0): Promise<void> {
-  const loop = new Loop({ ring: { flags } });
-  const buffers = BufferRing.create(loop.ring, { bgid: 9, entries: 4, bufferSize: 256 });
-  try {
-    await fn(loop, buffers);
-    assert.equal(loop.stats.inFlight, 0, "nothing left in flight");
-    assert.equal(buffers.users, 0, "no request holds the buffer group");
-  } finally {
-    buffers.close();
-    await loop.close();
-    for (const fd of fds.splice(0)) libc().close(fd);
-  }
+/** {@link withLoop} with buffer group 9 (4 buffers of 256 bytes) on the loop's ring, held by no request at the end. */
+function withBuffers(fn: (loop: Loop, buffers: BufferRing) => Promise<void>): Promise<void> {
+  return withLoop(async (loop) => {
+    const buffers = BufferRing.create(loop.ring, { bgid: 9, entries: 4, bufferSize: 256 });
+    try {
+      await fn(loop, buffers);
+      assert.equal(buffers.users, 0, "no request holds the buffer group");
+    } finally {
+      buffers.close();
+    }
+  });
 }
 
 /**
@@ -141,7 +130,7 @@ const RULES = [
 
 for (const r of RULES) {
   it(`${r.rule}: ringside refuses it before the kernel, and the kernel answers EINVAL`, noMultishot, () =>
-    withLoop(async (loop, buffers) => {
+    withBuffers(async (loop, buffers) => {
       const fd = udp();
       const sqeFlags = r.select ? IOSQE_BUFFER_SELECT : 0;
       assert.throws(() => checkUringCmdFlags("check", r.cmdFlags, sqeFlags), refused(r.message));
@@ -170,7 +159,7 @@ it("the same request with both MULTISHOT and IOSQE_BUFFER_SELECT passes the kern
     // Prep accepts it; the socket has no command 0x7777 and fails it, which completes even a multishot request.
     assert.equal(rawCmd(fd, IORING_URING_CMD_MULTISHOT, true), -95);
   } finally {
-    for (const f of fds.splice(0)) libc().close(f);
+    closeTracked();
   }
 });
 
@@ -192,7 +181,7 @@ test("every command ringside knows is refused as a multishot request, even with 
 });
 
 it("UringCmdStream refuses known commands on real descriptors before anything is submitted", noMultishot, () =>
-  withLoop(async (loop, buffers) => {
+  withBuffers(async (loop, buffers) => {
     const sock = udp();
     const devNull = track(await open(loop, "/dev/null", "r"));
     const dev = existsSync("/dev/loop0") ? track(await open(loop, "/dev/loop0", "r")) : -1;
@@ -211,7 +200,7 @@ it("UringCmdStream refuses known commands on real descriptors before anything is
   }));
 
 it("commands ringside does not know are refused unless unsafeAllowUnknown is given", noMultishot, () =>
-  withLoop(async (loop, buffers) => {
+  withBuffers(async (loop, buffers) => {
     const [r, w] = await pipe(loop);
     track(r);
     track(w);
@@ -223,7 +212,7 @@ it("commands ringside does not know are refused unless unsafeAllowUnknown is giv
 
 const lacksName = "with unsafeAllowUnknown, a command the driver lacks ends the stream with the kernel's EOPNOTSUPP";
 it(lacksName, noMultishot, () =>
-  withLoop(async (loop, buffers) => {
+  withBuffers(async (loop, buffers) => {
     const [r, w] = await pipe(loop);
     track(r);
     track(w);
@@ -267,7 +256,7 @@ it("uringCmd runs a single-shot command and says whether its CQE was 32 bytes", 
     await assert.rejects(uringCmd(loop, fd, 1, { cmdFlags: IORING_URING_CMD_MULTISHOT, sqeFlags: IOSQE_BUFFER_SELECT }),
       refused(/use UringCmdStream/));
     await assert.rejects(uringCmd(loop, fd, 1, { command: new Uint8Array(17) }), refused(/17 bytes/));
-  }, IORING_SETUP_CQE32));
+  }, { ring: { flags: IORING_SETUP_CQE32 } }));
 
 // ---- Which driver is behind a descriptor ------------------------------------------------------------------------
 
@@ -290,7 +279,7 @@ test("cmdDriver tells sockets, block devices, /dev/null and other files apart", 
     assert.throws(() => cmdDriver(987654), (e: unknown) => e instanceof UringError && e.code === "EBADF");
   } finally {
     await loop.close();
-    for (const fd of fds.splice(0)) libc().close(fd);
+    closeTracked();
   }
 });
 

@@ -19,10 +19,9 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop/loop.ts";
- * import { open } from "../fs/fs.ts";
- * import { IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../abi/uapi.ts";
- * import { nvmeIdentifyController } from "./nvme.ts";
+ * import { IORING_SETUP_CQE32, IORING_SETUP_SQE128, Loop } from "ringside-uring";
+ * import { open } from "ringside-uring/fs";
+ * import { nvmeIdentifyController } from "ringside-uring/cmd";
  *
  * const loop = new Loop({ ring: { flags: IORING_SETUP_SQE128 | IORING_SETUP_CQE32 } });
  * const ctrl = await open(loop, "/dev/nvme0", "r");
@@ -35,47 +34,16 @@
 import { libc } from "../../ffi/mod.ts";
 import type { Loop } from "../loop/loop.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd, type OpOptions, run } from "../ops/ops.ts";
+import { checkFd, checkInt, checkU32, checkU53 } from "../core/validate.ts";
+import type { OpOptions } from "../loop/operation.ts";
+import { run } from "../loop/start.ts";
+import { getU64, setU64Words, TWO_32 } from "../abi/u64.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
-import {
-  checkU53,
-  checkUint,
-  cmdDriver,
-  CmdOp,
-  describeFd,
-  hasBigCqes,
-  hasBigSqes,
-  putSqeU64,
-  URING_CMD_AREA,
-  withHints,
-} from "./common.ts";
-
-// ---- ioctl numbers --------------------------------------------------------------------------------------------
-
-/** `_IOC_WRITE` (asm-generic/ioctl.h): userspace writes the argument. */
-export const _IOC_WRITE = 1;
-/** `_IOC_READ`: userspace reads the argument. */
-export const _IOC_READ = 2;
-
-/**
- * An ioctl number as the kernel's `_IOC(dir, type, nr, size)` builds it (asm-generic/ioctl.h): dir in bits 30-31,
- * size in 16-29, type in 8-15, nr in 0-7.
- *
- * @param dir `_IOC_READ | _IOC_WRITE` bits (0 for `_IO`).
- * @param type The type: a character (`"N"`) or its code.
- * @param nr The number within the type.
- * @param size The argument's size in bytes (below 16384).
- *
- * @example
- * ```ts
- * ioc(_IOC_READ | _IOC_WRITE, "N", 0x80, 72); // 0xc0484e80, NVME_URING_CMD_IO
- * ```
- */
-export function ioc(dir: number, type: string | number, nr: number, size: number): number {
-  const t = typeof type === "string" ? type.charCodeAt(0) : type;
-  return ((dir << 30) | (size << 16) | (t << 8) | nr) >>> 0;
-}
+import { CmdOp, hasBigCqes, hasBigSqes, URING_CMD_AREA } from "./common.ts";
+import { cmdDriver, describeFd } from "./driver.ts";
+import { withHints } from "./_hints.ts";
+import { _IOC_READ, _IOC_WRITE, ioc } from "./ioctl.ts";
 
 /** The layout of `struct nvme_uring_cmd` (include/uapi/linux/nvme_ioctl.h, Linux 5.19): byte offsets, 72 bytes. */
 export const nvme_uring_cmd = Object.freeze({
@@ -101,15 +69,15 @@ export const nvme_uring_cmd = Object.freeze({
 } as const);
 
 /** cmd_op: an I/O command on a namespace (`/dev/ngXnY`): `_IOWR('N', 0x80, struct nvme_uring_cmd)`. Linux 5.19 */
-export const NVME_URING_CMD_IO = ioc(_IOC_READ | _IOC_WRITE, "N", 0x80, nvme_uring_cmd.SIZE);
+export const NVME_URING_CMD_IO: number = ioc(_IOC_READ | _IOC_WRITE, "N", 0x80, nvme_uring_cmd.SIZE);
 /** cmd_op: an I/O command whose `addr` is an iovec array of `data_len` entries. Linux 6.1 */
-export const NVME_URING_CMD_IO_VEC = ioc(_IOC_READ | _IOC_WRITE, "N", 0x81, nvme_uring_cmd.SIZE);
+export const NVME_URING_CMD_IO_VEC: number = ioc(_IOC_READ | _IOC_WRITE, "N", 0x81, nvme_uring_cmd.SIZE);
 /** cmd_op: an admin command on the controller (`/dev/nvmeX`): `_IOWR('N', 0x82, ...)`. Linux 5.19 */
-export const NVME_URING_CMD_ADMIN = ioc(_IOC_READ | _IOC_WRITE, "N", 0x82, nvme_uring_cmd.SIZE);
+export const NVME_URING_CMD_ADMIN: number = ioc(_IOC_READ | _IOC_WRITE, "N", 0x82, nvme_uring_cmd.SIZE);
 /** cmd_op: an admin command with an iovec array. Linux 6.1 */
-export const NVME_URING_CMD_ADMIN_VEC = ioc(_IOC_READ | _IOC_WRITE, "N", 0x83, nvme_uring_cmd.SIZE);
+export const NVME_URING_CMD_ADMIN_VEC: number = ioc(_IOC_READ | _IOC_WRITE, "N", 0x83, nvme_uring_cmd.SIZE);
 /** ioctl NVME_IOCTL_ID (`_IO('N', 0x40)`): the namespace ID of a namespace device. Linux 3.3 */
-export const NVME_IOCTL_ID = ioc(0, "N", 0x40, 0);
+export const NVME_IOCTL_ID: number = ioc(0, "N", 0x40, 0);
 
 // ---- NVMe opcodes and Identify (NVM Express Base Specification 2.0) ------------------------------------------
 
@@ -170,8 +138,6 @@ export interface NvmeCommand {
   timeoutMs?: number;
 }
 
-const U32 = 0xffffffff;
-
 /**
  * Writes `struct nvme_uring_cmd` into the command area of a 128-byte SQE (bytes 48..119), every field including
  * the reserved ones (0), and zeroes bytes 120..127. Values are checked (u8, u32, u64 up to 2^53).
@@ -181,6 +147,11 @@ const U32 = 0xffffffff;
  *
  * @example
  * ```ts
+ * import { IORING_SETUP_SQE128, NativeMemory, Ring } from "ringside-uring";
+ *
+ * const ring = new Ring(8, { flags: IORING_SETUP_SQE128 });
+ * const page = NativeMemory.allocate(4096);
+ * const sqe = ring.getSqe()!;
  * writeNvmeUringCmd(sqe, { opcode: nvme_admin_identify, addr: page.address, dataLen: 4096, cdw10: 1 });
  * ```
  */
@@ -194,27 +165,28 @@ export function writeNvmeUringCmd(sqe: Sqe, cmd: NvmeCommand): void {
   const b = URING_CMD_AREA;
   const w = URING_CMD_AREA >> 2;
   const o = nvme_uring_cmd;
-  u8[b + o.opcode] = checkUint(what, cmd.opcode, 0xff, "opcode");
-  u8[b + o.flags] = checkUint(what, cmd.flags ?? 0, 0xff, "flags");
+  u8[b + o.opcode] = checkInt(what, cmd.opcode, 0, 0xff, "opcode");
+  u8[b + o.flags] = checkInt(what, cmd.flags ?? 0, 0, 0xff, "flags");
   u8[b + o.rsvd1] = 0;
   u8[b + o.rsvd1 + 1] = 0;
-  u32[w + (o.nsid >> 2)] = checkUint(what, cmd.nsid ?? 0, U32, "nsid");
-  u32[w + (o.cdw2 >> 2)] = checkUint(what, cmd.cdw2 ?? 0, U32, "cdw2");
-  u32[w + (o.cdw3 >> 2)] = checkUint(what, cmd.cdw3 ?? 0, U32, "cdw3");
-  putSqeU64(sqe, URING_CMD_AREA + o.metadata, checkU53(what, cmd.metadata ?? 0, "metadata"));
-  putSqeU64(sqe, URING_CMD_AREA + o.addr, checkU53(what, cmd.addr ?? 0, "addr"));
-  u32[w + (o.metadata_len >> 2)] = checkUint(what, cmd.metadataLen ?? 0, U32, "metadataLen");
-  u32[w + (o.data_len >> 2)] = checkUint(what, cmd.dataLen ?? 0, U32, "dataLen");
-  u32[w + (o.cdw10 >> 2)] = checkUint(what, cmd.cdw10 ?? 0, U32, "cdw10");
-  u32[w + (o.cdw11 >> 2)] = checkUint(what, cmd.cdw11 ?? 0, U32, "cdw11");
-  u32[w + (o.cdw12 >> 2)] = checkUint(what, cmd.cdw12 ?? 0, U32, "cdw12");
-  u32[w + (o.cdw13 >> 2)] = checkUint(what, cmd.cdw13 ?? 0, U32, "cdw13");
-  u32[w + (o.cdw14 >> 2)] = checkUint(what, cmd.cdw14 ?? 0, U32, "cdw14");
-  u32[w + (o.cdw15 >> 2)] = checkUint(what, cmd.cdw15 ?? 0, U32, "cdw15");
-  u32[w + (o.timeout_ms >> 2)] = checkUint(what, cmd.timeoutMs ?? 0, U32, "timeoutMs");
+  u32[w + (o.nsid >> 2)] = checkU32(what, cmd.nsid ?? 0, "nsid");
+  u32[w + (o.cdw2 >> 2)] = checkU32(what, cmd.cdw2 ?? 0, "cdw2");
+  u32[w + (o.cdw3 >> 2)] = checkU32(what, cmd.cdw3 ?? 0, "cdw3");
+  setU64Words(u32, w + (o.metadata >> 2), checkU53(what, cmd.metadata ?? 0, "metadata"));
+  setU64Words(u32, w + (o.addr >> 2), checkU53(what, cmd.addr ?? 0, "addr"));
+  u32[w + (o.metadata_len >> 2)] = checkU32(what, cmd.metadataLen ?? 0, "metadataLen");
+  u32[w + (o.data_len >> 2)] = checkU32(what, cmd.dataLen ?? 0, "dataLen");
+  u32[w + (o.cdw10 >> 2)] = checkU32(what, cmd.cdw10 ?? 0, "cdw10");
+  u32[w + (o.cdw11 >> 2)] = checkU32(what, cmd.cdw11 ?? 0, "cdw11");
+  u32[w + (o.cdw12 >> 2)] = checkU32(what, cmd.cdw12 ?? 0, "cdw12");
+  u32[w + (o.cdw13 >> 2)] = checkU32(what, cmd.cdw13 ?? 0, "cdw13");
+  u32[w + (o.cdw14 >> 2)] = checkU32(what, cmd.cdw14 ?? 0, "cdw14");
+  u32[w + (o.cdw15 >> 2)] = checkU32(what, cmd.cdw15 ?? 0, "cdw15");
+  u32[w + (o.timeout_ms >> 2)] = checkU32(what, cmd.timeoutMs ?? 0, "timeoutMs");
   u32[w + (o.rsvd2 >> 2)] = 0;
-  u32[w + 18] = 0; // bytes 120..127: the command area's tail beyond the struct
-  u32[w + 19] = 0;
+  // Bytes 120..127: the command area's tail beyond the struct.
+  u32[w + (o.SIZE >> 2)] = 0;
+  u32[w + (o.SIZE >> 2) + 1] = 0;
 }
 
 /**
@@ -229,6 +201,11 @@ export function writeNvmeUringCmd(sqe: Sqe, cmd: NvmeCommand): void {
  *
  * @example
  * ```ts
+ * import { IORING_SETUP_SQE128, NativeMemory, Ring } from "ringside-uring";
+ *
+ * const ring = new Ring(8, { flags: IORING_SETUP_SQE128 });
+ * declare const ctrlFd: number; // an open /dev/nvme0
+ * const page = NativeMemory.allocate(4096);
  * const identify = nvmeIdentifyCommand(NVME_ID_CNS_CTRL, 0, page.address);
  * prepNvmeUringCmd(ring.getSqe()!, ctrlFd, NVME_URING_CMD_ADMIN, identify);
  * ```
@@ -249,6 +226,9 @@ export function prepNvmeUringCmd(sqe: Sqe, fd: number, cmdOp: number, cmd: NvmeC
  *
  * @example
  * ```ts
+ * import { NativeMemory } from "ringside-uring";
+ *
+ * const page = NativeMemory.allocate(4096);
  * const cmd = nvmeIdentifyCommand(NVME_ID_CNS_NS, 1, page.address);
  * ```
  */
@@ -256,9 +236,9 @@ export function nvmeIdentifyCommand(
   cns: number, nsid: number, addr: number, options: { cntid?: number; csi?: number } = {},
 ): NvmeCommand {
   const what = "build an NVMe Identify command";
-  checkUint(what, cns, 0xff, "cns");
-  const cntid = checkUint(what, options.cntid ?? 0, 0xffff, "cntid");
-  const csi = checkUint(what, options.csi ?? 0, 0xff, "csi");
+  checkInt(what, cns, 0, 0xff, "cns");
+  const cntid = checkInt(what, options.cntid ?? 0, 0, 0xffff, "cntid");
+  const csi = checkInt(what, options.csi ?? 0, 0, 0xff, "csi");
   return {
     opcode: nvme_admin_identify,
     nsid,
@@ -283,7 +263,10 @@ export function nvmeIdentifyCommand(
  *
  * @example
  * ```ts
- * const cmd = nvmeRwCommand(nvme_cmd_read, 1, 0, 8, buf.address, 4096);
+ * import { NativeMemory } from "ringside-uring";
+ *
+ * const buf = NativeMemory.allocate(4096);
+ * const cmd = nvmeRwCommand(nvme_cmd_read, 1, 0, 8, buf.address, 4096); // 8 blocks of 512 bytes
  * ```
  */
 export function nvmeRwCommand(
@@ -302,7 +285,7 @@ export function nvmeRwCommand(
     addr,
     dataLen,
     cdw10: lo,
-    cdw11: (slba - lo) / 4294967296,
+    cdw11: (slba - lo) / TWO_32,
     cdw12: ((nlb - 1) | (options.fua ? 1 << 30 : 0)) >>> 0,
   };
 }
@@ -319,6 +302,11 @@ export function nvmeRwCommand(
  *
  * @example
  * ```ts
+ * import { IORING_SETUP_SQE128, NativeMemory, Ring } from "ringside-uring";
+ *
+ * const ring = new Ring(8, { flags: IORING_SETUP_SQE128 });
+ * declare const ctrlFd: number; // an open /dev/nvme0
+ * const page = NativeMemory.allocate(4096);
  * prepNvmeIdentify(ring.getSqe()!, ctrlFd, page.address, NVME_ID_CNS_CTRL);
  * ```
  */
@@ -339,6 +327,11 @@ export function prepNvmeIdentify(sqe: Sqe, fd: number, addr: number, cns = NVME_
  *
  * @example
  * ```ts
+ * import { IORING_SETUP_SQE128, NativeMemory, Ring } from "ringside-uring";
+ *
+ * const ring = new Ring(8, { flags: IORING_SETUP_SQE128 });
+ * declare const ngFd: number; // an open /dev/ng0n1
+ * const buf = NativeMemory.allocate(4096);
  * prepNvmeRead(ring.getSqe()!, ngFd, 1, 0, 1, buf.address, 4096);
  * ```
  */
@@ -361,6 +354,11 @@ export function prepNvmeRead(
  *
  * @example
  * ```ts
+ * import { IORING_SETUP_SQE128, NativeMemory, Ring } from "ringside-uring";
+ *
+ * const ring = new Ring(8, { flags: IORING_SETUP_SQE128 });
+ * declare const ngFd: number; // /dev/ng0n1, open for writing
+ * const buf = NativeMemory.allocate(4096);
  * prepNvmeWrite(ring.getSqe()!, ngFd, 1, 0, 1, buf.address, 4096);
  * ```
  */
@@ -394,7 +392,15 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
  *
  * @example
  * ```ts
- * try { await nvmeRead(loop, ng, 1, lba, 1, buf); } catch (e) { if (e instanceof NvmeStatusError) console.log(e.sc); }
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop; // made with IORING_SETUP_SQE128 | IORING_SETUP_CQE32
+ * declare const ng: number; // an open /dev/ng0n1
+ *
+ * try {
+ *   await nvmeRead(loop, ng, 1, 1 << 40, 1, new Uint8Array(4096));
+ * } catch (e) {
+ *   if (e instanceof NvmeStatusError) console.log(e.sc); // 0x80: LBA Out of Range
+ * }
  * ```
  */
 export class NvmeStatusError extends Error {
@@ -472,6 +478,10 @@ const NVME_HINTS: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop; // made with IORING_SETUP_SQE128 | IORING_SETUP_CQE32
+ * declare const ctrl: number; // an open /dev/nvme0
+ *
  * const page = new Uint8Array(4096);
  * await nvmePassthru(loop, ctrl, NVME_URING_CMD_ADMIN, { opcode: 0x06, cdw10: 1 }, { data: page });
  * ```
@@ -545,6 +555,8 @@ function ascii(bytes: Uint8Array, from: number, to: number): string {
  *
  * @example
  * ```ts
+ * declare const page: Uint8Array; // the data of Identify CNS 1
+ *
  * const { model } = parseIdController(page);
  * ```
  */
@@ -575,6 +587,10 @@ export function parseIdController(raw: Uint8Array): NvmeIdController {
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop; // made with IORING_SETUP_SQE128 | IORING_SETUP_CQE32
+ * declare const ctrl: number; // an open /dev/nvme0
+ *
  * const { model, serial, firmware } = await nvmeIdentifyController(loop, ctrl);
  * ```
  */
@@ -614,20 +630,21 @@ export interface NvmeIdNamespace {
  *
  * @example
  * ```ts
+ * declare const page: Uint8Array; // the data of Identify CNS 0
+ *
  * const { lbaSize } = parseIdNamespace(page);
  * ```
  */
 export function parseIdNamespace(raw: Uint8Array): NvmeIdNamespace {
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const u64 = (at: number) => v.getUint32(at, true) + v.getUint32(at + 4, true) * 4294967296;
   const nlbaf = raw[25];
   const flbas = raw[26];
   const formatIndex = (flbas & 0xf) | (nlbaf > 16 ? ((flbas >> 5) & 3) << 4 : 0);
   const lbaf = 128 + formatIndex * 4;
   return {
-    nsze: u64(0),
-    ncap: u64(8),
-    nuse: u64(16),
+    nsze: getU64(v, 0),
+    ncap: getU64(v, 8),
+    nuse: getU64(v, 16),
     formatIndex,
     lbaSize: 2 ** raw[lbaf + 2],
     metadataSize: v.getUint16(lbaf, true),
@@ -645,6 +662,10 @@ export function parseIdNamespace(raw: Uint8Array): NvmeIdNamespace {
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop; // made with IORING_SETUP_SQE128 | IORING_SETUP_CQE32
+ * declare const ctrl: number; // an open /dev/nvme0
+ *
  * const { nsze, lbaSize } = await nvmeIdentifyNamespace(loop, ctrl, 1);
  * console.log(`${nsze * lbaSize} bytes`);
  * ```
@@ -684,6 +705,10 @@ function checkBlocks(operation: string, nlb: number, view: ArrayBufferView): voi
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop; // made with IORING_SETUP_SQE128 | IORING_SETUP_CQE32
+ * declare const ng: number; // an open /dev/ng0n1 (4096-byte blocks)
+ *
  * const block0 = new Uint8Array(4096);
  * await nvmeRead(loop, ng, nvmeNamespaceId(ng), 0, 1, block0);
  * ```
@@ -715,6 +740,10 @@ export function nvmeRead(
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop; // made with IORING_SETUP_SQE128 | IORING_SETUP_CQE32
+ * declare const ng: number; // /dev/ng0n1 open for writing (4096-byte blocks)
+ *
  * await nvmeWrite(loop, ng, 1, 100, 1, new Uint8Array(4096).fill(7), { fua: true });
  * ```
  */
@@ -740,7 +769,9 @@ export function nvmeWrite(
  *
  * @example
  * ```ts
- * const nsid = nvmeNamespaceId(ng); // 1
+ * import { openSync } from "node:fs";
+ *
+ * const nsid = nvmeNamespaceId(openSync("/dev/ng0n1", "r")); // 1
  * ```
  */
 export function nvmeNamespaceId(fd: number): number {

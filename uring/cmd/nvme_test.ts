@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { Loop } from "../loop/loop.ts";
 import { Sqe } from "../ring/sqe.ts";
 import { UringError } from "../core/errors.ts";
-import { close, open } from "../fs/fs.ts";
-import { skipIf } from "../../testing/skip.ts";
-import { runExample } from "../../testing/examples.ts";
+import { close, open } from "../fs/mod.ts";
+import { runExample, skipIf } from "../../testing/mod.ts";
 import { IORING_OP_URING_CMD, IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../abi/uapi.ts";
+import { ioc } from "./ioctl.ts";
 import {
-  ioc,
   NVME_ID_CNS_CTRL,
   NVME_ID_CNS_NS,
   NVME_IOCTL_ID,

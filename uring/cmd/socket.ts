@@ -17,11 +17,11 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop/loop.ts";
- * import { getsockoptInt, setsockopt, siocinq } from "./socket.ts";
- * import { SO_RCVBUF, SOL_SOCKET } from "../abi/sockaddr.ts";
+ * import { AF_INET, Loop, SO_RCVBUF, SOCK_DGRAM, socket, SOL_SOCKET } from "ringside-uring";
+ * import { getsockoptInt, setsockopt, siocinq } from "ringside-uring/cmd";
  *
  * const loop = new Loop();
+ * const fd = await socket(loop, AF_INET, SOCK_DGRAM);
  * await setsockopt(loop, fd, SOL_SOCKET, SO_RCVBUF, 65536);
  * console.log(await getsockoptInt(loop, fd, SOL_SOCKET, SO_RCVBUF)); // 131072: the kernel doubles it
  * console.log(await siocinq(loop, fd)); // bytes waiting to be read
@@ -34,17 +34,17 @@ import type { Loop } from "../loop/loop.ts";
 import { Ring } from "../ring/ring.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd, type OpOptions, run } from "../ops/ops.ts";
-import type { Operation } from "../loop/operation.ts";
+import { checkFd, checkInt } from "../core/validate.ts";
+import type { Operation, OpOptions } from "../loop/operation.ts";
+import { run } from "../loop/start.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { sqeSetData } from "../ring/sqe.ts";
 import { type FinalAction, MultishotStream } from "../streams/stream.ts";
 import { prepCmdGetsockname, prepCmdSock } from "../prep/cmd.ts";
-import { kernelRelease } from "../ring/probe.ts";
+import { kernelRelease } from "../ring/kernel_version.ts";
 import {
   IORING_CQE_F_TSTAMP_HW,
   IORING_TIMESTAMP_TYPE_SHIFT,
-  SOCKET_URING_OP_GETSOCKNAME,
   SOCKET_URING_OP_GETSOCKOPT,
   SOCKET_URING_OP_SETSOCKOPT,
   SOCKET_URING_OP_SIOCINQ,
@@ -59,12 +59,10 @@ import {
   type SocketAddress,
   SOL_SOCKET,
 } from "../abi/sockaddr.ts";
-import { CmdOp, hasBigCqes, withHints } from "./common.ts";
-
-export { SOCKET_URING_OP_GETSOCKNAME, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT };
-export { SOCKET_URING_OP_SIOCINQ, SOCKET_URING_OP_SIOCOUTQ, SOCKET_URING_OP_TX_TIMESTAMP };
-
-const EOPNOTSUPP = 95;
+import { getU64Words } from "../abi/u64.ts";
+import { EOPNOTSUPP } from "../abi/errno.ts";
+import { CmdOp, hasBigCqes } from "./common.ts";
+import { withHints } from "./_hints.ts";
 
 // ---- Timestamping constants (include/uapi/linux/net_tstamp.h, asm-generic/socket.h, linux/errqueue.h) ---------
 
@@ -118,6 +116,10 @@ const AF_UNIX_HINT = "the socket's protocol has no ioctl handler (AF_UNIX socket
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const sock: number; // a TCP connection
+ *
  * const waiting = await siocinq(loop, sock);
  * ```
  */
@@ -136,7 +138,12 @@ export function siocinq(loop: Loop, fd: number, options?: OpOptions): Promise<nu
  *
  * @example
  * ```ts
- * while (await siocoutq(loop, sock) > 0) await timeout(loop, 1); // wait until the peer acknowledged everything
+ * import { setTimeout as sleep } from "node:timers/promises";
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const sock: number; // a TCP connection
+ *
+ * while (await siocoutq(loop, sock) > 0) await sleep(1); // wait until the peer acknowledged everything
  * ```
  */
 export function siocoutq(loop: Loop, fd: number, options?: OpOptions): Promise<number> {
@@ -171,6 +178,10 @@ export const SOCKOPT_MAX = 65536;
  *
  * @example
  * ```ts
+ * import { type Loop, SO_LINGER, SOL_SOCKET } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const sock: number;
+ *
  * const linger = await getsockopt(loop, sock, SOL_SOCKET, SO_LINGER, 8); // struct linger
  * ```
  */
@@ -184,10 +195,8 @@ export function getsockopt(
       refuse("getsockopt", `io_uring's GETSOCKOPT accepts only SOL_SOCKET (${SOL_SOCKET}), got level ${level}: ` +
         `the kernel would answer EOPNOTSUPP (use getsockopt(2) for other levels)`);
     }
-    if (!Number.isInteger(name) || name < 0 || name > 0x7fffffff) refuse("getsockopt", `bad option name ${name}`);
-    if (!Number.isInteger(size) || size < 1 || size > SOCKOPT_MAX) {
-      refuse("getsockopt", `size must be an integer from 1 to ${SOCKOPT_MAX}, got ${size}`);
-    }
+    checkInt("getsockopt", name, 0, 0x7fffffff, "the option name");
+    checkInt("getsockopt", size, 1, SOCKOPT_MAX, "size");
     const c = o.chunk(loop, size);
     out = c.bytes.subarray(0, size);
     out.fill(0);
@@ -208,6 +217,10 @@ export function getsockopt(
  *
  * @example
  * ```ts
+ * import { type Loop, SO_TYPE, SOL_SOCKET } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const sock: number;
+ *
  * const type = await getsockoptInt(loop, sock, SOL_SOCKET, SO_TYPE); // SOCK_STREAM
  * ```
  */
@@ -238,6 +251,10 @@ const SO_ATTACH_REUSEPORT_CBPF = 51;
  *
  * @example
  * ```ts
+ * import { IPPROTO_TCP, type Loop, SOL_SOCKET, TCP_NODELAY } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const sock: number; // a TCP socket
+ *
  * await setsockopt(loop, sock, IPPROTO_TCP, TCP_NODELAY, true);
  * await setsockopt(loop, sock, SOL_SOCKET, SO_TIMESTAMPING, TX_TIMESTAMPING_DEFAULT);
  * ```
@@ -248,8 +265,8 @@ export function setsockopt(
 ): Promise<void> {
   const op = new CmdOp<void>("setsockopt", (sqe: Sqe, o) => {
     checkFd("setsockopt", fd);
-    if (!Number.isInteger(level) || level < 0 || level > 0x7fffffff) refuse("setsockopt", `bad level ${level}`);
-    if (!Number.isInteger(name) || name < 0 || name > 0x7fffffff) refuse("setsockopt", `bad option name ${name}`);
+    checkInt("setsockopt", level, 0, 0x7fffffff, "the level");
+    checkInt("setsockopt", name, 0, 0x7fffffff, "the option name");
     if (level === SOL_SOCKET && (name === SO_ATTACH_FILTER || name === SO_ATTACH_REUSEPORT_CBPF)) {
       // Their value is a struct sock_fprog holding a pointer the kernel follows: not something to pass as bytes.
       refuse("setsockopt", "SO_ATTACH_FILTER and SO_ATTACH_REUSEPORT_CBPF take a pointer to a filter program: " +
@@ -259,9 +276,8 @@ export function setsockopt(
     let address: number;
     if (typeof value === "number" || typeof value === "boolean") {
       const n = typeof value === "boolean" ? (value ? 1 : 0) : value;
-      if (!Number.isInteger(n) || n < -0x80000000 || n > 0xffffffff) {
-        refuse("setsockopt", `a number value must be a 32-bit integer, got ${n}`);
-      }
+      // An int, or a u32 with bit 31 set.
+      checkInt("setsockopt", n, -0x80000000, 0xffffffff, "a number value");
       const c = o.chunk(loop, 4);
       c.view.setUint32(0, n >>> 0, true);
       len = 4;
@@ -290,6 +306,10 @@ export function setsockopt(
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const sock: number; // a UDP socket
+ *
  * await enableTxTimestamps(loop, sock);
  * ```
  */
@@ -316,6 +336,10 @@ let getsocknameProbe: { supported: boolean; res: number } | undefined;
  *
  * @example
  * ```ts
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const sock: number;
+ *
  * const addr = getsocknameSupported() ? await getsockname(loop, sock) : null;
  * ```
  */
@@ -328,7 +352,7 @@ export function getsocknameSupported(): boolean {
  *
  * @example
  * ```ts
- * probeGetsockname(); // { supported: false, res: -95 } on Linux 6.18
+ * console.log(probeGetsockname()); // { supported: false, res: -95 } on Linux 6.18
  * ```
  */
 export function probeGetsockname(): { supported: boolean; res: number } {
@@ -368,7 +392,12 @@ export function probeGetsockname(): { supported: boolean; res: number } {
  *
  * @example
  * ```ts
- * const { port } = await getsockname(loop, listener) as InetSocketAddress;
+ * import type { Loop } from "ringside-uring";
+ * declare const loop: Loop;
+ * declare const listener: number; // a bound TCP socket
+ * declare const conn: number; // an accepted connection
+ *
+ * console.log(await getsockname(loop, listener)); // { family: 2, address: "0.0.0.0", port: 8080 }
  * const peer = await getsockname(loop, conn, { peer: true });
  * ```
  */
@@ -419,6 +448,10 @@ export interface TxTimestamp {
  *
  * @example
  * ```ts
+ * import { IORING_SETUP_CQE32, Loop } from "ringside-uring";
+ * declare const sock: number; // a UDP socket with SO_TIMESTAMPING set
+ *
+ * const loop = new Loop({ ring: { flags: IORING_SETUP_CQE32 } });
  * const stamps = new TxTimestampStream(loop, sock);
  * for await (const { key, sec, nsec } of stamps) console.log(key, sec, nsec);
  * ```
@@ -457,7 +490,7 @@ export class TxTimestampStream extends MultishotStream<TxTimestamp> {
       type: flags >>> IORING_TIMESTAMP_TYPE_SHIFT,
       hw: (flags & IORING_CQE_F_TSTAMP_HW) !== 0,
       // struct io_timespec { __u64 tv_sec; __u64 tv_nsec; } in the CQE's second 16 bytes.
-      sec: c[cqeWord + 4] + c[cqeWord + 5] * 4294967296,
+      sec: getU64Words(c, cqeWord + 4),
       nsec: c[cqeWord + 6],
     };
   }
@@ -483,10 +516,13 @@ export class TxTimestampStream extends MultishotStream<TxTimestamp> {
  *
  * @example
  * ```ts
+ * import { IORING_SETUP_CQE32, Loop, send } from "ringside-uring";
+ * declare const sock: number; // a connected UDP socket
+ *
  * const loop = new Loop({ ring: { flags: IORING_SETUP_CQE32 } });
  * await enableTxTimestamps(loop, sock);
  * const stamps = txTimestamps(loop, sock);
- * await send(loop, sock, payload);
+ * await send(loop, sock, new TextEncoder().encode("ping"));
  * for await (const t of stamps) {
  *   console.log(t.key, t.sec, t.nsec);
  *   break; // cancels the request

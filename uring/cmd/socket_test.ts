@@ -1,16 +1,14 @@
-import { rawSqe } from "../../testing/fixtures.ts";
+import { it, rawSqe, socketPair, track, withLoop } from "../../testing/mod.ts";
 import type { Sqe } from "../ring/sqe.ts";
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { libc } from "../../ffi/mod.ts";
 import { Loop } from "../loop/loop.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
-import { kernelVersionAtLeast, probeOpcodes, setupFlagSupported } from "../ring/probe.ts";
+import { probeOpcodes, setupFlagSupported } from "../ring/probe.ts";
+import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { prepCmdSock } from "../prep/cmd.ts";
-import { accept, bind, connect, listen, recv, send, socket } from "../net/net.ts";
-import { socketPair } from "../../testing/sockets.ts";
-import { skipIf } from "../../testing/skip.ts";
+import { accept, bind, connect, listen, recv, send, socket } from "../net/mod.ts";
 import {
   IORING_OP_BIND,
   IORING_OP_URING_CMD,
@@ -58,27 +56,6 @@ const noSockCmds = (!has(IORING_OP_URING_CMD) && "IORING_OP_URING_CMD needs Linu
 const noTimestamps = noSockCmds || (!kernelVersionAtLeast(6, 17) && "SOCKET_URING_OP_TX_TIMESTAMP needs Linux 6.17");
 const noMixed = noTimestamps ||
   (!setupFlagSupported(IORING_SETUP_CQE_MIXED) && "IORING_SETUP_CQE_MIXED needs Linux 6.18");
-
-function it(name: string, reason: string | false, fn: () => Promise<void> | void): void {
-  test(name, skipIf(reason, name), fn);
-}
-
-const fds: number[] = [];
-function track(fd: number): number {
-  fds.push(fd);
-  return fd;
-}
-
-async function withLoop(fn: (loop: Loop) => Promise<void>, flags = 0): Promise<void> {
-  const loop = new Loop({ ring: { flags } });
-  try {
-    await fn(loop);
-    assert.equal(loop.stats.inFlight, 0, "nothing left in flight");
-  } finally {
-    await loop.close();
-    for (const fd of fds.splice(0)) libc().close(fd);
-  }
-}
 
 /** getsockname(2): the independent answer to compare with. */
 function localAddress(fd: number): SocketAddress | null {
@@ -300,7 +277,7 @@ for (const [ringName, flags, reason] of [
       const ns = got.map((t) => t.sec * 1e9 + t.nsec);
       assert.ok(ns[0] <= ns[1] && ns[1] <= ns[2], "in send order");
       assert.equal(loop.stats.inFlight, 0, "breaking out cancelled the request");
-    }, flags));
+    }, { ring: { flags } }));
 }
 
 it("TX timestamps are refused on a ring with 16-byte CQEs; the kernel would answer EINVAL", noTimestamps, () =>

@@ -6,8 +6,10 @@
  */
 import type { Loop } from "../loop/loop.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, type OpOptions, run } from "../ops/ops.ts";
-import type { Sqe } from "../ring/sqe.ts";
+import { checkFd, checkInt, checkU32 } from "../core/validate.ts";
+import type { OpOptions } from "../loop/operation.ts";
+import { run } from "../loop/start.ts";
+import { type Sqe, sqeAddFlags } from "../ring/sqe.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import { H_BUF_INDEX, W_OP_FLAGS } from "../prep/base.ts";
 import {
@@ -17,7 +19,7 @@ import {
   IOSQE_BUFFER_SELECT,
   IOSQE_FIXED_FILE,
 } from "../abi/uapi.ts";
-import { CmdOp, writeCommandArea } from "./common.ts";
+import { CmdOp, URING_CMD_AREA, writeCommandArea } from "./common.ts";
 import { checkUringCmdFlags } from "./multishot.ts";
 
 /** Options of {@link uringCmd}. */
@@ -62,7 +64,11 @@ const ALLOWED_SQE_FLAGS = IOSQE_FIXED_FILE | IOSQE_ASYNC | IOSQE_BUFFER_SELECT;
  *
  * @example
  * ```ts
- * const { res } = await uringCmd(loop, sock, SOCKET_URING_OP_SIOCINQ); // bytes waiting
+ * import { AF_INET, Loop, SOCK_DGRAM, SOCKET_URING_OP_SIOCINQ, socket } from "ringside-uring";
+ *
+ * const loop = new Loop();
+ * const sock = await socket(loop, AF_INET, SOCK_DGRAM);
+ * const { res } = await uringCmd(loop, sock, SOCKET_URING_OP_SIOCINQ); // bytes waiting: 0
  * ```
  */
 export function uringCmd(
@@ -73,7 +79,7 @@ export function uringCmd(
   const sqeFlags = options.sqeFlags ?? 0;
   try {
     checkFd(what, fd);
-    if (!Number.isInteger(cmdOp) || cmdOp < 0 || cmdOp > 0xffffffff) refuse(what, `cmd_op must be a u32, got ${cmdOp}`);
+    checkU32(what, cmdOp, "cmd_op");
     if (!Number.isInteger(sqeFlags) || sqeFlags < 0 || sqeFlags & ~ALLOWED_SQE_FLAGS) {
       refuse(what, "sqeFlags may hold IOSQE_FIXED_FILE, IOSQE_ASYNC and IOSQE_BUFFER_SELECT, got 0x" +
         (sqeFlags >>> 0).toString(16));
@@ -85,13 +91,10 @@ export function uringCmd(
     if (options.bufIndex !== undefined && !(cmdFlags & IORING_URING_CMD_FIXED)) {
       refuse(what, "bufIndex means something only with IORING_URING_CMD_FIXED");
     }
-    if (options.bufIndex !== undefined && (!Number.isInteger(options.bufIndex) || options.bufIndex < 0 ||
-      options.bufIndex > 0xffff)) {
-      refuse(what, `bufIndex must be a u16, got ${options.bufIndex}`);
-    }
-    if (options.command && options.command.byteLength > loop.ring.sqeSize - 48) {
+    if (options.bufIndex !== undefined) checkInt(what, options.bufIndex, 0, 0xffff, "bufIndex");
+    if (options.command && options.command.byteLength > loop.ring.sqeSize - URING_CMD_AREA) {
       refuse(what, `the command is ${options.command.byteLength} bytes; this ring's SQEs hold ` +
-        `${loop.ring.sqeSize - 48} (IORING_SETUP_SQE128 gives 80)`);
+        `${loop.ring.sqeSize - URING_CMD_AREA} (IORING_SETUP_SQE128 gives 80)`);
     }
   } catch (e) {
     return Promise.reject(e);
@@ -102,7 +105,7 @@ export function uringCmd(
   const op: CmdOp<UringCmdResult> = new CmdOp<UringCmdResult>(what, (sqe: Sqe) => {
     prepUringCmd(sqe, cmdOp, fd);
     sqe.u32[W_OP_FLAGS] = cmdFlags >>> 0;
-    sqe.u8[1] |= sqeFlags;
+    sqeAddFlags(sqe, sqeFlags);
     if (options.bufIndex !== undefined) sqe.u16[H_BUF_INDEX] = options.bufIndex;
     if (command) writeCommandArea(sqe, command, what);
   }, { map: (res) => ({ res, big: op.big, extra1: op.extra1(), extra2: op.extra2() }) });

@@ -11,7 +11,12 @@ import { errnoMessage, errnoName } from "../../ffi/mod.ts";
  *
  * @example
  * ```ts
- * try { new Ring(0); } catch (e) { if (e instanceof UringError) console.log(e.code); } // "EINVAL"
+ * import { Ring } from "ringside-uring/ring";
+ * try {
+ *   new Ring(8, { flags: 1 << 30 }); // a flag this kernel does not know
+ * } catch (e) {
+ *   if (e instanceof UringError) console.log(e.code, e.message); // "EINVAL" "Cannot set up io_uring: EINVAL ..."
+ * }
  * ```
  */
 export class UringError extends Error {

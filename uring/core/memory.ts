@@ -11,7 +11,7 @@
  * @module
  */
 import { backend, libc } from "../../ffi/mod.ts";
-import { UringError } from "./errors.ts";
+import { refuse, UringError } from "./errors.ts";
 
 const PROT_READ = 1;
 const PROT_WRITE = 2;
@@ -101,7 +101,7 @@ export class NativeMemory {
    */
   static allocate(byteLength: number, options: { populate?: boolean } = {}): NativeMemory {
     if (!Number.isSafeInteger(byteLength) || byteLength <= 0) {
-      throw new RangeError(`Cannot allocate native memory: the length must be a positive integer, got ${byteLength}`);
+      refuse("allocate native memory", `the length must be a positive integer, got ${byteLength}`);
     }
     const mapped = pageAlign(byteLength);
     const flags = MAP_PRIVATE | MAP_ANONYMOUS | (options.populate ? MAP_POPULATE : 0);

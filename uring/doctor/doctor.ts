@@ -19,17 +19,10 @@
  */
 import process from "node:process";
 import { backend, LIBURING_OPTIONAL, liburing } from "../../ffi/mod.ts";
-import {
-  decodeFlags,
-  diagnoseSetupFailure,
-  ioUringDisabled,
-  kernelRelease,
-  probeOpcodes,
-  probeSetupFlag,
-  queryOpcodes,
-  type SetupDiagnosis,
-  trySetup,
-} from "../ring/probe.ts";
+import { decodeFlags, probeOpcodes, probeSetupFlag, trySetup } from "../ring/probe.ts";
+import { queryOpcodes } from "../ring/query.ts";
+import { kernelRelease } from "../ring/kernel_version.ts";
+import { diagnoseSetupFailure, ioUringDisabled, type SetupDiagnosis } from "../ring/setup_diagnosis.ts";
 import { FEATURES, OPCODES, SETUP_FLAGS } from "../abi/uapi.ts";
 
 /** A kernel constant with the version that added it. */

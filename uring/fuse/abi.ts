@@ -12,7 +12,6 @@
  *
  * @example
  * ```ts
- * import { FUSE_LOOKUP, fuse_in_header } from "./abi.ts";
  * const hdr = new DataView(new ArrayBuffer(fuse_in_header.SIZE));
  * hdr.setUint32(fuse_in_header.opcode, FUSE_LOOKUP, true);
  * ```
@@ -258,7 +257,7 @@ export const FUSE_REQUEST_TIMEOUT = 2 ** 42;
  *
  * @example
  * ```ts
- * initFlagsLow(FUSE_INIT_EXT | FUSE_ASYNC_READ); // 0x40000001
+ * console.log(initFlagsLow(FUSE_INIT_EXT + FUSE_ASYNC_READ).toString(16)); // "40000001"
  * ```
  */
 export function initFlagsLow(flags: number): number {
@@ -270,7 +269,7 @@ export function initFlagsLow(flags: number): number {
  *
  * @example
  * ```ts
- * initFlagsHigh(FUSE_OVER_IO_URING); // 0x200: flags2 bit 9
+ * console.log(initFlagsHigh(FUSE_OVER_IO_URING).toString(16)); // "200": flags2 bit 9
  * ```
  */
 export function initFlagsHigh(flags: number): number {

@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as abi from "./abi.ts";
-import { skipIf } from "../../testing/skip.ts";
+import { skipIf } from "../../testing/mod.ts";
 
 const HEADER = "/usr/include/linux/fuse.h";
 

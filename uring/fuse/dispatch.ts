@@ -11,7 +11,9 @@
  *
  * @module
  */
-import { errnoNumber } from "../../ffi/mod.ts";
+import { EIO, ENOSYS, ERANGE, errnoNumber } from "../abi/errno.ts";
+import { S_IFMT } from "../abi/structs.ts";
+import { getU64, putU64 } from "../abi/u64.ts";
 import {
   FUSE_ACCESS,
   FUSE_BATCH_FORGET,
@@ -96,55 +98,24 @@ import {
   type FuseHandlers,
   type OpenResult,
   type RequestContext,
-  S_IFMT,
   type SetattrChanges,
   type Statfs,
 } from "./handlers.ts";
-
-const TWO_32 = 4294967296;
-const ENOSYS = 38;
-const EIO = 5;
-const ERANGE = 34;
 
 /**
  * What {@link Dispatcher.handle} returns for requests that take no reply (FORGET, BATCH_FORGET, INTERRUPT).
  *
  * @example
  * ```ts
- * if (dispatcher.handle(req, out, bytes, cap) === NO_REPLY) return; // nothing to write back
+ * declare const dispatcher: Dispatcher;
+ * declare const req: FuseRequest;
+ * const out = new Uint8Array(4096);
+ *
+ * const n = await dispatcher.handle(req, new DataView(out.buffer), out, out.byteLength);
+ * if (n === NO_REPLY) console.log("FORGET or INTERRUPT: nothing to write back");
  * ```
  */
 export const NO_REPLY = -0x10000;
-
-/**
- * Reads a little-endian u64 as a number (exact up to 2^53).
- *
- * @example
- * ```ts
- * const nodeid = getU64(view, fuse_in_header.nodeid);
- * ```
- */
-export function getU64(v: DataView, off: number): number {
-  return v.getUint32(off, true) + v.getUint32(off + 4, true) * TWO_32;
-}
-
-/**
- * Writes a number as a little-endian u64 (two's complement for negative values, as C's `(__u64)-1`).
- *
- * @example
- * ```ts
- * setU64(view, fuse_entry_out.nodeid, 42);
- * ```
- */
-export function setU64(v: DataView, off: number, value: number): void {
-  if (value < 0) {
-    v.setBigInt64(off, BigInt(Math.trunc(value)), true);
-    return;
-  }
-  const lo = value >>> 0;
-  v.setUint32(off, lo, true);
-  v.setUint32(off + 4, (value - lo) / TWO_32, true);
-}
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -155,8 +126,11 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { fuse_in_header } from "ringside-uring/fuse";
+ * declare const view: DataView; // a request read from /dev/fuse
+ *
  * const req = new FuseRequest();
- * req.readHeader(view, 0); // the fuse_in_header read from /dev/fuse
+ * req.readHeader(view, 0); // its fuse_in_header
  * req.opView = view;
  * req.opOff = fuse_in_header.SIZE;
  * ```
@@ -192,6 +166,8 @@ export class FuseRequest implements RequestContext {
    *
    * @example
    * ```ts
+   * const buf = new Uint8Array(8192); // what a read of /dev/fuse filled
+   * const req = new FuseRequest();
    * req.readHeader(new DataView(buf.buffer), 0);
    * ```
    */
@@ -210,7 +186,9 @@ export class FuseRequest implements RequestContext {
    *
    * @example
    * ```ts
-   * const [oldName, next] = req.stringAt(0); // RENAME: old name, then new name
+   * declare const req: FuseRequest; // a FUSE_RENAME request
+   *
+   * const [oldName, next] = req.stringAt(0); // old name, then new name
    * const [newName] = req.stringAt(next);
    * ```
    */
@@ -229,6 +207,9 @@ export class FuseRequest implements RequestContext {
  *
  * @example
  * ```ts
+ * import type { FuseHandlers } from "ringside-uring/fuse";
+ * declare const handlers: FuseHandlers;
+ *
  * new Dispatcher(handlers, { entryTimeout: 10, attrTimeout: 10, onError: (e) => console.error(e) });
  * ```
  */
@@ -253,16 +234,20 @@ function splitSeconds(s: number): [number, number] {
  *
  * @example
  * ```ts
+ * import { fuse_attr_out } from "ringside-uring/fuse";
+ *
+ * const view = new DataView(new ArrayBuffer(fuse_attr_out.SIZE));
+ * const t = { sec: 0, nsec: 0 };
  * writeAttr(view, fuse_attr_out.attr, { ino: 1, mode: 0o40755, nlink: 2, size: 0, atime: t, mtime: t, ctime: t });
  * ```
  */
 export function writeAttr(v: DataView, off: number, a: Attr): void {
-  setU64(v, off + fuse_attr.ino, a.ino);
-  setU64(v, off + fuse_attr.size, a.size);
-  setU64(v, off + fuse_attr.blocks, a.blocks ?? Math.ceil(a.size / 512));
-  setU64(v, off + fuse_attr.atime, a.atime.sec);
-  setU64(v, off + fuse_attr.mtime, a.mtime.sec);
-  setU64(v, off + fuse_attr.ctime, a.ctime.sec);
+  putU64(v, off + fuse_attr.ino, a.ino);
+  putU64(v, off + fuse_attr.size, a.size);
+  putU64(v, off + fuse_attr.blocks, a.blocks ?? Math.ceil(a.size / 512));
+  putU64(v, off + fuse_attr.atime, a.atime.sec);
+  putU64(v, off + fuse_attr.mtime, a.mtime.sec);
+  putU64(v, off + fuse_attr.ctime, a.ctime.sec);
   v.setUint32(off + fuse_attr.atimensec, a.atime.nsec, true);
   v.setUint32(off + fuse_attr.mtimensec, a.mtime.nsec, true);
   v.setUint32(off + fuse_attr.ctimensec, a.ctime.nsec, true);
@@ -322,8 +307,8 @@ class Dirents implements DirentWriter {
     const v = this.view;
     const d = at + (entry ? fuse_direntplus.dirent : 0);
     if (entry) this.d.writeEntry(v, at, entry);
-    setU64(v, d + fuse_dirent.ino, ino);
-    setU64(v, d + fuse_dirent.off, nextOffset);
+    putU64(v, d + fuse_dirent.ino, ino);
+    putU64(v, d + fuse_dirent.off, nextOffset);
     v.setUint32(d + fuse_dirent.namelen, written!, true);
     v.setUint32(d + fuse_dirent.type, (mode & S_IFMT) >>> 12, true);
     this.bytes.fill(0, at + head + written!, at + rec);
@@ -344,8 +329,13 @@ function settle<T>(d: Dispatcher, op: number, r: T | Promise<T>, enc: (v: T) => 
  *
  * @example
  * ```ts
+ * import type { Attr } from "ringside-uring/fuse";
+ * declare const attr: Attr;
+ * declare const req: FuseRequest; // a FUSE_GETATTR request
+ *
  * const d = new Dispatcher({ getattr: () => attr }, { attrTimeout: 5 });
- * const n = d.handle(req, outView, outBytes, outBytes.byteLength); // fuse_attr_out.SIZE
+ * const outBytes = new Uint8Array(4096);
+ * const n = d.handle(req, new DataView(outBytes.buffer), outBytes, outBytes.byteLength); // fuse_attr_out.SIZE
  * ```
  */
 export class Dispatcher {
@@ -372,7 +362,10 @@ export class Dispatcher {
    *
    * @example
    * ```ts
-   * d.errnoOf(new FuseError("ENOENT"), FUSE_LOOKUP); // 2
+   * import { FUSE_LOOKUP, FuseError } from "ringside-uring/fuse";
+   *
+   * const d = new Dispatcher({});
+   * console.log(d.errnoOf(new FuseError("ENOENT"), FUSE_LOOKUP)); // 2
    * ```
    */
   errnoOf(e: unknown, opcode: number): number {
@@ -386,16 +379,21 @@ export class Dispatcher {
    *
    * @example
    * ```ts
+   * import { type Attr, fuse_entry_out } from "ringside-uring/fuse";
+   * declare const attr: Attr;
+   *
+   * const d = new Dispatcher({}, { entryTimeout: 10 });
+   * const view = new DataView(new ArrayBuffer(fuse_entry_out.SIZE));
    * d.writeEntry(view, 0, { ino: 7, attr });
    * ```
    */
   writeEntry(v: DataView, off: number, e: Entry): void {
-    setU64(v, off + fuse_entry_out.nodeid, e.ino);
-    setU64(v, off + fuse_entry_out.generation, e.generation ?? 0);
+    putU64(v, off + fuse_entry_out.nodeid, e.ino);
+    putU64(v, off + fuse_entry_out.generation, e.generation ?? 0);
     const ev = e.entryTimeout === undefined ? this.entryValid : splitSeconds(e.entryTimeout);
     const av = e.attrTimeout === undefined ? this.attrValid : splitSeconds(e.attrTimeout);
-    setU64(v, off + fuse_entry_out.entry_valid, ev[0]);
-    setU64(v, off + fuse_entry_out.attr_valid, av[0]);
+    putU64(v, off + fuse_entry_out.entry_valid, ev[0]);
+    putU64(v, off + fuse_entry_out.attr_valid, av[0]);
     v.setUint32(off + fuse_entry_out.entry_valid_nsec, ev[1], true);
     v.setUint32(off + fuse_entry_out.attr_valid_nsec, av[1], true);
     writeAttr(v, off + fuse_entry_out.attr, e.attr);
@@ -407,7 +405,7 @@ export class Dispatcher {
   }
 
   private attrReply(v: DataView, a: Attr): number {
-    setU64(v, fuse_attr_out.attr_valid, this.attrValid[0]);
+    putU64(v, fuse_attr_out.attr_valid, this.attrValid[0]);
     v.setUint32(fuse_attr_out.attr_valid_nsec, this.attrValid[1], true);
     v.setUint32(fuse_attr_out.dummy, 0, true);
     writeAttr(v, fuse_attr_out.attr, a);
@@ -415,7 +413,7 @@ export class Dispatcher {
   }
 
   private openReply(v: DataView, off: number, o: OpenResult | void): number {
-    setU64(v, off + fuse_open_out.fh, o?.fh ?? 0);
+    putU64(v, off + fuse_open_out.fh, o?.fh ?? 0);
     v.setUint32(off + fuse_open_out.open_flags, openFlags(o), true);
     v.setUint32(off + fuse_open_out.backing_id, 0, true);
     return fuse_open_out.SIZE;
@@ -423,11 +421,11 @@ export class Dispatcher {
 
   private statfsReply(v: DataView, s: Statfs): number {
     const bsize = s.bsize ?? 4096;
-    setU64(v, fuse_kstatfs.blocks, s.blocks);
-    setU64(v, fuse_kstatfs.bfree, s.bfree);
-    setU64(v, fuse_kstatfs.bavail, s.bavail);
-    setU64(v, fuse_kstatfs.files, s.files);
-    setU64(v, fuse_kstatfs.ffree, s.ffree);
+    putU64(v, fuse_kstatfs.blocks, s.blocks);
+    putU64(v, fuse_kstatfs.bfree, s.bfree);
+    putU64(v, fuse_kstatfs.bavail, s.bavail);
+    putU64(v, fuse_kstatfs.files, s.files);
+    putU64(v, fuse_kstatfs.ffree, s.ffree);
     v.setUint32(fuse_kstatfs.bsize, bsize, true);
     v.setUint32(fuse_kstatfs.namelen, s.namelen ?? 255, true);
     v.setUint32(fuse_kstatfs.frsize, s.frsize ?? bsize, true);
@@ -442,7 +440,11 @@ export class Dispatcher {
    *
    * @example
    * ```ts
-   * const n = dispatcher.handle(req, outView, outBytes, 1 << 20);
+   * declare const dispatcher: Dispatcher;
+   * declare const req: FuseRequest;
+   * const outBytes = new Uint8Array(1 << 20);
+   *
+   * const n = await dispatcher.handle(req, new DataView(outBytes.buffer), outBytes, outBytes.byteLength);
    * ```
    */
   handle(req: FuseRequest, out: DataView, outBytes: Uint8Array, capacity: number): number | Promise<number> {

@@ -12,8 +12,6 @@
  *
  * @example
  * ```ts
- * import { FuseError, type FuseHandlers } from "./handlers.ts";
- *
  * const now = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
  * const root = { ino: 1, mode: 0o040755, nlink: 2, size: 0, atime: now, mtime: now, ctime: now };
  * const handlers: FuseHandlers = {
@@ -32,7 +30,7 @@
  *
  * @module
  */
-import { errnoName, errnoNumber } from "../../ffi/mod.ts";
+import { EIO, errnoName, errnoNumber } from "../abi/errno.ts";
 
 /**
  * A value or a promise of it.
@@ -64,6 +62,9 @@ export interface Timespec {
  *
  * @example
  * ```ts
+ * import { S_IFREG } from "ringside-uring/fuse";
+ *
+ * const t: Timespec = { sec: 1_700_000_000, nsec: 0 };
  * const attr: Attr = { ino: 2, mode: S_IFREG | 0o644, nlink: 1, size: 5, atime: t, mtime: t, ctime: t };
  * ```
  */
@@ -99,6 +100,8 @@ export interface Attr {
  *
  * @example
  * ```ts
+ * declare const attr: Attr;
+ *
  * const entry: Entry = { ino: 2, attr, entryTimeout: 10 };
  * ```
  */
@@ -141,6 +144,8 @@ export interface OpenResult {
  *
  * @example
  * ```ts
+ * declare const attr: Attr;
+ *
  * const created: CreateResult = { entry: { ino: 3, attr }, open: { fh: 18 } };
  * ```
  */
@@ -210,7 +215,11 @@ export interface Statfs {
  *
  * @example
  * ```ts
- * const handlers: FuseHandlers = { access: (ctx) => { if (ctx.uid !== 0) throw new FuseError("EACCES"); } };
+ * const handlers: FuseHandlers = {
+ *   access: (ctx) => {
+ *     if (ctx.uid !== 0) throw new FuseError("EACCES");
+ *   },
+ * };
  * ```
  */
 export interface RequestContext {
@@ -230,10 +239,14 @@ export interface RequestContext {
  *
  * @example
  * ```ts
- * readdir: (_ctx, ino, _fh, offset, out) => {
- *   if (offset < 1 && !out.add(".", ino, S_IFDIR, 1)) return;
- *   if (offset < 2) out.add("file", 2, S_IFREG, 2);
- * },
+ * import { S_IFDIR, S_IFREG } from "ringside-uring/fuse";
+ *
+ * const handlers: FuseHandlers = {
+ *   readdir: (_ctx, ino, _fh, offset, out) => {
+ *     if (offset < 1 && !out.add(".", ino, S_IFDIR, 1)) return;
+ *     if (offset < 2) out.add("file", 2, S_IFREG, 2);
+ *   },
+ * };
  * ```
  */
 export interface DirentWriter {
@@ -264,7 +277,9 @@ export interface DirentWriter {
  *
  * @example
  * ```ts
- * init: (info) => console.log(`FUSE 7.${info.minor} over ${info.transport}`),
+ * const handlers: FuseHandlers = {
+ *   init: (info: InitInfo) => console.log(`FUSE 7.${info.minor} over ${info.transport}`),
+ * };
  * ```
  */
 export interface InitInfo {
@@ -284,6 +299,7 @@ export interface InitInfo {
  *
  * @example
  * ```ts
+ * const attrs = new Map<number, Attr>();
  * const fs: FuseHandlers = { getattr: (_ctx, ino) => attrs.get(ino) ?? Promise.reject(new FuseError("ENOENT")) };
  * ```
  */
@@ -367,7 +383,11 @@ export interface FuseHandlers {
  *
  * @example
  * ```ts
- * throw new FuseError("ENOTEMPTY");
+ * const handlers: FuseHandlers = {
+ *   rmdir: () => {
+ *     throw new FuseError("ENOTEMPTY", "the directory has entries");
+ *   },
+ * };
  * ```
  */
 export class FuseError extends Error {
@@ -391,36 +411,12 @@ export class FuseError extends Error {
 }
 
 /**
- * File type bits of `mode`.
- *
- * @example
- * ```ts
- * const isDir = (mode & S_IFMT) === S_IFDIR;
- * ```
- */
-export const S_IFMT = 0o170000;
-/** Directory. */
-export const S_IFDIR = 0o040000;
-/** Regular file. */
-export const S_IFREG = 0o100000;
-/** Symbolic link. */
-export const S_IFLNK = 0o120000;
-/** FIFO. */
-export const S_IFIFO = 0o010000;
-/** Character device. */
-export const S_IFCHR = 0o020000;
-/** Block device. */
-export const S_IFBLK = 0o060000;
-/** Socket. */
-export const S_IFSOCK = 0o140000;
-
-/**
  * The positive errno a thrown value becomes: a {@link FuseError}'s, a known errno name in `code` (a `UringError`,
  * a Node-style error), or EIO.
  *
  * @example
  * ```ts
- * errnoOf(new FuseError("EEXIST")); // 17
+ * console.log(errnoOf(new FuseError("EEXIST"))); // 17
  * ```
  */
 export function errnoOf(e: unknown): number {
@@ -433,5 +429,5 @@ export function errnoOf(e: unknown): number {
       // not an errno name
     }
   }
-  return 5; // EIO
+  return EIO;
 }

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { encodeCString, libc } from "../../ffi/mod.ts";
 import { UringError } from "../core/errors.ts";
+import { EACCES, EBUSY, EIO, ENOENT, EPERM, EROFS } from "../abi/errno.ts";
 
 /** Where the kernel exposes FUSE over io_uring's switch (Linux 6.14, CONFIG_FUSE_IO_URING). */
 export const ENABLE_URING_PATH = "/sys/module/fuse/parameters/enable_uring";
@@ -62,7 +63,11 @@ export function fuseUringStatus(): { ok: true } | { ok: false; reason: string } 
  * @example
  * ```ts
  * const before = setFuseUringEnabled(true);
- * try { ... } finally { setFuseUringEnabled(before); }
+ * try {
+ *   // mount and serve: new connections are offered FUSE over io_uring
+ * } finally {
+ *   setFuseUringEnabled(before);
+ * }
  * ```
  */
 export function setFuseUringEnabled(on: boolean): boolean {
@@ -78,7 +83,7 @@ export function setFuseUringEnabled(on: boolean): boolean {
 }
 
 function errnoFromCode(code: string): number {
-  return ({ ENOENT: 2, EACCES: 13, EPERM: 1, EROFS: 30 } as Record<string, number>)[code] ?? 5;
+  return ({ ENOENT, EACCES, EPERM, EROFS } as Record<string, number>)[code] ?? EIO;
 }
 
 /**
@@ -87,7 +92,7 @@ function errnoFromCode(code: string): number {
  *
  * @example
  * ```ts
- * possibleCpus(); // 2 for "0-1"
+ * console.log(possibleCpus()); // 2 for "0-1"
  * ```
  */
 export function possibleCpus(): number {
@@ -105,7 +110,7 @@ export function possibleCpus(): number {
  *
  * @example
  * ```ts
- * countCpuList("0-3,5"); // 5
+ * console.log(countCpuList("0-3,5")); // 5
  * ```
  */
 export function countCpuList(text: string): number {
@@ -143,7 +148,7 @@ export interface MountInfo {
  *
  * @example
  * ```ts
- * findMount("/mnt/memfs")?.fstype; // "fuse.memfs"
+ * console.log(findMount("/mnt/memfs")?.fstype); // "fuse.memfs"
  * ```
  */
 export function findMount(mountpoint: string): MountInfo | undefined {
@@ -168,7 +173,9 @@ function unescapeMount(s: string): string {
  *
  * @example
  * ```ts
- * mountFuse(fd, "/mnt/x", { fsname: "memfs", subtype: "memfs", allowOther: true });
+ * import { openSync } from "node:fs";
+ *
+ * mountFuse(openSync("/dev/fuse", "r+"), "/mnt/x", { fsname: "memfs", subtype: "memfs", allowOther: true });
  * ```
  */
 export interface MountOptions {
@@ -193,7 +200,10 @@ export interface MountOptions {
  *
  * @example
  * ```ts
- * mountFuse(fd, "/mnt/x", { subtype: "memfs", defaultPermissions: true });
+ * import { openSync } from "node:fs";
+ *
+ * const fd = openSync("/dev/fuse", "r+");
+ * mountFuse(fd, "/mnt/x", { subtype: "memfs", defaultPermissions: true }); // then serve INIT on fd
  * ```
  */
 export function mountFuse(fd: number, mountpoint: string, options: MountOptions = {}): void {
@@ -209,7 +219,7 @@ export function mountFuse(fd: number, mountpoint: string, options: MountOptions 
     options.flags ?? (MS_NOSUID | MS_NODEV), encodeCString(data));
   if (r !== 0) {
     const errno = c.errno();
-    const hint = errno === 1 ? "mounting FUSE needs CAP_SYS_ADMIN (run as root)" : `type ${type}, data ${data}`;
+    const hint = errno === EPERM ? "mounting FUSE needs CAP_SYS_ADMIN (run as root)" : `type ${type}, data ${data}`;
     throw new UringError(`mount FUSE at ${mountpoint}`, errno, hint);
   }
 }
@@ -264,7 +274,7 @@ export async function unmountFuse(mountpoint: string): Promise<void> {
   if (first.code === 0 || !findMount(mountpoint)) return;
   const lazy = await runUmount(["-l", mountpoint]);
   if (lazy.code !== 0 && findMount(mountpoint)) {
-    throw new UringError(`unmount ${mountpoint}`, 16, `umount: ${first.stderr}; umount -l: ${lazy.stderr}`);
+    throw new UringError(`unmount ${mountpoint}`, EBUSY, `umount: ${first.stderr}; umount -l: ${lazy.stderr}`);
   }
 }
 
@@ -275,7 +285,8 @@ export async function unmountFuse(mountpoint: string): Promise<void> {
  *
  * @example
  * ```ts
- * abortFuseConnection(findMount("/mnt/x")!.dev);
+ * const mount = findMount("/mnt/x");
+ * if (mount) abortFuseConnection(mount.dev);
  * ```
  */
 export function abortFuseConnection(dev: string): boolean {

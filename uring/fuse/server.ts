@@ -4,14 +4,11 @@
  *
  * - **io_uring** (FUSE over io_uring, protocol 7.42, Linux 6.14; `/sys/module/fuse/parameters/enable_uring` = Y):
  *   INIT is read from /dev/fuse and answered with FUSE_INIT_EXT and FUSE_OVER_IO_URING; then, on the loop's
- *   IORING_SETUP_SQE128 ring, each possible CPU's queue gets `queueDepth` entries, each one uring_cmd
- *   `FUSE_IO_URING_CMD_REGISTER` with `sqe->addr` = an iovec[2] (a 288-byte `fuse_uring_req_header` and a payload
- *   buffer of at least max(8192, max_write)), `sqe->len` = 2 and `{ flags, commit_id, qid }` in the command area.
- *   A request completes an entry's command (res 0) with the request in its buffers; the reply goes back in the same
- *   buffers with `FUSE_IO_URING_CMD_COMMIT_AND_FETCH`, which also waits for the entry's next request. FORGET and
- *   INTERRUPT still arrive through /dev/fuse, so one classic reader keeps running.
- * - **classic**: requests are read from /dev/fuse with IORING_OP_READ on the loop (the read waits in an io-wq
- *   worker, never on the JavaScript thread) and replies written with write(2).
+ *   IORING_SETUP_SQE128 ring, each possible CPU's queue gets `queueDepth` ring entries, each a uring_cmd that waits
+ *   for a request and sends its reply (`_io_uring.ts`). FORGET and INTERRUPT still arrive through /dev/fuse, so
+ *   one classic reader keeps running.
+ * - **classic**: requests are read from /dev/fuse with IORING_OP_READ on the loop (the read waits in the kernel,
+ *   never on the JavaScript thread) and replies written with write(2) (`_classic.ts`).
  *
  * `"auto"` (the default) takes io_uring when the kernel offers it in INIT and falls back to classic otherwise (the
  * parameter is N, the kernel is older than 6.14, the loop's ring is not SQE128, or REGISTER fails).
@@ -27,7 +24,9 @@
  *
  * @example
  * ```ts
- * import { FuseServer } from "./server.ts";
+ * import process from "node:process";
+ * import type { FuseHandlers } from "ringside-uring/fuse";
+ * declare const handlers: FuseHandlers;
  *
  * const server = await FuseServer.mount("/mnt/hello", handlers);
  * console.log(`serving over ${server.transport}`);
@@ -39,64 +38,63 @@
  */
 import { realpathSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import { errnoName, libc } from "../../ffi/mod.ts";
+import { libc } from "../../ffi/mod.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { close as closeFd, O_CLOEXEC, O_NONBLOCK, O_RDWR, open as openFile } from "../fs/fs.ts";
+import { NativeMemory } from "../core/memory.ts";
+import { O_CLOEXEC, O_NONBLOCK, O_RDWR } from "../fs/constants.ts";
+import { close as closeFd, open as openFile } from "../fs/open_close.ts";
 import { Loop } from "../loop/loop.ts";
-import { NativeMemory, pageAlign } from "../core/memory.ts";
-import { Operation, OpState } from "../loop/operation.ts";
-import { prepUringCmd } from "../prep/cmd.ts";
-import { prepRead } from "../prep/rw.ts";
-import { prepTimeout } from "../prep/timeout.ts";
-import type { Sqe } from "../ring/sqe.ts";
-import { IORING_SETUP_SQE128, IOSQE_ASYNC } from "../abi/uapi.ts";
+import { OpState } from "../loop/operation.ts";
+import { IORING_SETUP_SQE128 } from "../abi/uapi.ts";
+import { TWO_32 } from "../abi/u64.ts";
+import { writeTimespec } from "../abi/timespec.ts";
+import {
+  EAGAIN,
+  ECANCELED,
+  ECONNABORTED,
+  EINTR,
+  ENODEV,
+  ENOENT,
+  ENOTCONN,
+  EOPNOTSUPP,
+  EPROTO,
+  errnoName,
+  ETIMEDOUT,
+} from "../abi/errno.ts";
 import {
   FUSE_ASYNC_READ,
   FUSE_BIG_WRITES,
   FUSE_DO_READDIRPLUS,
   FUSE_INIT,
   FUSE_INIT_EXT,
-  FUSE_IO_URING_CMD_COMMIT_AND_FETCH,
-  FUSE_IO_URING_CMD_REGISTER,
   FUSE_KERNEL_MINOR_VERSION,
   FUSE_KERNEL_VERSION,
   FUSE_MAX_PAGES,
-  FUSE_MIN_READ_BUFFER,
-  FUSE_OP_IN_SIZE,
   FUSE_OPCODE_NAMES,
   FUSE_OVER_IO_URING,
   FUSE_READDIRPLUS_AUTO,
   fuse_in_header,
   fuse_init_in,
   fuse_init_out,
-  fuse_out_header,
-  fuse_uring_ent_in_out,
-  fuse_uring_req_header,
   initFlagsHigh,
   initFlagsLow,
 } from "./abi.ts";
-import { type DispatchOptions, Dispatcher, FuseRequest, NO_REPLY } from "./dispatch.ts";
+import { type DispatchOptions, Dispatcher } from "./dispatch.ts";
 import type { FuseHandlers, InitInfo } from "./handlers.ts";
 import { abortFuseConnection, findMount, type MountOptions, mountFuse, possibleCpus, unmountFuse } from "./mount.ts";
-
-const ENOENT = 2;
-const EINTR = 4;
-const EAGAIN = 11;
-const ENODEV = 19;
-const EPROTO = 71;
-const ENOTCONN = 107;
-const ECONNABORTED = 103;
-const ECANCELED = 125;
-
-/** Bytes of one ring entry's slice of the header mapping: the 288-byte header, then its iovec[2] at 320. */
-const ENTRY_STRIDE = 512;
-const IOV_AT = 320;
+import type { Slot } from "./_slot.ts";
+import { deviceBufferSize, DeviceSlot } from "./_classic.ts";
+import { makeRingEntries, RingEntry } from "./_io_uring.ts";
+import { Tick } from "./_tick.ts";
 
 /**
  * How a {@link FuseServer} is set up.
  *
  * @example
  * ```ts
+ * import type { FuseHandlers } from "ringside-uring/fuse";
+ * declare const handlers: FuseHandlers;
+ *
  * await FuseServer.mount("/mnt/x", handlers, { transport: "auto", maxWrite: 1 << 20, queueDepth: 8 });
  * ```
  */
@@ -137,6 +135,8 @@ export interface FuseServerOptions extends MountOptions, DispatchOptions {
  *
  * @example
  * ```ts
+ * declare const server: FuseServer;
+ *
  * console.log(server.stats.ringRequests, server.stats.endings);
  * ```
  */
@@ -160,195 +160,14 @@ export interface FuseServerStats {
   endings: Record<string, number>;
 }
 
-/** A slot holding one request at a time: a /dev/fuse read or a ring entry. */
-abstract class Slot extends Operation {
-  readonly server: FuseServer;
-  readonly req = new FuseRequest();
-  /** The result of the last CQE. */
-  res = 0;
-  /** The slot holds a command in flight or a request being handled (counted in the server's `live`). */
-  live = false;
-  outView!: DataView;
-  outBytes!: Uint8Array;
-  outCap = 0;
-
-  constructor(server: FuseServer) {
-    super();
-    this.server = server;
-  }
-
-  complete(res: number, _flags: number, more: boolean): void {
-    if (more) return;
-    this.res = res;
-    this.server.enqueue(this);
-  }
-
-  drop(): void {
-    this.res = -ECANCELED;
-    this.server.enqueue(this);
-  }
-
-  /** Sends the reply (`n` payload bytes, a negative errno, or NO_REPLY) and waits for the next request. */
-  abstract reply(n: number): void;
-}
-
-/** A read of /dev/fuse in flight, with its request buffer and its reply buffer. */
-class DeviceSlot extends Slot {
-  readonly inMem: NativeMemory;
-  readonly inView: DataView;
-  readonly outMem: NativeMemory;
-  private readonly outHeader: DataView;
-
-  constructor(server: FuseServer, bufferSize: number) {
-    super(server);
-    this.inMem = NativeMemory.allocate(bufferSize);
-    this.inView = new DataView(this.inMem.buffer);
-    this.outMem = NativeMemory.allocate(fuse_out_header.SIZE + bufferSize);
-    this.outHeader = new DataView(this.outMem.buffer, 0, fuse_out_header.SIZE);
-    this.outView = new DataView(this.outMem.buffer, fuse_out_header.SIZE);
-    this.outBytes = new Uint8Array(this.outMem.buffer, fuse_out_header.SIZE);
-    this.outCap = bufferSize;
-  }
-
-  prep(sqe: Sqe): void {
-    prepRead(sqe, this.server.fd, this.inMem.address, this.inMem.byteLength, 0);
-    if (this.server.blockingReads) sqe.u8[1] |= IOSQE_ASYNC;
-  }
-
-  /** Points the request at the buffer just read: header, first argument, payload. */
-  load(): void {
-    const req = this.req;
-    const len = this.res;
-    req.readHeader(this.inView, 0);
-    const opSize = Math.min(FUSE_OP_IN_SIZE[req.opcode] ?? 0, len - fuse_in_header.SIZE);
-    req.opView = this.inView;
-    req.opOff = fuse_in_header.SIZE;
-    req.payBytes = this.inMem.bytes;
-    req.payOff = fuse_in_header.SIZE + opSize;
-    req.payLen = len - req.payOff;
-  }
-
-  reply(n: number): void {
-    const server = this.server;
-    if (n !== NO_REPLY) {
-      const len = n > 0 ? n : 0;
-      const h = this.outHeader;
-      h.setUint32(fuse_out_header.len, fuse_out_header.SIZE + len, true);
-      h.setInt32(fuse_out_header.error, n < 0 ? n : 0, true);
-      h.setUint32(fuse_out_header.unique, this.req.uniqueLo, true);
-      h.setUint32(fuse_out_header.unique + 4, this.req.uniqueHi, true);
-      const c = libc();
-      const w = Number(c.write(server.fd, this.outMem.bytes, fuse_out_header.SIZE + len));
-      // ENOENT: the request is gone (interrupted, or the connection aborted meanwhile).
-      if (w < 0) {
-        const errno = c.errno();
-        if (errno !== ENOENT && errno !== ENODEV) server.replyFailed(this.req.opcode, errno);
-      }
-    }
-    server.recycle(this);
-  }
-}
-
-/** One FUSE ring entry: its header and payload buffers and the uring_cmd that waits for requests. */
-class RingEntry extends Slot {
-  readonly qid: number;
-  readonly hdr: DataView;
-  readonly iovAddress: number;
-  registered = false;
-  /** REGISTERs answered EAGAIN so far. */
-  retries = 0;
-  commitLo = 0;
-  commitHi = 0;
-
-  constructor(server: FuseServer, qid: number, hdrMem: NativeMemory, hdrAt: number, payMem: NativeMemory,
-    payAt: number, payloadSize: number) {
-    super(server);
-    this.qid = qid;
-    this.hdr = new DataView(hdrMem.buffer, hdrAt, fuse_uring_req_header.SIZE);
-    this.outView = new DataView(payMem.buffer, payAt, payloadSize);
-    this.outBytes = new Uint8Array(payMem.buffer, payAt, payloadSize);
-    this.outCap = payloadSize;
-    // iovec[2] = { header, 288 }, { payload, payloadSize }: read by the kernel when REGISTER is issued.
-    this.iovAddress = hdrMem.address + hdrAt + IOV_AT;
-    const iov = new DataView(hdrMem.buffer, hdrAt + IOV_AT, 32);
-    iov.setBigUint64(0, BigInt(hdrMem.address + hdrAt), true);
-    iov.setBigUint64(8, BigInt(fuse_uring_req_header.SIZE), true);
-    iov.setBigUint64(16, BigInt(payMem.address + payAt), true);
-    iov.setBigUint64(24, BigInt(payloadSize), true);
-    const req = this.req;
-    req.opView = this.hdr;
-    req.opOff = fuse_uring_req_header.op_in;
-    req.payBytes = this.outBytes;
-    req.payOff = 0;
-  }
-
-  prep(sqe: Sqe): void {
-    const u32 = sqe.u32;
-    prepUringCmd(sqe, this.registered ? FUSE_IO_URING_CMD_COMMIT_AND_FETCH : FUSE_IO_URING_CMD_REGISTER,
-      this.server.fd);
-    if (!this.registered) {
-      // sqe->addr = the iovec array, sqe->len = 2 (fs/fuse/dev_uring.c fuse_uring_get_iovec_from_sqe)
-      u32[4] = this.iovAddress >>> 0;
-      u32[5] = Math.floor(this.iovAddress / 4294967296);
-      u32[6] = 2;
-    }
-    // struct fuse_uring_cmd_req in the command area (byte 48): flags 0, commit_id, qid.
-    u32[14] = this.commitLo;
-    u32[15] = this.commitHi;
-    u32[16] = this.qid;
-  }
-
-  /** Points the request at the header and payload the kernel filled. */
-  load(): void {
-    const req = this.req;
-    req.readHeader(this.hdr, fuse_uring_req_header.in_out);
-    req.payLen = this.hdr.getUint32(fuse_uring_req_header.ring_ent_in_out + fuse_uring_ent_in_out.payload_sz, true);
-  }
-
-  reply(n: number): void {
-    const len = n > 0 ? n : 0;
-    const h = this.hdr;
-    const req = this.req;
-    // fuse_out_header in in_out, the payload size in ring_ent_in_out, then COMMIT_AND_FETCH with the request's
-    // unique ID as commit_id (fs/fuse/dev_uring.c fuse_uring_commit_fetch).
-    h.setUint32(fuse_out_header.len, fuse_out_header.SIZE + len, true);
-    h.setInt32(fuse_out_header.error, n < 0 && n !== NO_REPLY ? n : 0, true);
-    h.setUint32(fuse_out_header.unique, req.uniqueLo, true);
-    h.setUint32(fuse_out_header.unique + 4, req.uniqueHi, true);
-    h.setUint32(fuse_uring_req_header.ring_ent_in_out + fuse_uring_ent_in_out.payload_sz, len, true);
-    this.commitLo = req.uniqueLo;
-    this.commitHi = req.uniqueHi;
-    this.server.rearm(this);
-  }
-}
-
-/** A repeating timeout that bounds how long an owning loop blocks in the kernel. */
-class Tick extends Operation {
-  private readonly ts: NativeMemory;
-  private readonly onDone: (tick: Tick) => void;
-
-  constructor(ts: NativeMemory, onDone: (tick: Tick) => void) {
-    super();
-    this.ts = ts;
-    this.onDone = onDone;
-  }
-
-  prep(sqe: Sqe): void {
-    prepTimeout(sqe, this.ts.address, 0, 0);
-  }
-
-  complete(_res: number, _flags: number, more: boolean): void {
-    if (!more) queueMicrotask(() => this.onDone(this));
-  }
-
-  drop(): void {}
-}
-
 /**
  * A mounted FUSE filesystem and the server answering it. Made by {@link FuseServer.mount}.
  *
  * @example
  * ```ts
+ * import type { FuseHandlers } from "ringside-uring/fuse";
+ * declare const handlers: FuseHandlers;
+ *
  * const server = await FuseServer.mount("/mnt/x", handlers, { transport: "classic" });
  * await server.unmount();
  * console.log(server.stats.endings); // { "device:ENODEV": 4 }
@@ -418,8 +237,7 @@ export class FuseServer {
     this.options = options;
     this.blockingReads = options.deviceRead === "blocking";
     this.maxWrite = Math.max(4096, Math.min(options.maxWrite ?? 128 * 1024, 1 << 24)) & ~4095;
-    // /dev/fuse reads need room for the headers plus max_write (fs/fuse/dev.c fuse_dev_do_read).
-    this.bufferSize = pageAlign(Math.max(FUSE_MIN_READ_BUFFER, this.maxWrite + 4096));
+    this.bufferSize = deviceBufferSize(this.maxWrite);
     this.dispatcher = new Dispatcher(handlers, {
       ...options,
       onError: options.onError ?? ((e, op) => console.error(`fuse: ${FUSE_OPCODE_NAMES[op] ?? op} failed:`, e)),
@@ -444,6 +262,9 @@ export class FuseServer {
    *
    * @example
    * ```ts
+   * import type { FuseHandlers } from "ringside-uring/fuse";
+   * declare const handlers: FuseHandlers;
+   *
    * const server = await FuseServer.mount("/mnt/x", handlers, { subtype: "memfs" });
    * console.log(server.transport); // "io_uring" or "classic"
    * ```
@@ -464,7 +285,7 @@ export class FuseServer {
     try {
       mp = realpathSync(mountpoint);
     } catch (e) {
-      throw new UringError(`mount FUSE at ${mountpoint}`, 2, "the mount point does not exist", { cause: e });
+      throw new UringError(`mount FUSE at ${mountpoint}`, ENOENT, "the mount point does not exist", { cause: e });
     }
     const ownsLoop = !options.loop;
     const loop = options.loop ?? new Loop({ ring: { flags: IORING_SETUP_SQE128 } });
@@ -478,7 +299,7 @@ export class FuseServer {
     } catch (e) {
       if (ownsLoop) await loop.close();
       const errno = (e as UringError).errno ?? 0;
-      throw new UringError("open /dev/fuse", errno, errno === 2 ? "FUSE is not available (modprobe fuse)" : undefined,
+      throw new UringError("open /dev/fuse", errno, errno === ENOENT ? "FUSE is not available (modprobe fuse)" : undefined,
         { cause: e });
     }
     try {
@@ -498,7 +319,7 @@ export class FuseServer {
       await Promise.race([
         server.ready,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new UringError(`mount FUSE at ${mp}`, 110,
+          timer = setTimeout(() => reject(new UringError(`mount FUSE at ${mp}`, ETIMEDOUT,
             `no INIT from the kernel within ${timeout} ms`)), timeout);
         }),
       ]);
@@ -543,6 +364,9 @@ export class FuseServer {
    *
    * @example
    * ```ts
+   * import process from "node:process";
+   * declare const server: FuseServer;
+   *
    * process.on("SIGTERM", () => server.unmount());
    * ```
    */
@@ -780,7 +604,7 @@ export class FuseServer {
     if (useRing) want += FUSE_OVER_IO_URING;
     const agreedLo = (initFlagsLow(want) & lo) >>> 0;
     const agreedHi = (initFlagsHigh(want) & hi) >>> 0;
-    this.agreedFlags = agreedLo + agreedHi * 2 ** 32;
+    this.agreedFlags = agreedLo + agreedHi * TWO_32;
 
     const out = slot.outView;
     for (let i = 0; i < fuse_init_out.SIZE; i += 4) out.setUint32(i, 0, true);
@@ -799,7 +623,7 @@ export class FuseServer {
     this.initDone = true;
 
     if (wantTransport === "io_uring" && !useRing) {
-      this.rejectReady(new UringError("serve FUSE over io_uring", 95, this.fallback_));
+      this.rejectReady(new UringError("serve FUSE over io_uring", EOPNOTSUPP, this.fallback_));
       return;
     }
     if (useRing) {
@@ -815,20 +639,8 @@ export class FuseServer {
   private async startRing(): Promise<void> {
     const queues = possibleCpus();
     const depth = Math.max(1, this.options.queueDepth ?? 4);
-    // The kernel wants a payload buffer of at least max(FUSE_MIN_READ_BUFFER, max_write, max_pages * PAGE_SIZE)
-    // (fs/fuse/dev_uring.c fuse_uring_create).
-    const payloadSize = pageAlign(Math.max(FUSE_MIN_READ_BUFFER, this.maxWrite));
-    const n = queues * depth;
-    const hdrMem = NativeMemory.allocate(n * ENTRY_STRIDE);
-    const payMem = NativeMemory.allocate(n * payloadSize);
-    this.ringMem.push(hdrMem, payMem);
-    const entries: RingEntry[] = [];
-    for (let q = 0; q < queues; q++) {
-      for (let d = 0; d < depth; d++) {
-        const i = q * depth + d;
-        entries.push(new RingEntry(this, q, hdrMem, i * ENTRY_STRIDE, payMem, i * payloadSize, payloadSize));
-      }
-    }
+    const { entries, memory } = makeRingEntries(this, queues, depth, this.maxWrite);
+    this.ringMem.push(...memory);
     for (const e of entries) {
       this.slots.push(e);
       e.live = true;
@@ -874,9 +686,7 @@ export class FuseServer {
   private startTick(): void {
     const ms = this.options.tickMs ?? 50;
     const mem = this.tickMem = NativeMemory.allocate(16);
-    const v = new DataView(mem.buffer);
-    v.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
-    v.setBigInt64(8, BigInt((ms % 1000) * 1e6), true);
+    writeTimespec(new DataView(mem.buffer), 0, Math.floor(ms / 1000), (ms % 1000) * 1e6);
     const stop = () => {
       // The timeout has completed: its timespec is no longer the kernel's.
       this.tick = null;
@@ -920,12 +730,7 @@ export class FuseServer {
     }
     if (this.tick && !this.loop.isClosed) this.loop.cancel(this.tick);
     if (clean) {
-      for (const s of this.slots) {
-        if (s instanceof DeviceSlot) {
-          s.inMem.free();
-          s.outMem.free();
-        }
-      }
+      for (const s of this.slots) if (s instanceof DeviceSlot) s.free();
       for (const m of this.ringMem) m.free();
     }
     if (this.ownsLoop && !this.loop.isClosed) await this.loop.close(1000);

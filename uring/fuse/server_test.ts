@@ -18,11 +18,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
-import { skipIf } from "../../testing/skip.ts";
+import { skipIf } from "../../testing/mod.ts";
 import { Loop } from "../loop/loop.ts";
 import { IORING_SETUP_SQE128 } from "../abi/uapi.ts";
 import { FUSE_OVER_IO_URING, FUSE_ROOT_ID } from "./abi.ts";
-import { type Attr, FuseError, type FuseHandlers, S_IFDIR, S_IFREG } from "./handlers.ts";
+import { type Attr, FuseError, type FuseHandlers } from "./handlers.ts";
+import { S_IFDIR, S_IFREG } from "../abi/structs.ts";
 import { ENABLE_URING_PATH, findMount, setFuseUringEnabled } from "./mount.ts";
 import { FuseServer, type FuseServerOptions } from "./server.ts";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Loop } from "./loop.ts";
 import { messageUserData } from "./inbox.ts";
-import { msgRing } from "../ops/ops.ts";
+import { msgRing } from "../ops/msg_ring.ts";
 
 test("MSG_RING from one loop lands in another loop's inbox, even when it has nothing in flight", async () => {
   const a = new Loop();

@@ -17,9 +17,8 @@
  *
  * @example
  * ```ts
- * import { Loop } from "./loop.ts";
- * import { PromiseOp } from "./operation.ts";
- * import { prepNop } from "../prep/nop.ts";
+ * import { Loop, PromiseOp } from "ringside-uring/loop";
+ * import { prepNop } from "ringside-uring/prep";
  *
  * const loop = new Loop();
  * const res = await loop.submit(new PromiseOp("nop", (sqe) => prepNop(sqe))).promise;
@@ -36,12 +35,12 @@ import { domError, Operation, OpState } from "./operation.ts";
 import { prepNop } from "../prep/nop.ts";
 import { setImmediate } from "node:timers";
 import { Ring, type RingOptions } from "../ring/ring.ts";
-import type { Sqe } from "../ring/sqe.ts";
-import { sqeSetData } from "../ring/sqe.ts";
+import { type Sqe, sqeAddFlags, sqeSetData } from "../ring/sqe.ts";
+import { B_FLAGS, H_BUF_INDEX } from "../prep/base.ts";
 import { writeTimespecNs } from "../abi/timespec.ts";
 import { prepCancel64 } from "../prep/cancel.ts";
 import { prepLinkTimeout } from "../prep/timeout.ts";
-import { registerEventfd } from "../ring/register.ts";
+import { registerEventfd } from "../ring/eventfd.ts";
 import {
   IORING_ASYNC_CANCEL_ALL,
   IORING_ASYNC_CANCEL_ANY,
@@ -58,7 +57,8 @@ import {
   IOSQE_IO_LINK,
 } from "../abi/uapi.ts";
 import { setupFlagSupported } from "../ring/probe.ts";
-import { Inbox, markLoopRing, MESSAGE_BASE, OPERATION_USER_DATA_MIN } from "./inbox.ts";
+import { Inbox } from "./inbox.ts";
+import { markLoopRing, MESSAGE_BASE, OPERATION_USER_DATA_MIN } from "../ring/_loop_user_data.ts";
 
 /**
  * user_data = generation * SLOTS + slot: 2^24 slots, the generation in 28 more bits, so operations stay below
@@ -67,7 +67,7 @@ import { Inbox, markLoopRing, MESSAGE_BASE, OPERATION_USER_DATA_MIN } from "./in
 const SLOTS = OPERATION_USER_DATA_MIN; // 2^24: with generations from 1, operations start at 2^24 (inbox.ts)
 const GEN_LIMIT = 2 ** 28;
 /** user_data of requests whose completions nobody waits for (cancel requests, linked timeouts). */
-export const IGNORED_USER_DATA = 2 ** 53 - 1;
+const IGNORED_USER_DATA = 2 ** 53 - 1;
 
 const EFD_CLOEXEC = 0x80000;
 /** How often owning mode gives the runtime's event loop a full turn (timers, signal listeners, other I/O). */
@@ -347,17 +347,17 @@ export class Loop {
     }
     sqeSetData(sqe, op.userData);
     op.bufferGroup = -1;
-    if (sqe.u8[1] & IOSQE_BUFFER_SELECT) {
+    if (sqe.u8[B_FLAGS] & IOSQE_BUFFER_SELECT) {
       // It may pick a provided buffer of this group and still fill it after the buffers were removed from the group
       // (a blocking read in io-wq): memory given with provideBuffers is let go only when no such request is left.
-      const g = sqe.u16[20];
+      const g = sqe.u16[H_BUF_INDEX]; // buf_group
       op.bufferGroup = g;
       this.groupUsers.set(g, (this.groupUsers.get(g) ?? 0) + 1);
     }
     if (ts !== null) {
       // A linked timeout: if `op` is still running after timeoutNs, the kernel cancels it (-ECANCELED) and the
       // timeout completes with -ETIME. Its timespec lives in an arena chunk until `op` finishes.
-      sqe.u8[1] |= IOSQE_IO_LINK;
+      sqeAddFlags(sqe, IOSQE_IO_LINK);
       const t = this.ring.getSqe()!;
       prepLinkTimeout(t, ts.address, 0);
       // A timeout that fires reports -ETIME; one beaten by its operation reports -ECANCELED: neither is wanted.
@@ -581,10 +581,14 @@ export class Loop {
    *
    * @example
    * ```ts
+   * import { PromiseOp } from "ringside-uring/loop";
+   * import { prepNop } from "ringside-uring/prep";
+   *
    * const loop = new Loop({ mode: "owning" });
    * await loop.run(async () => {
    *   for (let i = 0; i < 3; i++) await loop.submit(new PromiseOp("nop", prepNop)).promise;
    * });
+   * await loop.close();
    * ```
    */
   async run<T>(main: () => Promise<T>): Promise<T> {
@@ -694,7 +698,7 @@ export class Loop {
         if (!sqe) return;
         prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
         sqeSetData(sqe, IGNORED_USER_DATA);
-        sqe.u8[1] |= IOSQE_CQE_SKIP_SUCCESS;
+        sqeAddFlags(sqe, IOSQE_CQE_SKIP_SUCCESS);
         cancelQueued = true;
       };
       queueCancel();

@@ -8,9 +8,9 @@ import { prepNop } from "../prep/nop.ts";
 import { prepRead, prepWrite } from "../prep/rw.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { BufferRing } from "../buffers/buffer_ring.ts";
-import { RecvStream } from "../streams/buffered.ts";
+import { RecvStream } from "../streams/recv_stream.ts";
 import { backend, libc } from "../../ffi/mod.ts";
-import { socketPair } from "../../testing/sockets.ts";
+import { socketPair } from "../../testing/mod.ts";
 import type { Sqe } from "../ring/sqe.ts";
 
 function heapMiB(): number {

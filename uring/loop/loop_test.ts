@@ -1,8 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
-import { skipIf } from "../../testing/skip.ts";
-import { resizeRefused } from "../../testing/fixtures.ts";
+import { resizeRefused, skipIf } from "../../testing/mod.ts";
 import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { UringError } from "../core/errors.ts";

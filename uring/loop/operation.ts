@@ -10,7 +10,7 @@ import type { Sqe } from "../ring/sqe.ts";
 import { ARENA_CLASSES, type Chunk, type NativeArena } from "./_arena.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
-import { errnoName } from "../../ffi/mod.ts";
+import { ECANCELED, EINTR } from "../abi/errno.ts";
 
 /**
  * What an operation needs of the loop that runs it: its arena (for bounce buffers, iovecs and timespecs) and a
@@ -271,16 +271,28 @@ export function domError(name: "AbortError" | "TimeoutError", message: string, c
 
 /** The error a failed CQE becomes: a {@link UringError} naming the operation and the errno. */
 export function cqeError(operation: string, res: number): UringError {
-  return new UringError(operation, -res, res === -125 ? "the operation was cancelled" : undefined);
+  return new UringError(operation, -res, res === -ECANCELED ? "the operation was cancelled" : undefined);
 }
 
 /**
  * An operation whose result is a promise of its CQE's `res` (or a value derived from it): the general path
- * every single-shot family goes through.
+ * every single-shot family goes through. A failed CQE rejects with a {@link UringError} naming the errno. Start it
+ * with `run()` or `start()` (loop/start.ts) to apply a `signal` or `timeoutMs`; `loop.submit()` alone applies
+ * neither.
  *
  * @example
  * ```ts
- * const n = await loop.submit(new PromiseOp("read", (sqe) => prepRead(sqe, fd, buf.address, 4096, 0)));
+ * import { Loop } from "ringside-uring/loop";
+ * import { NativeMemory } from "ringside-uring/core";
+ * import { prepRead } from "ringside-uring/prep";
+ * declare const fd: number;
+ *
+ * const loop = new Loop();
+ * const buf = NativeMemory.allocate(4096);
+ * const n = await loop.submit(new PromiseOp("read", (sqe) => prepRead(sqe, fd, buf.address, 4096, 0))).promise;
+ * console.log(buf.bytes.subarray(0, n));
+ * await loop.close();
+ * buf.free();
  * ```
  */
 export class PromiseOp<T = number> extends Operation {
@@ -350,9 +362,9 @@ export class PromiseOp<T = number> extends Operation {
       }
       return;
     }
-    if ((res === -125 || res === -4) && this.cancelRequested) {
+    if ((res === -ECANCELED || res === -EINTR) && this.cancelRequested) {
       this.reject(domError("AbortError", `The ${this.name} was aborted`, reason));
-    } else if (res === -125 && this.timeoutNs) {
+    } else if (res === -ECANCELED && this.timeoutNs) {
       this.reject(domError("TimeoutError", `The ${this.name} timed out after ${this.timeoutNs / 1e6} ms`));
     } else {
       this.reject(cqeError(this.name, res));
@@ -369,9 +381,4 @@ export class PromiseOp<T = number> extends Operation {
     this.signal = undefined;
     this.onAbort = undefined;
   }
-}
-
-/** Whether a CQE result is an errno the caller may want to branch on by name. */
-export function resultName(res: number): string {
-  return res < 0 ? errnoName(-res) : "OK";
 }

@@ -1,15 +1,20 @@
 /**
- * The base every prep helper composes from: liburing's `io_uring_prep_rw`, writing the common fields of an SQE,
- * plus the field indices and small setters the helpers share.
+ * The base every prep helper composes from: liburing's `io_uring_prep_rw`, writing the fields most opcodes share,
+ * plus the SQE field positions and the direct-descriptor setters the helpers (and the library's higher layers) use.
  *
- * 64-bit fields (off, addr, addr3) are written as two 32-bit halves from numbers up to 2^53: no BigInt per SQE.
+ * Of these, only {@link prepRw} is part of the prep layer's public surface (liburing exposes `io_uring_prep_rw`
+ * too: it prepares any opcode the helpers do not cover). The field positions and the `file_index` setters are
+ * the library's own vocabulary for SQE fields; a user writes fields through the prep helpers and
+ * `sqeSetData`/`sqeSetFlags`/`sqeSetBufGroup` instead.
+ *
+ * 64-bit fields (off, addr, addr3) are written as two 32-bit halves from numbers up to 2^53 (`setU64Words`): no
+ * BigInt per SQE.
  *
  * @module
  */
 import type { Sqe } from "../ring/sqe.ts";
 import { io_uring_sqe, IORING_FILE_INDEX_ALLOC } from "../abi/uapi.ts";
-
-const TWO_32 = 4294967296;
+import { setU64Words } from "../abi/u64.ts";
 
 // Field positions inside one SQE, from the uapi offsets: `W_*` index `sqe.u32`, `H_*` index `sqe.u16`, `B_*` index
 // `sqe.u8` (each Sqe's views cover that SQE alone). Unions share a position (named in the comment).
@@ -40,68 +45,60 @@ export const H_ADDR_LEN = io_uring_sqe.addr_len >> 1;
 export const W_ADDR3 = io_uring_sqe.addr3 >> 2;
 
 /**
- * Writes a 64-bit value into words `i` and `i + 1` of the SQE array, low half first (little-endian). Negative
- * numbers are written as their two's complement (so -1 becomes 0xffff_ffff_ffff_ffff, as C's `(__u64)-1`).
+ * Prepares any opcode from the five fields most of them use: writes opcode, fd, off, addr and len, and clears
+ * flags, ioprio and the per-opcode flags word (as liburing 2.3's `io_uring_prep_rw` does; set SQE flags after
+ * preparing). Every other field is left as it is, which is zero in an SQE fresh from `ring.getSqe()`. Matches
+ * liburing's `io_uring_prep_rw` (the opcode's own kernel version applies).
  *
- * @param u32 The 32-bit view of the SQE array.
- * @param i The index of the low word.
- * @param value An integer from -2^53 to 2^53.
+ * Use it for an opcode or field combination no helper covers; what each field means depends on the opcode
+ * (`struct io_uring_sqe` in the kernel's include/uapi/linux/io_uring.h).
  *
- * @example
- * ```ts
- * setU64(sqe.u32, W_ADDR3, 0x12_3456_7890); // addr3
- * ```
- */
-export function setU64(u32: Uint32Array, i: number, value: number): void {
-  if (value < 0) {
-    const v = -value - 1; // ~(|value| - 1): bitwise complement of the magnitude minus one
-    const lo = v >>> 0;
-    u32[i] = ~lo >>> 0;
-    u32[i + 1] = ~((v - lo) / TWO_32) >>> 0;
-    return;
-  }
-  const lo = value >>> 0;
-  u32[i] = lo;
-  u32[i + 1] = (value - lo) / TWO_32;
-}
-
-/**
- * Fills the fields shared by every operation: opcode, fd, offset, address and length, clearing flags, ioprio and
- * the per-opcode flags word. Matches liburing's `io_uring_prep_rw`. The SQE is expected to be fresh from
- * `getSqe()` (zeroed); fields beyond these stay zero.
- *
- * @param op An `IORING_OP_*` opcode.
- * @param sqe The SQE to fill.
- * @param fd The file descriptor (or fixed-file index with IOSQE_FIXED_FILE).
- * @param addr An address or an opcode-specific 64-bit value (UNSAFE: the kernel dereferences it for most opcodes).
- * @param len A length or count.
- * @param offset The file offset or an opcode-specific 64-bit value.
+ * @param op An `IORING_OP_*` opcode (the low 8 bits are written).
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor (or registered-file index when IOSQE_FIXED_FILE is set afterwards); -1 for
+ *   opcodes without one.
+ * @param addr An address or an opcode-specific 64-bit value, up to 2^53. UNSAFE: for most opcodes the kernel
+ *   dereferences it when the request runs, possibly after submit returns; keep the memory alive until the CQE.
+ * @param len A length or count (unsigned 32-bit).
+ * @param offset The file offset or an opcode-specific 64-bit value, from -2^53 to 2^53 (negative numbers are
+ *   written as their two's complement, so -1 is all ones, as C's `(__u64)-1`).
  *
  * @example
  * ```ts
- * prepRw(IORING_OP_READ, ring.getSqe()!, fd, mem.address, 4096, 0); // what prepRead does
+ * import type { Ring } from "ringside-uring/ring";
+ * import { IORING_OP_READ } from "ringside-uring/abi";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring, fd: number;
+ *
+ * const buf = NativeMemory.allocate(4096);
+ * prepRw(IORING_OP_READ, ring.getSqe()!, fd, buf.address, buf.byteLength, 0); // what prepRead does
  * ```
  */
 export function prepRw(op: number, sqe: Sqe, fd: number, addr: number, len: number, offset: number): void {
   const u32 = sqe.u32;
   u32[0] = op & 0xff; // opcode; flags and ioprio cleared
   u32[1] = fd;
-  setU64(u32, 2, offset);
-  setU64(u32, 4, addr);
-  u32[6] = len;
-  u32[7] = 0;
+  setU64Words(u32, W_OFF, offset);
+  setU64Words(u32, W_ADDR, addr);
+  u32[W_LEN] = len;
+  u32[W_OP_FLAGS] = 0;
 }
 
 /**
  * Stores a direct-descriptor slot in `file_index` as the kernel expects it: slot `i` is written as `i + 1`, since 0
  * means "not direct". Matches liburing's internal `__io_uring_set_target_fixed_file`, which does no special
- * casing: `IORING_FILE_INDEX_ALLOC` wraps to 0 here. The `_direct` helpers use {@link setDirectTarget} instead.
+ * casing: `IORING_FILE_INDEX_ALLOC` wraps to 0 here (the `_direct_alloc` helpers pass `IORING_FILE_INDEX_ALLOC - 1`
+ * to store ALLOC). The `_direct` helpers use {@link setDirectTarget} instead. Internal to the library.
  *
  * @param sqe The SQE to change.
  * @param fileIndex The slot in the registered file table (an unsigned 32-bit value).
  *
  * @example
  * ```ts
+ * import { prepClose } from "ringside-uring/prep";
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring;
+ *
  * const sqe = ring.getSqe()!;
  * prepClose(sqe, 0);
  * setTargetFixedFile(sqe, 3); // what prepCloseDirect(sqe, 3) does
@@ -115,13 +112,18 @@ export function setTargetFixedFile(sqe: Sqe, fileIndex: number): void {
  * Stores the target of a `_direct` operation in `file_index`: slot `i` as `i + 1`, and `IORING_FILE_INDEX_ALLOC`
  * (0xffffffff, or -1) as itself, which asks the kernel to pick a free slot and return it as the result (Linux 5.19).
  * This is what current liburing's `_direct` helpers do; liburing 2.3 forgot the ALLOC case and stored 0 (not
- * direct at all).
+ * direct at all). Internal to the library.
  *
  * @param sqe The SQE to change.
  * @param fileIndex The slot, or `IORING_FILE_INDEX_ALLOC`.
  *
  * @example
  * ```ts
+ * import { prepAccept } from "ringside-uring/prep";
+ * import type { Ring } from "ringside-uring/ring";
+ * import { IORING_FILE_INDEX_ALLOC } from "ringside-uring/abi";
+ * declare const ring: Ring, listener: number;
+ *
  * const sqe = ring.getSqe()!;
  * prepAccept(sqe, listener, 0, 0, 0);
  * setDirectTarget(sqe, IORING_FILE_INDEX_ALLOC); // what prepAcceptDirect(..., IORING_FILE_INDEX_ALLOC) does

@@ -1,9 +1,14 @@
 /**
- * uring_cmd: driver-specific commands (`cmd_op`) on a file, with the socket and block-device commands liburing
- * has helpers for.
+ * uring_cmd: driver-specific commands (`cmd_op`) on a file, with the socket and block-device commands liburing has
+ * helpers for.
  *
- * The command payload of a generic uring_cmd lives in the SQE from byte 48 (16 bytes in a 64-byte SQE, 80 in a
- * 128-byte one); fill it after preparing.
+ * Every helper takes the SQE to fill first: one fresh from `ring.getSqe()` (zeroed). Preparing clears the SQE's flags,
+ * so set them (`sqeSetFlags`) and the user_data (`sqeSetData`) afterwards. Unlike `prepRw`, these leave the
+ * `uring_cmd_flags` word alone (as liburing's `__io_uring_prep_uring_cmd` does): it is zero in a fresh SQE.
+ *
+ * The command payload of a generic uring_cmd lives in the SQE from byte 48 (`sqe->cmd`: 16 bytes in a 64-byte SQE,
+ * 80 in a 128-byte one); fill it after preparing. Drivers with large commands (NVMe passthrough) need a ring
+ * set up with IORING_SETUP_SQE128, or a 128-byte SQE from `ring.getSqe128()` on an IORING_SETUP_SQE_MIXED ring.
  *
  * @module
  */
@@ -14,7 +19,8 @@ import {
   IORING_OP_URING_CMD128,
   SOCKET_URING_OP_GETSOCKNAME,
 } from "../abi/uapi.ts";
-import { setU64, W_ADDR, W_ADDR3, W_FILE_INDEX, W_LEN, W_OFF, W_OPTNAME, W_PAD1 } from "./base.ts";
+import { W_ADDR, W_ADDR3, W_FILE_INDEX, W_LEN, W_OFF, W_OPTNAME, W_PAD1 } from "./base.ts";
+import { setU64Words } from "../abi/u64.ts";
 
 // liburing's __io_uring_prep_uring_cmd: opcode, fd and cmd_op; __pad1, addr and len cleared. Unlike prep_rw it
 // leaves the op-flags word (uring_cmd_flags) alone.
@@ -30,17 +36,24 @@ function prepCmd(op: number, sqe: Sqe, cmdOp: number, fd: number): void {
 }
 
 /**
- * Prepares a uring_cmd: command `cmdOp` of the driver behind `fd`. Write the command's own data at byte 48 of the
- * SQE (and IORING_URING_CMD_FIXED or IORING_URING_CMD_MULTISHOT in `uring_cmd_flags`) afterwards. Matches
- * liburing's `io_uring_prep_uring_cmd` (Linux 5.19).
+ * Prepares a uring_cmd: command `cmdOp` of the driver behind `fd`, the result defined by the driver. Matches
+ * liburing's `io_uring_prep_uring_cmd` (IORING_OP_URING_CMD, Linux 5.19).
  *
- * @param sqe The SQE to fill (128 bytes on an IORING_SETUP_SQE128 ring for drivers that need it).
- * @param cmdOp The driver's command number (unsigned 32-bit).
- * @param fd The file descriptor.
+ * Write the command's own data from byte 48 of the SQE afterwards, and, if the driver takes them,
+ * IORING_URING_CMD_FIXED (Linux 6.1, with `buf_index`) or IORING_URING_CMD_MULTISHOT (Linux 6.18, with
+ * IOSQE_BUFFER_SELECT) in `uring_cmd_flags`.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`; 128 bytes on an IORING_SETUP_SQE128 ring).
+ * @param cmdOp The driver's command number (unsigned 32-bit), e.g. a `SOCKET_URING_OP_*`.
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
  *
  * @example
  * ```ts
- * prepUringCmd(ring.getSqe()!, SOCKET_URING_OP_SIOCINQ, sock);
+ * import type { Ring } from "ringside-uring/ring";
+ * import { SOCKET_URING_OP_SIOCINQ } from "ringside-uring/abi";
+ * declare const ring: Ring, sock: number;
+ *
+ * prepUringCmd(ring.getSqe()!, SOCKET_URING_OP_SIOCINQ, sock); // result: bytes waiting to be read
  * ```
  */
 export function prepUringCmd(sqe: Sqe, cmdOp: number, fd: number): void {
@@ -48,16 +61,20 @@ export function prepUringCmd(sqe: Sqe, cmdOp: number, fd: number): void {
 }
 
 /**
- * Prepares a uring_cmd that occupies a 128-byte SQE on an IORING_SETUP_SQE_MIXED ring (take the SQE from
- * `ring.getSqe128()`); the command data has 80 bytes from byte 48. Matches liburing's `io_uring_prep_uring_cmd128`
- * (Linux 6.19).
+ * Prepares a uring_cmd in a 128-byte SQE on an IORING_SETUP_SQE_MIXED ring, leaving 80 bytes of command data from
+ * byte 48. Matches liburing's `io_uring_prep_uring_cmd128` (IORING_OP_URING_CMD128, Linux 6.19).
  *
- * @param sqe The 128-byte SQE to fill.
+ * On an IORING_SETUP_SQE128 ring every SQE is already 128 bytes: use {@link prepUringCmd} there.
+ *
+ * @param sqe A 128-byte SQE (from `ring.getSqe128()`).
  * @param cmdOp The driver's command number (unsigned 32-bit).
- * @param fd The file descriptor.
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number, cmdOp: number; // a ring set up with IORING_SETUP_SQE_MIXED
+ *
  * prepUringCmd128(ring.getSqe128()!, cmdOp, fd);
  * ```
  */
@@ -66,23 +83,33 @@ export function prepUringCmd128(sqe: Sqe, cmdOp: number, fd: number): void {
 }
 
 /**
- * Prepares a socket command: SOCKET_URING_OP_SIOCINQ / SIOCOUTQ and GETSOCKOPT / SETSOCKOPT (Linux 6.7),
- * TX_TIMESTAMP (Linux 6.17). For GETSOCKOPT the result is the option's new length. Matches liburing's
- * `io_uring_prep_cmd_sock` (Linux 6.7).
+ * Prepares a socket command: SOCKET_URING_OP_SIOCINQ / SIOCOUTQ (bytes unread / unsent as the result),
+ * GETSOCKOPT / SETSOCKOPT (Linux 6.7) and TX_TIMESTAMP (Linux 6.17). For GETSOCKOPT the result is the option's
+ * length. Matches liburing's `io_uring_prep_cmd_sock` (IORING_OP_URING_CMD, Linux 6.7).
+ *
+ * The option fields share the SQE's unions: `level` in the low half of `addr`, `optname` in its high half,
+ * `optlen` in `file_index` and `optval` in `addr3`. SIOCINQ/SIOCOUTQ ignore them: pass 0.
  *
  * UNSAFE: for GETSOCKOPT/SETSOCKOPT the kernel dereferences `optval`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param cmdOp A `SOCKET_URING_OP_*` command.
- * @param fd The socket.
- * @param level The option level (SOL_SOCKET 1 ...; GETSOCKOPT accepts only SOL_SOCKET).
- * @param optname The option name.
- * @param optval The address of the option value.
- * @param optlen The size of the option value.
+ * @param fd The socket, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
+ * @param level The option level (SOL_SOCKET 1 ...; GETSOCKOPT accepts only SOL_SOCKET), or 0.
+ * @param optname The option name (SO_KEEPALIVE 9 ...), or 0.
+ * @param optval The address of the option value, or 0.
+ * @param optlen The size of the option value in bytes, or 0.
  *
  * @example
  * ```ts
- * const SOL_SOCKET = 1, SO_KEEPALIVE = 9;
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * import { SOCKET_URING_OP_SETSOCKOPT, SOL_SOCKET } from "ringside-uring/abi";
+ * declare const ring: Ring, sock: number;
+ *
+ * const SO_KEEPALIVE = 9;
+ * const one = NativeMemory.allocate(4);
+ * new DataView(one.buffer).setInt32(0, 1, true);
  * prepCmdSock(ring.getSqe()!, SOCKET_URING_OP_SETSOCKOPT, sock, SOL_SOCKET, SO_KEEPALIVE, one.address, 4);
  * ```
  */
@@ -90,52 +117,64 @@ export function prepCmdSock(
   sqe: Sqe, cmdOp: number, fd: number, level: number, optname: number, optval: number, optlen: number,
 ): void {
   prepCmd(IORING_OP_URING_CMD, sqe, cmdOp, fd);
-  setU64(sqe.u32, W_ADDR3, optval); // optval
+  setU64Words(sqe.u32, W_ADDR3, optval); // optval
   sqe.u32[W_OPTNAME] = optname;
   sqe.u32[W_FILE_INDEX] = optlen; // optlen
   sqe.u32[W_ADDR] = level; // level
 }
 
 /**
- * Prepares getsockname(2), or getpeername(2) when `peer` is 1, as a socket command. The kernel writes the address
- * and updates the length at `sockaddrLen`. Matches liburing's `io_uring_prep_cmd_getsockname` (Linux 6.19).
+ * Prepares getsockname(2), or getpeername(2) when `peer` is 1, as a socket command: the kernel writes the address
+ * and updates the length at `sockaddrLen`. Matches liburing's `io_uring_prep_cmd_getsockname`
+ * (SOCKET_URING_OP_GETSOCKNAME, Linux 6.19).
  *
  * UNSAFE: the kernel writes `sockaddr` and reads/writes `sockaddrLen`; both must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param fd The socket.
- * @param sockaddr The address of a `struct sockaddr` buffer.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The socket, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
+ * @param sockaddr The address of a `struct sockaddr` buffer (`SOCKADDR_STORAGE_SIZE`, 128 bytes, fits any).
  * @param sockaddrLen The address of a `socklen_t` holding the buffer's size.
  * @param peer 0 for the local address, 1 for the peer's.
  *
  * @example
  * ```ts
- * prepCmdGetsockname(ring.getSqe()!, sock, addr.address, addrLen.address, 0);
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * import { SOCKADDR_STORAGE_SIZE } from "ringside-uring/abi";
+ * declare const ring: Ring, sock: number;
+ *
+ * const mem = NativeMemory.allocate(SOCKADDR_STORAGE_SIZE + 4);
+ * new DataView(mem.buffer).setUint32(SOCKADDR_STORAGE_SIZE, SOCKADDR_STORAGE_SIZE, true);
+ * prepCmdGetsockname(ring.getSqe()!, sock, mem.address, mem.address + SOCKADDR_STORAGE_SIZE, 0);
  * ```
  */
 export function prepCmdGetsockname(sqe: Sqe, fd: number, sockaddr: number, sockaddrLen: number, peer: number): void {
   prepCmd(IORING_OP_URING_CMD, sqe, SOCKET_URING_OP_GETSOCKNAME, fd);
-  setU64(sqe.u32, W_ADDR, sockaddr);
-  setU64(sqe.u32, W_ADDR3, sockaddrLen);
+  setU64Words(sqe.u32, W_ADDR, sockaddr);
+  setU64Words(sqe.u32, W_ADDR3, sockaddrLen);
   sqe.u32[W_FILE_INDEX] = peer; // optlen
 }
 
 /**
- * Prepares a discard of `nbytes` from byte `offset` of a block device (BLOCK_URING_CMD_DISCARD). Matches liburing's
- * `io_uring_prep_cmd_discard` (Linux 6.12).
+ * Prepares a discard of `nbytes` from byte `offset` of a block device (BLOCK_URING_CMD_DISCARD): the device may
+ * drop the data, and reads of the range return zeros or the old data depending on the device. Matches liburing's
+ * `io_uring_prep_cmd_discard` (IORING_OP_URING_CMD, Linux 6.12).
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param fd The block device, opened for writing.
- * @param offset The start of the range in bytes (up to 2^53, aligned to the logical block size).
- * @param nbytes The length in bytes (up to 2^53, aligned likewise).
+ * @param offset The start of the range in bytes, up to 2^53, aligned to the logical block size.
+ * @param nbytes The length in bytes, up to 2^53, aligned likewise.
  *
  * @example
  * ```ts
- * prepCmdDiscard(ring.getSqe()!, loopFd, 0, 1 << 20);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, blockDevice: number; // opened with O_WRONLY or O_RDWR
+ *
+ * prepCmdDiscard(ring.getSqe()!, blockDevice, 0, 1 << 20);
  * ```
  */
 export function prepCmdDiscard(sqe: Sqe, fd: number, offset: number, nbytes: number): void {
   prepCmd(IORING_OP_URING_CMD, sqe, BLOCK_URING_CMD_DISCARD, fd);
-  setU64(sqe.u32, W_ADDR, offset);
-  setU64(sqe.u32, W_ADDR3, nbytes);
+  setU64Words(sqe.u32, W_ADDR, offset);
+  setU64Words(sqe.u32, W_ADDR3, nbytes);
 }

@@ -1,5 +1,12 @@
 /**
- * epoll from the ring: changing an epoll set, and waiting on one.
+ * epoll from the ring: changing an epoll set, and waiting on one (to bring code built on epoll into a ring's event
+ * loop).
+ *
+ * Every helper takes the SQE to fill first: one fresh from `ring.getSqe()` (zeroed). Preparing clears the SQE's flags,
+ * so set them (`sqeSetFlags`) and the user_data (`sqeSetData`) afterwards.
+ *
+ * `struct epoll_event` is a u32 `events` and a u64 `data`: 12 bytes, packed, on x86-64; 16 bytes, the u64 aligned
+ * to 8, on other architectures.
  *
  * @module
  */
@@ -8,11 +15,12 @@ import { IORING_OP_EPOLL_CTL, IORING_OP_EPOLL_WAIT } from "../abi/uapi.ts";
 import { prepRw, W_OP_FLAGS } from "./base.ts";
 
 /**
- * Prepares epoll_ctl(2). Matches liburing's `io_uring_prep_epoll_ctl` (Linux 5.6).
+ * Prepares epoll_ctl(2): adds, modifies or removes `fd` in the epoll set `epfd`. Matches liburing's
+ * `io_uring_prep_epoll_ctl` (IORING_OP_EPOLL_CTL, Linux 5.6).
  *
- * UNSAFE: the kernel reads `ev` (a 12-byte packed `struct epoll_event`); it must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `ev`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param epfd The epoll instance.
  * @param fd The file descriptor to add, modify or remove.
  * @param op EPOLL_CTL_ADD (1), EPOLL_CTL_DEL (2) or EPOLL_CTL_MOD (3).
@@ -20,7 +28,13 @@ import { prepRw, W_OP_FLAGS } from "./base.ts";
  *
  * @example
  * ```ts
- * const EPOLL_CTL_ADD = 1;
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring, epfd: number, sock: number;
+ *
+ * const EPOLL_CTL_ADD = 1, EPOLLIN = 0x1;
+ * const ev = NativeMemory.allocate(16);
+ * new DataView(ev.buffer).setUint32(0, EPOLLIN, true); // data: 0
  * prepEpollCtl(ring.getSqe()!, epfd, sock, EPOLL_CTL_ADD, ev.address);
  * ```
  */
@@ -30,20 +44,26 @@ export function prepEpollCtl(sqe: Sqe, epfd: number, fd: number, op: number, ev:
 }
 
 /**
- * Prepares epoll_wait(2): completes when events are ready, with their count as the result. Matches liburing's
- * `io_uring_prep_epoll_wait` (Linux 6.15).
+ * Prepares epoll_wait(2): completes when events are ready in the epoll set, with their count as the result and the
+ * events written at `events`. Matches liburing's `io_uring_prep_epoll_wait` (IORING_OP_EPOLL_WAIT, Linux 6.15).
  *
- * UNSAFE: the kernel writes up to `maxevents` events (12 bytes each) at `events`; the array must stay valid until
- * the CQE arrives.
+ * There is no timeout argument: link an IORING_OP_LINK_TIMEOUT ({@link prepLinkTimeout}) to bound the wait.
  *
- * @param sqe The SQE to fill.
+ * UNSAFE: the kernel writes up to `maxevents` events at `events`; the array must stay valid until the CQE arrives.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param fd The epoll instance.
  * @param events The address of a `struct epoll_event` array.
- * @param maxevents Its capacity.
+ * @param maxevents Its capacity in entries (at least 1).
  * @param flags Reserved by the kernel: pass 0.
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring, epfd: number;
+ *
+ * const events = NativeMemory.allocate(64 * 12); // 64 events of 12 bytes on x86-64
  * prepEpollWait(ring.getSqe()!, epfd, events.address, 64, 0);
  * ```
  */

@@ -2,8 +2,17 @@
  * Filesystem operations: open, close, statx, the path operations (unlink, rename, mkdir, symlink, link), extended
  * attributes, advice, allocation, syncing and truncation.
  *
- * Paths and other pointers are raw addresses. UNSAFE: the kernel dereferences them after the call returns; the
- * memory (a NUL-terminated path, a `struct statx`, a `struct open_how` ...) must stay valid until the CQE arrives.
+ * Every helper takes the SQE to fill first: one fresh from `ring.getSqe()` (zeroed). Preparing clears the SQE's flags,
+ * so set them (`sqeSetFlags`) and the user_data (`sqeSetData`) afterwards.
+ *
+ * Paths and other pointers are raw addresses (`NativeMemory.address`). UNSAFE: the kernel dereferences them when the
+ * request runs, possibly after submit returns; the memory (a NUL-terminated path, a `struct statx`, a
+ * `struct open_how` ...) must stay valid until the CQE arrives. Directory descriptors take `AT_FDCWD` (-100) for
+ * "relative to the current working directory"; the helpers without `at` (`prepOpen`, `prepUnlink` ...) pass it.
+ *
+ * The `_direct` helpers put the new file into the ring's registered file table instead of the process's descriptor
+ * table: pass a slot index (written as `slot + 1` in `file_index`) or `IORING_FILE_INDEX_ALLOC` for a free slot,
+ * whose index becomes the result. Direct descriptors take no O_CLOEXEC and are used with IOSQE_FIXED_FILE.
  *
  * 64-bit offsets and lengths are numbers up to 2^53; negative numbers are written as their two's complement.
  *
@@ -30,31 +39,41 @@ import {
   IORING_OP_SYMLINKAT,
   IORING_OP_SYNC_FILE_RANGE,
   IORING_OP_UNLINKAT,
+  open_how,
 } from "../abi/uapi.ts";
-import { prepRw, setDirectTarget, setTargetFixedFile, setU64, W_ADDR, W_ADDR3, W_OP_FLAGS } from "./base.ts";
+import { AT_FDCWD } from "../core/validate.ts";
+import { prepRw, setDirectTarget, setTargetFixedFile, W_ADDR, W_ADDR3, W_OP_FLAGS } from "./base.ts";
+import { setU64Words } from "../abi/u64.ts";
 
-/** The `dfd` meaning "relative to the current working directory" (fcntl.h). */
-export const AT_FDCWD = -100;
-
-/** `sizeof(struct open_how)` (linux/openat2.h): flags u64, mode u64, resolve u64. */
-const OPEN_HOW_SIZE = 24;
+// Re-exported for the fs layer's importers; the constant itself is core's (core/validate.ts), not part of the
+// prep layer's surface.
+export { AT_FDCWD };
 
 /**
  * Prepares openat(2): opens `path` relative to directory `dfd`; the result is the new file descriptor. Matches
- * liburing's `io_uring_prep_openat` (Linux 5.6).
+ * liburing's `io_uring_prep_openat` (IORING_OP_OPENAT, Linux 5.6).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * `mode` is used only when `flags` create a file (O_CREAT, O_TMPFILE) and is masked by the umask, as for open(2).
  *
- * @param sqe The SQE to fill.
- * @param dfd The directory descriptor, or {@link AT_FDCWD}.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param dfd The directory `path` is relative to, or `AT_FDCWD` (ignored for an absolute path).
  * @param path The address of a NUL-terminated path.
- * @param flags `O_*` flags.
- * @param mode The mode bits for a created file.
+ * @param flags `O_*` flags (O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_CREAT 0o100, O_TRUNC 0o1000, O_CLOEXEC 0o2000000 ...).
+ * @param mode The permission bits of a created file (0o644 ...), else 0.
  *
  * @example
  * ```ts
- * const O_RDONLY = 0;
- * prepOpenat(ring.getSqe()!, AT_FDCWD, path.address, O_RDONLY, 0);
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring;
+ *
+ * const O_RDONLY = 0, O_CLOEXEC = 0o2000000;
+ * const path = NativeMemory.allocate(64);
+ * new TextEncoder().encodeInto("/etc/hostname\0", path.bytes);
+ * prepOpenat(ring.getSqe()!, AT_FDCWD, path.address, O_RDONLY | O_CLOEXEC, 0);
  * ```
  */
 export function prepOpenat(sqe: Sqe, dfd: number, path: number, flags: number, mode: number): void {
@@ -63,22 +82,30 @@ export function prepOpenat(sqe: Sqe, dfd: number, path: number, flags: number, m
 }
 
 /**
- * Prepares openat(2) into the registered file table: the file becomes direct descriptor `fileIndex` (or, with
- * `IORING_FILE_INDEX_ALLOC`, a free slot the kernel returns as the result). Matches liburing's
- * `io_uring_prep_openat_direct` (Linux 5.15; ALLOC 5.19).
+ * Prepares openat(2) into the registered file table: the file becomes direct descriptor `fileIndex`, or, with
+ * `IORING_FILE_INDEX_ALLOC`, a free slot whose index is the result (otherwise the result is 0). Matches liburing's
+ * `io_uring_prep_openat_direct` (IORING_OP_OPENAT with file_index, Linux 5.15; IORING_FILE_INDEX_ALLOC 5.19).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * The slot must exist in a table registered before (a sparse one is fine); an occupied slot is replaced. O_CLOEXEC
+ * is refused: a direct descriptor is not in the process's table.
  *
- * @param sqe The SQE to fill.
- * @param dfd The directory descriptor, or {@link AT_FDCWD}.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param dfd The directory `path` is relative to, or `AT_FDCWD`.
  * @param path The address of a NUL-terminated path.
- * @param flags `O_*` flags (O_CLOEXEC is not allowed for direct descriptors).
- * @param mode The mode bits for a created file.
- * @param fileIndex The slot in the registered file table, or `IORING_FILE_INDEX_ALLOC`.
+ * @param flags `O_*` flags, without O_CLOEXEC.
+ * @param mode The permission bits of a created file, else 0.
+ * @param fileIndex The slot in the registered file table (0-based), or `IORING_FILE_INDEX_ALLOC`.
  *
  * @example
  * ```ts
- * prepOpenatDirect(ring.getSqe()!, AT_FDCWD, path.address, 0, 0, IORING_FILE_INDEX_ALLOC);
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * import { IORING_FILE_INDEX_ALLOC } from "ringside-uring/abi";
+ * declare const ring: Ring, path: number; // the address of a NUL-terminated path
+ *
+ * prepOpenatDirect(ring.getSqe()!, AT_FDCWD, path, 0, 0, IORING_FILE_INDEX_ALLOC);
  * ```
  */
 export function prepOpenatDirect(
@@ -89,20 +116,23 @@ export function prepOpenatDirect(
 }
 
 /**
- * Prepares open(2): {@link prepOpenat} relative to the current directory. Matches liburing's `io_uring_prep_open`
- * (Linux 5.6).
+ * Prepares open(2): {@link prepOpenat} relative to the current working directory. Matches liburing's
+ * `io_uring_prep_open` (IORING_OP_OPENAT, Linux 5.6).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param path The address of a NUL-terminated path.
  * @param flags `O_*` flags.
- * @param mode The mode bits for a created file.
+ * @param mode The permission bits of a created file, else 0.
  *
  * @example
  * ```ts
- * const O_WRONLY = 1, O_CREAT = 0o100;
- * prepOpen(ring.getSqe()!, path.address, O_WRONLY | O_CREAT, 0o644);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, path: number; // the address of a NUL-terminated path
+ *
+ * const O_WRONLY = 1, O_CREAT = 0o100, O_TRUNC = 0o1000;
+ * prepOpen(ring.getSqe()!, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
  * ```
  */
 export function prepOpen(sqe: Sqe, path: number, flags: number, mode: number): void {
@@ -110,20 +140,23 @@ export function prepOpen(sqe: Sqe, path: number, flags: number, mode: number): v
 }
 
 /**
- * Prepares open(2) into the registered file table (see {@link prepOpenatDirect}). Matches liburing's
- * `io_uring_prep_open_direct` (Linux 5.15).
+ * Prepares open(2) into the registered file table: {@link prepOpenatDirect} relative to the current working
+ * directory. Matches liburing's `io_uring_prep_open_direct` (IORING_OP_OPENAT with file_index, Linux 5.15).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param path The address of a NUL-terminated path.
- * @param flags `O_*` flags.
- * @param mode The mode bits for a created file.
- * @param fileIndex The slot in the registered file table, or `IORING_FILE_INDEX_ALLOC`.
+ * @param flags `O_*` flags, without O_CLOEXEC.
+ * @param mode The permission bits of a created file, else 0.
+ * @param fileIndex The slot in the registered file table (0-based), or `IORING_FILE_INDEX_ALLOC`.
  *
  * @example
  * ```ts
- * prepOpenDirect(ring.getSqe()!, path.address, 0, 0, 3);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, path: number; // the address of a NUL-terminated path
+ *
+ * prepOpenDirect(ring.getSqe()!, path, 0, 0, 3); // the file becomes direct descriptor 3
  * ```
  */
 export function prepOpenDirect(sqe: Sqe, path: number, flags: number, mode: number, fileIndex: number): void {
@@ -131,40 +164,57 @@ export function prepOpenDirect(sqe: Sqe, path: number, flags: number, mode: numb
 }
 
 /**
- * Prepares openat2(2), whose options come in a `struct open_how` (24 bytes: flags, mode, resolve). Matches
- * liburing's `io_uring_prep_openat2` (Linux 5.6).
+ * Prepares openat2(2), whose options come in a `struct open_how` (`open_how.SIZE`, 24 bytes: u64 flags, u64 mode,
+ * u64 resolve). Matches liburing's `io_uring_prep_openat2` (IORING_OP_OPENAT2, Linux 5.6).
  *
- * UNSAFE: the kernel dereferences `path` and `how`; they must stay valid until the CQE arrives.
+ * Unlike openat(2), unknown flags and a mode without O_CREAT/O_TMPFILE are refused with -EINVAL, and `resolve`
+ * (`RESOLVE_*`) restricts how the path is walked (no symlinks, stay beneath `dfd` ...).
  *
- * @param sqe The SQE to fill.
- * @param dfd The directory descriptor, or {@link AT_FDCWD}.
+ * UNSAFE: the kernel reads `path` and `how`; they must stay valid until the CQE arrives.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param dfd The directory `path` is relative to, or `AT_FDCWD`.
  * @param path The address of a NUL-terminated path.
  * @param how The address of a `struct open_how`.
  *
  * @example
  * ```ts
- * prepOpenat2(ring.getSqe()!, AT_FDCWD, path.address, how.address);
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * import { open_how } from "ringside-uring/abi";
+ * declare const ring: Ring, path: number; // the address of a NUL-terminated path
+ *
+ * const RESOLVE_NO_SYMLINKS = 0x04;
+ * const how = NativeMemory.allocate(open_how.SIZE);
+ * new DataView(how.buffer).setBigUint64(open_how.resolve, BigInt(RESOLVE_NO_SYMLINKS), true);
+ * prepOpenat2(ring.getSqe()!, AT_FDCWD, path, how.address);
  * ```
  */
 export function prepOpenat2(sqe: Sqe, dfd: number, path: number, how: number): void {
-  prepRw(IORING_OP_OPENAT2, sqe, dfd, path, OPEN_HOW_SIZE, how);
+  prepRw(IORING_OP_OPENAT2, sqe, dfd, path, open_how.SIZE, how);
 }
 
 /**
- * Prepares openat2(2) into the registered file table (see {@link prepOpenatDirect}). Matches liburing's
- * `io_uring_prep_openat2_direct` (Linux 5.15).
+ * Prepares openat2(2) into the registered file table (see {@link prepOpenatDirect} for the slot and the result).
+ * Matches liburing's `io_uring_prep_openat2_direct` (IORING_OP_OPENAT2 with file_index, Linux 5.15).
  *
- * UNSAFE: the kernel dereferences `path` and `how`; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `path` and `how`; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param dfd The directory descriptor, or {@link AT_FDCWD}.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param dfd The directory `path` is relative to, or `AT_FDCWD`.
  * @param path The address of a NUL-terminated path.
- * @param how The address of a `struct open_how`.
- * @param fileIndex The slot in the registered file table, or `IORING_FILE_INDEX_ALLOC`.
+ * @param how The address of a `struct open_how` (no O_CLOEXEC in its flags).
+ * @param fileIndex The slot in the registered file table (0-based), or `IORING_FILE_INDEX_ALLOC`.
  *
  * @example
  * ```ts
- * prepOpenat2Direct(ring.getSqe()!, AT_FDCWD, path.address, how.address, IORING_FILE_INDEX_ALLOC);
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * import { IORING_FILE_INDEX_ALLOC } from "ringside-uring/abi";
+ * declare const ring: Ring, path: number, how: number; // addresses of a path and a struct open_how
+ *
+ * prepOpenat2Direct(ring.getSqe()!, AT_FDCWD, path, how, IORING_FILE_INDEX_ALLOC);
  * ```
  */
 export function prepOpenat2Direct(sqe: Sqe, dfd: number, path: number, how: number, fileIndex: number): void {
@@ -173,13 +223,18 @@ export function prepOpenat2Direct(sqe: Sqe, dfd: number, path: number, how: numb
 }
 
 /**
- * Prepares close(2) of a file descriptor. Matches liburing's `io_uring_prep_close` (Linux 5.6).
+ * Prepares close(2) of a file descriptor. Matches liburing's `io_uring_prep_close` (IORING_OP_CLOSE, Linux 5.6).
  *
- * @param sqe The SQE to fill.
+ * For a direct descriptor use {@link prepCloseDirect}; do not set IOSQE_FIXED_FILE here.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param fd The file descriptor to close.
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number;
+ *
  * prepClose(ring.getSqe()!, fd);
  * ```
  */
@@ -188,14 +243,17 @@ export function prepClose(sqe: Sqe, fd: number): void {
 }
 
 /**
- * Prepares closing direct descriptor `fileIndex` (emptying that slot of the registered file table). Matches
- * liburing's `io_uring_prep_close_direct` (Linux 5.15).
+ * Prepares closing direct descriptor `fileIndex`, emptying that slot of the registered file table (the slot stays
+ * usable). Matches liburing's `io_uring_prep_close_direct` (IORING_OP_CLOSE with file_index, Linux 5.15).
  *
- * @param sqe The SQE to fill.
- * @param fileIndex The slot in the registered file table.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fileIndex The slot in the registered file table (0-based).
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring;
+ *
  * prepCloseDirect(ring.getSqe()!, 3);
  * ```
  */
@@ -205,22 +263,31 @@ export function prepCloseDirect(sqe: Sqe, fileIndex: number): void {
 }
 
 /**
- * Prepares statx(2): fills the `struct statx` (256 bytes) at `statxbuf`. Matches liburing's `io_uring_prep_statx`
- * (Linux 5.6).
+ * Prepares statx(2): fills the `struct statx` (256 bytes) at `statxbuf` with the fields `mask` asks for (the
+ * returned `stx_mask` says which the filesystem filled). Matches liburing's `io_uring_prep_statx` (IORING_OP_STATX,
+ * Linux 5.6).
  *
- * UNSAFE: the kernel dereferences `path` and writes `statxbuf`; both must stay valid until the CQE arrives.
+ * To stat an open file, pass an empty path ("\0") with AT_EMPTY_PATH and the file as `dfd`.
  *
- * @param sqe The SQE to fill.
- * @param dfd The directory descriptor, or {@link AT_FDCWD}.
- * @param path The address of a NUL-terminated path (an empty string with AT_EMPTY_PATH stats `dfd` itself).
- * @param flags `AT_*` flags (AT_EMPTY_PATH 0x1000, AT_SYMLINK_NOFOLLOW 0x100, AT_STATX_* ...).
- * @param mask `STATX_*` fields wanted (STATX_BASIC_STATS 0x7ff, STATX_ALL 0xfff ...).
- * @param statxbuf The address of a `struct statx` to fill.
+ * UNSAFE: the kernel reads `path` and writes `statxbuf`; both must stay valid until the CQE arrives.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param dfd The directory `path` is relative to, `AT_FDCWD`, or the file itself with AT_EMPTY_PATH.
+ * @param path The address of a NUL-terminated path.
+ * @param flags `AT_*` flags (AT_SYMLINK_NOFOLLOW 0x100, AT_EMPTY_PATH 0x1000, AT_STATX_SYNC_AS_STAT 0 ...).
+ * @param mask `STATX_*` fields wanted (STATX_BASIC_STATS 0x7ff, STATX_BTIME 0x800 ...).
+ * @param statxbuf The address of 256 bytes receiving the `struct statx`.
  *
  * @example
  * ```ts
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring, path: number; // the address of a NUL-terminated path
+ *
  * const STATX_BASIC_STATS = 0x7ff;
- * prepStatx(ring.getSqe()!, AT_FDCWD, path.address, 0, STATX_BASIC_STATS, stx.address);
+ * const stx = NativeMemory.allocate(256);
+ * prepStatx(ring.getSqe()!, AT_FDCWD, path, 0, STATX_BASIC_STATS, stx.address);
  * ```
  */
 export function prepStatx(sqe: Sqe, dfd: number, path: number, flags: number, mask: number, statxbuf: number): void {
@@ -229,18 +296,22 @@ export function prepStatx(sqe: Sqe, dfd: number, path: number, flags: number, ma
 }
 
 /**
- * Prepares unlinkat(2). Matches liburing's `io_uring_prep_unlinkat` (Linux 5.11).
+ * Prepares unlinkat(2): removes a file, or an empty directory with AT_REMOVEDIR. Matches liburing's
+ * `io_uring_prep_unlinkat` (IORING_OP_UNLINKAT, Linux 5.11).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param dfd The directory descriptor, or {@link AT_FDCWD}.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param dfd The directory `path` is relative to, or `AT_FDCWD`.
  * @param path The address of a NUL-terminated path.
  * @param flags 0, or AT_REMOVEDIR (0x200) to remove a directory.
  *
  * @example
  * ```ts
- * prepUnlinkat(ring.getSqe()!, dirFd, name.address, 0);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, dirFd: number, name: number; // name: the address of a NUL-terminated name
+ *
+ * prepUnlinkat(ring.getSqe()!, dirFd, name, 0);
  * ```
  */
 export function prepUnlinkat(sqe: Sqe, dfd: number, path: number, flags: number): void {
@@ -249,18 +320,22 @@ export function prepUnlinkat(sqe: Sqe, dfd: number, path: number, flags: number)
 }
 
 /**
- * Prepares unlink(2) (or rmdir(2) with AT_REMOVEDIR) relative to the current directory. Matches liburing's
- * `io_uring_prep_unlink` (Linux 5.11).
+ * Prepares unlink(2), or rmdir(2) with AT_REMOVEDIR, relative to the current working directory. Matches liburing's
+ * `io_uring_prep_unlink` (IORING_OP_UNLINKAT, Linux 5.11).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param path The address of a NUL-terminated path.
  * @param flags 0, or AT_REMOVEDIR (0x200).
  *
  * @example
  * ```ts
- * prepUnlink(ring.getSqe()!, path.address, 0);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, path: number; // the address of a NUL-terminated path
+ *
+ * const AT_REMOVEDIR = 0x200;
+ * prepUnlink(ring.getSqe()!, path, AT_REMOVEDIR);
  * ```
  */
 export function prepUnlink(sqe: Sqe, path: number, flags: number): void {
@@ -268,20 +343,25 @@ export function prepUnlink(sqe: Sqe, path: number, flags: number): void {
 }
 
 /**
- * Prepares renameat2(2). Matches liburing's `io_uring_prep_renameat` (Linux 5.11).
+ * Prepares renameat2(2). Matches liburing's `io_uring_prep_renameat` (IORING_OP_RENAMEAT, Linux 5.11).
  *
- * UNSAFE: the kernel dereferences both paths; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads both paths; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param olddfd The directory of the old path, or {@link AT_FDCWD}.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param olddfd The directory `oldpath` is relative to, or `AT_FDCWD`.
  * @param oldpath The address of the NUL-terminated old path.
- * @param newdfd The directory of the new path, or {@link AT_FDCWD}.
+ * @param newdfd The directory `newpath` is relative to, or `AT_FDCWD`.
  * @param newpath The address of the NUL-terminated new path.
- * @param flags `RENAME_*` flags (RENAME_NOREPLACE 1, RENAME_EXCHANGE 2, RENAME_WHITEOUT 4).
+ * @param flags `RENAME_*` flags (RENAME_NOREPLACE 1, RENAME_EXCHANGE 2, RENAME_WHITEOUT 4), or 0.
  *
  * @example
  * ```ts
- * prepRenameat(ring.getSqe()!, AT_FDCWD, from.address, AT_FDCWD, to.address, 0);
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, from: number, to: number; // addresses of NUL-terminated paths
+ *
+ * const RENAME_NOREPLACE = 1;
+ * prepRenameat(ring.getSqe()!, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
  * ```
  */
 export function prepRenameat(
@@ -292,17 +372,21 @@ export function prepRenameat(
 }
 
 /**
- * Prepares rename(2) relative to the current directory. Matches liburing's `io_uring_prep_rename` (Linux 5.11).
+ * Prepares rename(2) relative to the current working directory (an existing `newpath` is replaced). Matches
+ * liburing's `io_uring_prep_rename` (IORING_OP_RENAMEAT, Linux 5.11).
  *
- * UNSAFE: the kernel dereferences both paths; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads both paths; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param oldpath The address of the NUL-terminated old path.
  * @param newpath The address of the NUL-terminated new path.
  *
  * @example
  * ```ts
- * prepRename(ring.getSqe()!, from.address, to.address);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, from: number, to: number; // addresses of NUL-terminated paths
+ *
+ * prepRename(ring.getSqe()!, from, to);
  * ```
  */
 export function prepRename(sqe: Sqe, oldpath: number, newpath: number): void {
@@ -310,18 +394,21 @@ export function prepRename(sqe: Sqe, oldpath: number, newpath: number): void {
 }
 
 /**
- * Prepares mkdirat(2). Matches liburing's `io_uring_prep_mkdirat` (Linux 5.15).
+ * Prepares mkdirat(2). Matches liburing's `io_uring_prep_mkdirat` (IORING_OP_MKDIRAT, Linux 5.15).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param dfd The directory descriptor, or {@link AT_FDCWD}.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param dfd The directory `path` is relative to, or `AT_FDCWD`.
  * @param path The address of a NUL-terminated path.
- * @param mode The mode bits of the new directory.
+ * @param mode The permission bits of the new directory (0o755 ...), masked by the umask.
  *
  * @example
  * ```ts
- * prepMkdirat(ring.getSqe()!, dirFd, name.address, 0o755);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, dirFd: number, name: number; // name: the address of a NUL-terminated name
+ *
+ * prepMkdirat(ring.getSqe()!, dirFd, name, 0o755);
  * ```
  */
 export function prepMkdirat(sqe: Sqe, dfd: number, path: number, mode: number): void {
@@ -329,17 +416,21 @@ export function prepMkdirat(sqe: Sqe, dfd: number, path: number, mode: number): 
 }
 
 /**
- * Prepares mkdir(2) relative to the current directory. Matches liburing's `io_uring_prep_mkdir` (Linux 5.15).
+ * Prepares mkdir(2) relative to the current working directory. Matches liburing's `io_uring_prep_mkdir`
+ * (IORING_OP_MKDIRAT, Linux 5.15).
  *
- * UNSAFE: the kernel dereferences `path`; it must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `path`; it must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param path The address of a NUL-terminated path.
- * @param mode The mode bits of the new directory.
+ * @param mode The permission bits of the new directory, masked by the umask.
  *
  * @example
  * ```ts
- * prepMkdir(ring.getSqe()!, path.address, 0o755);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, path: number; // the address of a NUL-terminated path
+ *
+ * prepMkdir(ring.getSqe()!, path, 0o755);
  * ```
  */
 export function prepMkdir(sqe: Sqe, path: number, mode: number): void {
@@ -347,19 +438,24 @@ export function prepMkdir(sqe: Sqe, path: number, mode: number): void {
 }
 
 /**
- * Prepares symlinkat(2): creates `linkpath` (relative to `newdirfd`) pointing at `target`. Matches liburing's
- * `io_uring_prep_symlinkat` (Linux 5.15).
+ * Prepares symlinkat(2): creates `linkpath` (relative to `newdirfd`) pointing at `target`. The target is stored as
+ * given, not resolved, and need not exist. Matches liburing's `io_uring_prep_symlinkat` (IORING_OP_SYMLINKAT,
+ * Linux 5.15).
  *
- * UNSAFE: the kernel dereferences both strings; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads both strings; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param target The address of the NUL-terminated link target.
- * @param newdirfd The directory of `linkpath`, or {@link AT_FDCWD}.
+ * @param newdirfd The directory `linkpath` is relative to, or `AT_FDCWD`.
  * @param linkpath The address of the NUL-terminated path of the new link.
  *
  * @example
  * ```ts
- * prepSymlinkat(ring.getSqe()!, target.address, AT_FDCWD, link.address);
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, target: number, link: number; // addresses of NUL-terminated paths
+ *
+ * prepSymlinkat(ring.getSqe()!, target, AT_FDCWD, link);
  * ```
  */
 export function prepSymlinkat(sqe: Sqe, target: number, newdirfd: number, linkpath: number): void {
@@ -367,17 +463,21 @@ export function prepSymlinkat(sqe: Sqe, target: number, newdirfd: number, linkpa
 }
 
 /**
- * Prepares symlink(2) relative to the current directory. Matches liburing's `io_uring_prep_symlink` (Linux 5.15).
+ * Prepares symlink(2) relative to the current working directory. Matches liburing's `io_uring_prep_symlink`
+ * (IORING_OP_SYMLINKAT, Linux 5.15).
  *
- * UNSAFE: the kernel dereferences both strings; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads both strings; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param target The address of the NUL-terminated link target.
  * @param linkpath The address of the NUL-terminated path of the new link.
  *
  * @example
  * ```ts
- * prepSymlink(ring.getSqe()!, target.address, link.address);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, target: number, link: number; // addresses of NUL-terminated paths
+ *
+ * prepSymlink(ring.getSqe()!, target, link);
  * ```
  */
 export function prepSymlink(sqe: Sqe, target: number, linkpath: number): void {
@@ -385,21 +485,25 @@ export function prepSymlink(sqe: Sqe, target: number, linkpath: number): void {
 }
 
 /**
- * Prepares linkat(2): a new hard link `newpath` to `oldpath`. Matches liburing's `io_uring_prep_linkat`
- * (Linux 5.15).
+ * Prepares linkat(2): a new hard link `newpath` to the file at `oldpath`. A symlink at `oldpath` is linked itself
+ * unless AT_SYMLINK_FOLLOW is given. Matches liburing's `io_uring_prep_linkat` (IORING_OP_LINKAT, Linux 5.15).
  *
- * UNSAFE: the kernel dereferences both paths; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads both paths; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param olddfd The directory of `oldpath`, or {@link AT_FDCWD}.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param olddfd The directory `oldpath` is relative to, or `AT_FDCWD`.
  * @param oldpath The address of the NUL-terminated existing path.
- * @param newdfd The directory of `newpath`, or {@link AT_FDCWD}.
+ * @param newdfd The directory `newpath` is relative to, or `AT_FDCWD`.
  * @param newpath The address of the NUL-terminated new path.
- * @param flags `AT_*` flags (AT_SYMLINK_FOLLOW 0x400, AT_EMPTY_PATH 0x1000).
+ * @param flags `AT_*` flags (AT_SYMLINK_FOLLOW 0x400, AT_EMPTY_PATH 0x1000), or 0.
  *
  * @example
  * ```ts
- * prepLinkat(ring.getSqe()!, AT_FDCWD, from.address, AT_FDCWD, to.address, 0);
+ * import { AT_FDCWD } from "ringside-uring/fs";
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, from: number, to: number; // addresses of NUL-terminated paths
+ *
+ * prepLinkat(ring.getSqe()!, AT_FDCWD, from, AT_FDCWD, to, 0);
  * ```
  */
 export function prepLinkat(
@@ -410,18 +514,22 @@ export function prepLinkat(
 }
 
 /**
- * Prepares link(2) relative to the current directory. Matches liburing's `io_uring_prep_link` (Linux 5.15).
+ * Prepares link(2) relative to the current working directory. Matches liburing's `io_uring_prep_link`
+ * (IORING_OP_LINKAT, Linux 5.15).
  *
- * UNSAFE: the kernel dereferences both paths; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads both paths; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param oldpath The address of the NUL-terminated existing path.
  * @param newpath The address of the NUL-terminated new path.
- * @param flags `AT_*` flags.
+ * @param flags `AT_*` flags (AT_SYMLINK_FOLLOW 0x400), or 0.
  *
  * @example
  * ```ts
- * prepLink(ring.getSqe()!, from.address, to.address, 0);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, from: number, to: number; // addresses of NUL-terminated paths
+ *
+ * prepLink(ring.getSqe()!, from, to, 0);
  * ```
  */
 export function prepLink(sqe: Sqe, oldpath: number, newpath: number, flags: number): void {
@@ -429,65 +537,84 @@ export function prepLink(sqe: Sqe, oldpath: number, newpath: number, flags: numb
 }
 
 /**
- * Prepares getxattr(2) on a path. Matches liburing's `io_uring_prep_getxattr` (Linux 5.19).
+ * Prepares getxattr(2): reads extended attribute `name` of the file at `path` (symlinks followed); the result is
+ * the value's length. Matches liburing's `io_uring_prep_getxattr` (IORING_OP_GETXATTR, Linux 5.19).
  *
- * UNSAFE: the kernel dereferences `name` and `path` and writes `value`; all must stay valid until the CQE arrives.
+ * The path travels in `addr3`, the value buffer in `off` and the name in `addr`: the argument order follows
+ * liburing, not the syscall.
  *
- * @param sqe The SQE to fill.
- * @param name The address of the NUL-terminated attribute name.
+ * UNSAFE: the kernel reads `name` and `path` and writes `value`; all must stay valid until the CQE arrives.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param name The address of the NUL-terminated attribute name ("user.comment" ...).
  * @param value The address of the buffer receiving the value.
  * @param path The address of the NUL-terminated path.
- * @param len The size of the value buffer.
+ * @param len The size of the value buffer in bytes (a larger value fails with -ERANGE).
  *
  * @example
  * ```ts
- * prepGetxattr(ring.getSqe()!, name.address, value.address, path.address, 256);
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring, name: number, path: number; // addresses of NUL-terminated strings
+ *
+ * const value = NativeMemory.allocate(256);
+ * prepGetxattr(ring.getSqe()!, name, value.address, path, value.byteLength);
  * ```
  */
 export function prepGetxattr(sqe: Sqe, name: number, value: number, path: number, len: number): void {
   prepRw(IORING_OP_GETXATTR, sqe, 0, name, len, value);
-  setU64(sqe.u32, W_ADDR3, path);
+  setU64Words(sqe.u32, W_ADDR3, path);
 }
 
 /**
- * Prepares setxattr(2) on a path. Matches liburing's `io_uring_prep_setxattr` (Linux 5.19).
+ * Prepares setxattr(2): sets extended attribute `name` of the file at `path`. Matches liburing's
+ * `io_uring_prep_setxattr` (IORING_OP_SETXATTR, Linux 5.19).
  *
- * UNSAFE: the kernel dereferences `name`, `value` and `path`; they must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `name`, `value` and `path`; they must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param name The address of the NUL-terminated attribute name.
- * @param value The address of the value.
+ * @param value The address of the value (bytes, not necessarily NUL-terminated).
  * @param path The address of the NUL-terminated path.
- * @param flags XATTR_CREATE (1) or XATTR_REPLACE (2), or 0.
- * @param len The length of the value.
+ * @param flags XATTR_CREATE (1: fail if it exists), XATTR_REPLACE (2: fail if it does not), or 0.
+ * @param len The length of the value in bytes.
  *
  * @example
  * ```ts
- * prepSetxattr(ring.getSqe()!, name.address, value.address, path.address, 0, 5);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, name: number, value: number, path: number; // addresses
+ *
+ * prepSetxattr(ring.getSqe()!, name, value, path, 0, 5);
  * ```
  */
 export function prepSetxattr(
   sqe: Sqe, name: number, value: number, path: number, flags: number, len: number,
 ): void {
   prepRw(IORING_OP_SETXATTR, sqe, 0, name, len, value);
-  setU64(sqe.u32, W_ADDR3, path);
+  setU64Words(sqe.u32, W_ADDR3, path);
   sqe.u32[W_OP_FLAGS] = flags;
 }
 
 /**
- * Prepares fgetxattr(2) on an open file. Matches liburing's `io_uring_prep_fgetxattr` (Linux 5.19).
+ * Prepares fgetxattr(2): reads extended attribute `name` of an open file; the result is the value's length. Matches
+ * liburing's `io_uring_prep_fgetxattr` (IORING_OP_FGETXATTR, Linux 5.19).
  *
- * UNSAFE: the kernel dereferences `name` and writes `value`; both must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `name` and writes `value`; both must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
  * @param name The address of the NUL-terminated attribute name.
  * @param value The address of the buffer receiving the value.
- * @param len The size of the value buffer.
+ * @param len The size of the value buffer in bytes.
  *
  * @example
  * ```ts
- * prepFgetxattr(ring.getSqe()!, fd, name.address, value.address, 256);
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring, fd: number, name: number; // name: the address of a NUL-terminated string
+ *
+ * const value = NativeMemory.allocate(256);
+ * prepFgetxattr(ring.getSqe()!, fd, name, value.address, value.byteLength);
  * ```
  */
 export function prepFgetxattr(sqe: Sqe, fd: number, name: number, value: number, len: number): void {
@@ -495,20 +622,25 @@ export function prepFgetxattr(sqe: Sqe, fd: number, name: number, value: number,
 }
 
 /**
- * Prepares fsetxattr(2) on an open file. Matches liburing's `io_uring_prep_fsetxattr` (Linux 5.19).
+ * Prepares fsetxattr(2): sets extended attribute `name` of an open file. Matches liburing's
+ * `io_uring_prep_fsetxattr` (IORING_OP_FSETXATTR, Linux 5.19).
  *
- * UNSAFE: the kernel dereferences `name` and `value`; both must stay valid until the CQE arrives.
+ * UNSAFE: the kernel reads `name` and `value`; both must stay valid until the CQE arrives.
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
  * @param name The address of the NUL-terminated attribute name.
  * @param value The address of the value.
- * @param flags XATTR_CREATE (1) or XATTR_REPLACE (2), or 0.
- * @param len The length of the value.
+ * @param flags XATTR_CREATE (1), XATTR_REPLACE (2), or 0.
+ * @param len The length of the value in bytes.
  *
  * @example
  * ```ts
- * prepFsetxattr(ring.getSqe()!, fd, name.address, value.address, 0, 5);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number, name: number, value: number; // addresses
+ *
+ * const XATTR_CREATE = 1;
+ * prepFsetxattr(ring.getSqe()!, fd, name, value, XATTR_CREATE, 5);
  * ```
  */
 export function prepFsetxattr(sqe: Sqe, fd: number, name: number, value: number, flags: number, len: number): void {
@@ -517,16 +649,22 @@ export function prepFsetxattr(sqe: Sqe, fd: number, name: number, value: number,
 }
 
 /**
- * Prepares posix_fadvise(2) with a 32-bit length. Matches liburing's `io_uring_prep_fadvise` (Linux 5.6).
+ * Prepares posix_fadvise(2) with a 32-bit length: advice about how a range of the file will be read. Matches
+ * liburing's `io_uring_prep_fadvise` (IORING_OP_FADVISE, Linux 5.6).
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
- * @param offset The start of the range.
- * @param len The length of the range (unsigned 32-bit; 0 means to the end of the file).
+ * For ranges of 4 GiB and more use {@link prepFadvise64}.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
+ * @param offset The start of the range in bytes, up to 2^53.
+ * @param len The length of the range in bytes (unsigned 32-bit); 0 means "to the end of the file".
  * @param advice `POSIX_FADV_*` (NORMAL 0, RANDOM 1, SEQUENTIAL 2, WILLNEED 3, DONTNEED 4, NOREUSE 5).
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number;
+ *
  * const POSIX_FADV_SEQUENTIAL = 2;
  * prepFadvise(ring.getSqe()!, fd, 0, 0, POSIX_FADV_SEQUENTIAL);
  * ```
@@ -537,18 +675,23 @@ export function prepFadvise(sqe: Sqe, fd: number, offset: number, len: number, a
 }
 
 /**
- * Prepares posix_fadvise(2) with a 64-bit length (carried in `addr`; kernels before 6.12 read only the 32-bit
- * `len`, which this leaves 0, meaning "to the end of the file"). Matches liburing's `io_uring_prep_fadvise64`
- * (Linux 5.6; 64-bit length 6.12).
+ * Prepares posix_fadvise(2) with a 64-bit length. Matches liburing's `io_uring_prep_fadvise64` (IORING_OP_FADVISE,
+ * Linux 5.6; the 64-bit length in `addr` 6.12).
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
- * @param offset The start of the range.
- * @param len The length of the range, up to 2^53.
- * @param advice `POSIX_FADV_*`.
+ * Kernels before 6.12 read only the 32-bit `len`, which this leaves 0: they apply the advice to the end of the file
+ * instead of to the range.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
+ * @param offset The start of the range in bytes, up to 2^53.
+ * @param len The length of the range in bytes, up to 2^53; 0 means "to the end of the file".
+ * @param advice `POSIX_FADV_*` (NORMAL 0, RANDOM 1, SEQUENTIAL 2, WILLNEED 3, DONTNEED 4, NOREUSE 5).
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number;
+ *
  * const POSIX_FADV_DONTNEED = 4;
  * prepFadvise64(ring.getSqe()!, fd, 0, 8 * 2 ** 30, POSIX_FADV_DONTNEED);
  * ```
@@ -559,18 +702,24 @@ export function prepFadvise64(sqe: Sqe, fd: number, offset: number, len: number,
 }
 
 /**
- * Prepares madvise(2) with a 32-bit length. Matches liburing's `io_uring_prep_madvise` (Linux 5.6).
+ * Prepares madvise(2) with a 32-bit length: advice about a range of this process's memory. Matches liburing's
+ * `io_uring_prep_madvise` (IORING_OP_MADVISE, Linux 5.6).
  *
- * UNSAFE: the kernel acts on the mapping at `addr`.
+ * UNSAFE: the kernel acts on the mapping at `addr` (MADV_DONTNEED, say, drops its contents).
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param addr The start of the range (page-aligned).
- * @param length The length of the range (unsigned 32-bit).
- * @param advice `MADV_*` (MADV_NORMAL 0, MADV_RANDOM 1, MADV_SEQUENTIAL 2, MADV_WILLNEED 3, MADV_DONTNEED 4 ...).
+ * @param length The length of the range in bytes (unsigned 32-bit).
+ * @param advice `MADV_*` (NORMAL 0, RANDOM 1, SEQUENTIAL 2, WILLNEED 3, DONTNEED 4 ...).
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * import { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring;
+ *
  * const MADV_WILLNEED = 3;
+ * const mem = NativeMemory.allocate(1 << 20);
  * prepMadvise(ring.getSqe()!, mem.address, mem.byteLength, MADV_WILLNEED);
  * ```
  */
@@ -580,18 +729,24 @@ export function prepMadvise(sqe: Sqe, addr: number, length: number, advice: numb
 }
 
 /**
- * Prepares madvise(2) with a 64-bit length (carried in `off`; kernels before 6.12 read only the 32-bit `len`,
- * which this leaves 0). Matches liburing's `io_uring_prep_madvise64` (Linux 5.6; 64-bit length 6.12).
+ * Prepares madvise(2) with a 64-bit length. Matches liburing's `io_uring_prep_madvise64` (IORING_OP_MADVISE,
+ * Linux 5.6; the 64-bit length in `off` 6.12).
+ *
+ * Kernels before 6.12 read only the 32-bit `len`, which this leaves 0 (an empty range).
  *
  * UNSAFE: the kernel acts on the mapping at `addr`.
  *
- * @param sqe The SQE to fill.
+ * @param sqe The SQE (from `ring.getSqe()`).
  * @param addr The start of the range (page-aligned).
- * @param length The length of the range, up to 2^53.
- * @param advice `MADV_*`.
+ * @param length The length of the range in bytes, up to 2^53.
+ * @param advice `MADV_*` (NORMAL 0, RANDOM 1, SEQUENTIAL 2, WILLNEED 3, DONTNEED 4 ...).
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * import type { NativeMemory } from "ringside-uring/core";
+ * declare const ring: Ring, mem: NativeMemory;
+ *
  * const MADV_DONTNEED = 4;
  * prepMadvise64(ring.getSqe()!, mem.address, mem.byteLength, MADV_DONTNEED);
  * ```
@@ -602,34 +757,49 @@ export function prepMadvise64(sqe: Sqe, addr: number, length: number, advice: nu
 }
 
 /**
- * Prepares fallocate(2). Matches liburing's `io_uring_prep_fallocate` (Linux 5.6).
+ * Prepares fallocate(2): allocates (or, with `FALLOC_FL_*` modes, punches or zeroes) a range of the file. Matches
+ * liburing's `io_uring_prep_fallocate` (IORING_OP_FALLOCATE, Linux 5.6).
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
- * @param mode `FALLOC_FL_*` flags (KEEP_SIZE 1, PUNCH_HOLE 2, ZERO_RANGE 0x10 ...), or 0.
- * @param offset The start of the range, up to 2^53.
- * @param len The length of the range, up to 2^53.
+ * The fields differ from the call's order: the mode travels in `len` and the length in `addr`, as liburing writes
+ * them.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
+ * @param mode 0 to allocate (and extend the file), or `FALLOC_FL_*` flags (KEEP_SIZE 1, PUNCH_HOLE 2 with KEEP_SIZE,
+ *   ZERO_RANGE 0x10 ...).
+ * @param offset The start of the range in bytes, up to 2^53.
+ * @param len The length of the range in bytes, up to 2^53.
  *
  * @example
  * ```ts
- * prepFallocate(ring.getSqe()!, fd, 0, 0, 1 << 20);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number;
+ *
+ * prepFallocate(ring.getSqe()!, fd, 0, 0, 1 << 20); // reserve the first MiB
  * ```
  */
 export function prepFallocate(sqe: Sqe, fd: number, mode: number, offset: number, len: number): void {
   prepRw(IORING_OP_FALLOCATE, sqe, fd, 0, mode, offset);
-  setU64(sqe.u32, W_ADDR, len);
+  setU64Words(sqe.u32, W_ADDR, len);
 }
 
 /**
  * Prepares fsync(2), or fdatasync(2) with IORING_FSYNC_DATASYNC. Matches liburing's `io_uring_prep_fsync`
- * (Linux 5.1).
+ * (IORING_OP_FSYNC, Linux 5.1).
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
- * @param fsyncFlags 0 or IORING_FSYNC_DATASYNC.
+ * It syncs what was written before it runs, not what was submitted before it: requests in flight may complete
+ * after it. To order it after a write, link them (IOSQE_IO_LINK on the write) or wait for the write's CQE.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
+ * @param fsyncFlags 0 for fsync, or IORING_FSYNC_DATASYNC for fdatasync.
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * import { IORING_FSYNC_DATASYNC } from "ringside-uring/abi";
+ * declare const ring: Ring, fd: number;
+ *
  * prepFsync(ring.getSqe()!, fd, IORING_FSYNC_DATASYNC);
  * ```
  */
@@ -639,16 +809,20 @@ export function prepFsync(sqe: Sqe, fd: number, fsyncFlags: number): void {
 }
 
 /**
- * Prepares sync_file_range(2). Matches liburing's `io_uring_prep_sync_file_range` (Linux 5.2).
+ * Prepares sync_file_range(2): starts and/or waits for writeback of a range, without syncing metadata. Matches
+ * liburing's `io_uring_prep_sync_file_range` (IORING_OP_SYNC_FILE_RANGE, Linux 5.2).
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
- * @param len The length of the range (unsigned 32-bit; 0 means to the end of the file).
- * @param offset The start of the range.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
+ * @param len The length of the range in bytes (unsigned 32-bit); 0 means "to the end of the file".
+ * @param offset The start of the range in bytes, up to 2^53.
  * @param flags `SYNC_FILE_RANGE_*` (WAIT_BEFORE 1, WRITE 2, WAIT_AFTER 4).
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number;
+ *
  * const SYNC_FILE_RANGE_WRITE = 2;
  * prepSyncFileRange(ring.getSqe()!, fd, 0, 0, SYNC_FILE_RANGE_WRITE);
  * ```
@@ -659,14 +833,18 @@ export function prepSyncFileRange(sqe: Sqe, fd: number, len: number, offset: num
 }
 
 /**
- * Prepares ftruncate(2). Matches liburing's `io_uring_prep_ftruncate` (Linux 6.9).
+ * Prepares ftruncate(2): sets the length of an open file, cutting or extending it with zeros. Matches liburing's
+ * `io_uring_prep_ftruncate` (IORING_OP_FTRUNCATE, Linux 6.9).
  *
- * @param sqe The SQE to fill.
- * @param fd The file descriptor.
- * @param len The new length, up to 2^53.
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The file descriptor (open for writing), or a registered-file index with IOSQE_FIXED_FILE.
+ * @param len The new length in bytes, up to 2^53.
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, fd: number;
+ *
  * prepFtruncate(ring.getSqe()!, fd, 0);
  * ```
  */

@@ -1,16 +1,16 @@
 /**
  * Proof by bytes: every prep helper against liburing.
  *
- * Helpers that liburing 2.3 (the installed liburing.h) has are run side by side with it: `oracle.c` calls liburing's
- * own inline helper on a zeroed SQE for each argument set and the bytes must match exactly. Helpers newer than 2.3,
- * and the cases where current liburing changed 2.3's behaviour, are checked against field values spelled out from
- * the newest liburing.h. The SQE under test sits in the middle of a three-slot buffer, so a helper whose write lands
- * outside its slot fails too.
+ * Helpers that liburing 2.3 (the installed liburing.h) has are run side by side with it: the oracle
+ * (`testing/liburing_oracle.c`) calls liburing's own inline helper on a zeroed SQE for each argument set and the
+ * bytes must match exactly. Helpers newer than 2.3, and the cases where current liburing changed 2.3's behaviour,
+ * are checked against field values spelled out from the newest liburing.h. The SQE under test sits in the middle of
+ * a three-slot buffer, so a helper whose write lands outside its slot fails too.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { skipIf } from "../../testing/skip.ts";
+import { skipIf } from "../../testing/mod.ts";
 import { Sqe, sqeSetBufGroup, sqeSetData, sqeSetFlags } from "../ring/sqe.ts";
 import {
   BLOCK_URING_CMD_DISCARD,

@@ -7,6 +7,10 @@
  *
  * @example
  * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring;
+ * declare function recycle(bufferId: number): void;
+ * declare function rearm(userData: number): void;
  * ring.forEachCqe((userData, res, flags) => {
  *   if (cqeHasBuffer(flags)) recycle(cqeBufferId(flags));
  *   if (!cqeHasMore(flags)) rearm(userData);
@@ -38,6 +42,7 @@ import {
  *
  * @example
  * ```ts
+ * import { IORING_CQE_F_BUFFER } from "ringside-uring/abi";
  * cqeBufferId((7 << 16) | IORING_CQE_F_BUFFER); // 7
  * ```
  */
@@ -53,6 +58,8 @@ export function cqeBufferId(flags: number): number {
  *
  * @example
  * ```ts
+ * declare const flags: number;
+ * declare function recycle(bufferId: number): void;
  * if (cqeHasBuffer(flags)) recycle(cqeBufferId(flags));
  * ```
  */
@@ -68,7 +75,9 @@ export function cqeHasBuffer(flags: number): boolean {
  *
  * @example
  * ```ts
- * if (!cqeHasMore(flags)) rearm(userData);
+ * declare const userData: number, flags: number;
+ * declare function rearm(userData: number): void;
+ * if (!cqeHasMore(flags)) rearm(userData); // the multishot request ended
  * ```
  */
 export function cqeHasMore(flags: number): boolean {
@@ -82,6 +91,8 @@ export function cqeHasMore(flags: number): boolean {
  *
  * @example
  * ```ts
+ * declare const flags: number;
+ * declare function receiveAgain(): void;
  * if (cqeSockNonEmpty(flags)) receiveAgain();
  * ```
  */
@@ -97,7 +108,9 @@ export function cqeSockNonEmpty(flags: number): boolean {
  *
  * @example
  * ```ts
- * if (cqeIsNotif(flags)) release(userData);
+ * declare const userData: number, flags: number;
+ * declare function release(userData: number): void;
+ * if (cqeIsNotif(flags)) release(userData); // the kernel is done with the zero-copy send's buffer
  * ```
  */
 export function cqeIsNotif(flags: number): boolean {
@@ -112,6 +125,8 @@ export function cqeIsNotif(flags: number): boolean {
  *
  * @example
  * ```ts
+ * declare const res: number, flags: number;
+ * const stats = { copied: 0 };
  * if (cqeIsNotif(flags) && cqeZcCopied(res)) stats.copied++;
  * ```
  */
@@ -127,6 +142,8 @@ export function cqeZcCopied(res: number): boolean {
  *
  * @example
  * ```ts
+ * declare const flags: number;
+ * declare function recycle(bufferId: number): void;
  * if (cqeHasBuffer(flags) && !cqeHasBufMore(flags)) recycle(cqeBufferId(flags));
  * ```
  */
@@ -141,7 +158,12 @@ export function cqeHasBufMore(flags: number): boolean {
  *
  * @example
  * ```ts
- * if (cqeIsSkip(flags)) return;
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring;
+ * ring.forEachCqe((userData, res, flags) => {
+ *   if (cqeIsSkip(flags)) return; // padding, not a completion
+ *   console.log(userData, res);
+ * });
  * ```
  */
 export function cqeIsSkip(flags: number): boolean {
@@ -155,7 +177,12 @@ export function cqeIsSkip(flags: number): boolean {
  *
  * @example
  * ```ts
- * if (cqeIs32(flags)) readExtra(word + 4);
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring;
+ * ring.forEachCqe((userData, res, flags, word) => {
+ *   // The second 16 bytes of a 32-byte CQE (big_cqe[]) follow its first four words.
+ *   if (cqeIs32(flags)) console.log(ring.cqes32[word + 4], ring.cqes32[word + 5]);
+ * });
  * ```
  */
 export function cqeIs32(flags: number): boolean {
@@ -171,6 +198,8 @@ export function cqeIs32(flags: number): boolean {
  *
  * @example
  * ```ts
+ * declare const flags: number;
+ * let head = 0;
  * head += cqeNr(flags);
  * ```
  */
@@ -185,6 +214,7 @@ export function cqeNr(flags: number): number {
  *
  * @example
  * ```ts
+ * declare const flags: number;
  * const source = cqeTimestampHw(flags) ? "hardware" : "software";
  * ```
  */
@@ -200,6 +230,8 @@ export function cqeTimestampHw(flags: number): boolean {
  *
  * @example
  * ```ts
+ * declare const res: number, flags: number;
+ * declare function acked(res: number): void;
  * const SCM_TSTAMP_ACK = 2;
  * if (cqeTimestampType(flags) === SCM_TSTAMP_ACK) acked(res);
  * ```

@@ -5,24 +5,11 @@ import { release } from "node:os";
 import { errnoNumber } from "../../ffi/mod.ts";
 import { UringError } from "../core/errors.ts";
 import { Ring } from "./ring.ts";
-import {
-  decodeFlags,
-  diagnoseSetupFailure,
-  ioUringDisabled,
-  kernelAtLeastSince,
-  kernelRelease,
-  kernelVersionAtLeast,
-  parseKernelVersion,
-  probeFeatures,
-  probeOpcodes,
-  probeSetupFlag,
-  query,
-  queryOpcodes,
-  type SetupEnvironment,
-  setupEnvironment,
-  setupFlagSupported,
-  SQE_FLAGS,
-} from "./probe.ts";
+import { decodeFlags, probeFeatures, probeOpcodes, probeSetupFlag, setupFlagSupported } from "./probe.ts";
+import { diagnoseSetupFailure, ioUringDisabled, type SetupEnvironment, setupEnvironment } from "./setup_diagnosis.ts";
+import { kernelAtLeastSince, kernelRelease, kernelVersionAtLeast, parseKernelVersion } from "./kernel_version.ts";
+import { query, queryOpcodes } from "./query.ts";
+import { SQE_FLAGS } from "../abi/uapi.ts";
 import {
   FEATURES,
   IORING_FEAT_EXT_ARG,
@@ -47,7 +34,7 @@ import {
   OPCODES,
   SETUP_FLAGS,
 } from "../abi/uapi.ts";
-import { skipIf } from "../../testing/skip.ts";
+import { skipIf } from "../../testing/mod.ts";
 
 test("kernelRelease is uname -r and parses into numbers that kernelVersionAtLeast agrees with", () => {
   assert.equal(kernelRelease(), release());

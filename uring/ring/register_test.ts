@@ -9,45 +9,37 @@ import { prepRw } from "../prep/base.ts";
 import { prepRead, prepReadFixed } from "../prep/rw.ts";
 import { sqeSetBufGroup, sqeSetData, sqeSetFlags } from "./sqe.ts";
 import type { Sqe } from "./sqe.ts";
+import { bufRingHead, registerBufRing, unregisterBufRing } from "./registered_buf_rings.ts";
+import { CLOCK_BOOTTIME, CLOCK_MONOTONIC } from "../abi/timespec.ts";
 import {
-  bufRingHead,
-  CLOCK_BOOTTIME,
-  CLOCK_MONOTONIC,
   cloneBuffers,
   cloneBuffersOffset,
-  registerBufRing,
   registerBuffers,
   registerBuffersSparse,
   registerBuffersTags,
   registerBuffersUpdate,
   registerBuffersUpdateTag,
-  registerClock,
-  registerEventfd,
-  registerEventfdAsync,
+  unregisterBuffers,
+} from "./registered_buffers.ts";
+import { registerClock } from "./clock.ts";
+import { registerEventfd, registerEventfdAsync, unregisterEventfd } from "./eventfd.ts";
+import {
   registerFileAllocRange,
   registerFiles,
   registerFilesSparse,
   registerFilesTags,
   registerFilesUpdate,
   registerFilesUpdateTag,
-  registerIowqAff,
-  registerIowqMaxWorkers,
-  registerNapi,
-  registerPersonality,
-  registerProbe,
-  registerRestrictions,
-  registerSyncCancel,
-  registerSyncMsg,
-  registrations,
-  releaseRegistrations,
-  unregisterBufRing,
-  unregisterBuffers,
-  unregisterEventfd,
   unregisterFiles,
-  unregisterIowqAff,
-  unregisterNapi,
-  unregisterPersonality,
-} from "./register.ts";
+} from "./registered_files.ts";
+import { registerIowqAff, registerIowqMaxWorkers, unregisterIowqAff } from "./iowq.ts";
+import { registerNapi, unregisterNapi } from "./napi.ts";
+import { registerPersonality, unregisterPersonality } from "./personality.ts";
+import { registerProbe } from "./probe.ts";
+import { registerRestrictions } from "./restrictions.ts";
+import { registerSyncCancel } from "./sync_cancel.ts";
+import { registerSyncMsg } from "./sync_msg.ts";
+import { registrations, releaseRegistrations } from "./registrations.ts";
 import {
   IO_URING_NAPI_STATIC_ADD_ID,
   IO_URING_NAPI_TRACKING_INACTIVE,
@@ -71,16 +63,12 @@ import {
   IOSQE_FIXED_FILE,
   IOU_PBUF_RING_MMAP,
 } from "../abi/uapi.ts";
-import { skipIf } from "../../testing/skip.ts";
-import { kernelVersionAtLeast } from "./probe.ts";
+import { pipePair as pipe, skipIf, writeText } from "../../testing/mod.ts";
+import { kernelVersionAtLeast } from "./kernel_version.ts";
+import { EACCES, EBADF, ECANCELED, EINVAL } from "../abi/errno.ts";
 
-const O_CLOEXEC = 0o2000000;
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
-const EACCES = 13;
-const EBADF = 9;
-const EINVAL = 22;
-const ECANCELED = 125;
 
 interface Cqe {
   userData: number;
@@ -105,17 +93,6 @@ function sqeOf(ring: Ring, userData: number): Sqe {
   assert.ok(sqe, "the SQ has room");
   sqeSetData(sqe, userData);
   return sqe;
-}
-
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  assert.equal(libc().pipe2(fds, O_CLOEXEC), 0, "pipe2");
-  return [fds[0], fds[1]];
-}
-
-function writeText(fd: number, text: string): void {
-  const b = new TextEncoder().encode(text);
-  assert.equal(libc().write(fd, b, b.length), b.length);
 }
 
 function text(mem: NativeMemory, n: number, at = 0): string {

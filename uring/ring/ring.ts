@@ -5,9 +5,8 @@
  *
  * @example
  * ```ts
- * import { Ring } from "./ring.ts";
- * import { prepNop } from "../prep.ts";
- * import { sqeSetData } from "./sqe.ts";
+ * import { prepNop } from "ringside-uring/prep";
+ * import { sqeSetData } from "ringside-uring/ring";
  *
  * const ring = new Ring(8);
  * const sqe = ring.getSqe()!;
@@ -20,20 +19,23 @@
  *
  * @module
  */
-import { errnoName, libc, liburing } from "../../ffi/mod.ts";
+import { libc, liburing } from "../../ffi/mod.ts";
 import { check, refuse, UringError } from "../core/errors.ts";
-import { detach, NativeMemory, pageAlign } from "../core/memory.ts";
-import { loadAcquire32, storeRelease32 } from "../core/_barrier.ts";
+import { detach, NativeMemory } from "../core/memory.ts";
+import { checkCount, checkInt, checkU32, U32_MAX } from "../core/validate.ts";
+import { loadAcquire32, storeRelease32 } from "../core/barrier.ts";
 import { writeTimespecNs } from "../abi/timespec.ts";
-import { Sqe, zeroSqes } from "./sqe.ts";
+import { TWO_32 } from "../abi/u64.ts";
+import { EAGAIN, EBADFD, EBUSY, EINTR, ETIME } from "../abi/errno.ts";
+import { type Sqe, sqeSetFlags } from "./sqe.ts";
+import { mapRings } from "./_rings.ts";
+import { RESIZE_HINTS, resizeParams, setupRing, validateResize } from "./_setup.ts";
+import { registerWaitRegionMemory } from "./_wait_region.ts";
 import {
   io_cqring_offsets,
-  io_sqring_offsets,
   io_uring_getevents_arg,
-  io_uring_mem_region_reg,
   io_uring_params,
   io_uring_reg_wait,
-  io_uring_region_desc,
   io_uring_rsrc_update,
   IORING_CQ_EVENTFD_DISABLED,
   IORING_CQE_F_32,
@@ -47,46 +49,25 @@ import {
   IORING_ENTER_SQ_WAKEUP,
   IORING_FEAT_EXT_ARG,
   IORING_FEAT_MIN_TIMEOUT,
-  IORING_FEAT_SINGLE_MMAP,
-  IORING_OFF_CQ_RING,
-  IORING_OFF_SQ_RING,
-  IORING_OFF_SQES,
-  IORING_MEM_REGION_REG_WAIT_ARG,
-  IORING_MEM_REGION_TYPE_USER,
   IORING_REG_WAIT_TS,
   IORING_REGISTER_ENABLE_RINGS,
-  IORING_REGISTER_MEM_REGION,
   IORING_REGISTER_RESIZE_RINGS,
   IORING_REGISTER_RESTRICTIONS,
   IORING_REGISTER_RING_FDS,
   IORING_REGISTER_USE_REGISTERED_RING,
-  IORING_SETUP_ATTACH_WQ,
-  IORING_SETUP_CLAMP,
-  IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_CQE32,
   IORING_SETUP_CQE_MIXED,
-  IORING_SETUP_CQSIZE,
-  IORING_SETUP_DEFER_TASKRUN,
-  IORING_SETUP_NO_MMAP,
-  IORING_SETUP_NO_SQARRAY,
   IORING_SETUP_R_DISABLED,
   IORING_SETUP_REGISTERED_FD_ONLY,
-  IORING_SETUP_SINGLE_ISSUER,
-  IORING_SETUP_SQ_AFF,
   IORING_SETUP_SQE128,
   IORING_SETUP_SQE_MIXED,
   IORING_SETUP_SQPOLL,
-  IORING_SETUP_TASKRUN_FLAG,
   IORING_SQ_CQ_OVERFLOW,
   IORING_SQ_NEED_WAKEUP,
   IORING_SQ_TASKRUN,
   IORING_UNREGISTER_RING_FDS,
+  IOSQE_CQE_SKIP_SUCCESS,
 } from "../abi/uapi.ts";
-
-/** The kernel's limits (io_uring/io_uring.h): larger requests need IORING_SETUP_CLAMP. */
-export const IORING_MAX_ENTRIES = 32768;
-/** The kernel's largest CQ ring. */
-export const IORING_MAX_CQ_ENTRIES = 2 * IORING_MAX_ENTRIES;
 
 /** What `new Ring()` takes beside the entry count: the fields of `struct io_uring_params` a caller sets. */
 export interface RingOptions {
@@ -140,49 +121,10 @@ export interface WaitSlot {
 /** Called for each CQE: its user_data, result (`-errno` on failure), flags, and word index in `ring.cqes32`. */
 export type CqeVisitor = (userData: number, res: number, flags: number, word: number) => void;
 
-const TWO_32 = 4294967296;
 /** sizeof(struct io_uring_getevents_arg) as io_uring_enter2's size_t (a bigint: see ffi/liburing.ts). */
 const EXT_ARG_SIZE = BigInt(io_uring_getevents_arg.SIZE);
 /** sizeof(struct io_uring_reg_wait), the size io_uring_enter2 is given with IORING_ENTER_EXT_ARG_REG. */
 const REG_WAIT_SIZE = BigInt(io_uring_reg_wait.SIZE);
-
-const SETUP_HINTS: Readonly<Record<string, string>> = {
-  ENOSYS: "this kernel has no io_uring (it needs Linux 5.1 or later built with CONFIG_IO_URING)",
-  EPERM: "io_uring is disabled by /proc/sys/kernel/io_uring_disabled or blocked by a seccomp filter " +
-    "(containers often block it); `npm run doctor` says which",
-  ENOMEM: "the kernel could not allocate or lock the rings: raise RLIMIT_MEMLOCK (`ulimit -l`) or use fewer entries",
-  EINVAL: "the kernel refused these entries or flags (a flag newer than the kernel, or a combination it refuses)",
-  EFAULT: "the memory given for IORING_SETUP_NO_MMAP was refused",
-};
-
-/**
- * NO_MMAP: the caller (we) provides the ring memory, which must exist before setup (or a resize), so its size is an
- * upper bound of what the kernel lays out there (io_uring/io_uring.c rings_size()). Writes the two addresses into
- * the io_uring_params in `pv` (cq_off.user_addr for the rings, sq_off.user_addr for the SQEs).
- */
-function allocateCallerRings(
-  pv: DataView, sq: number, cq: number, flags: number,
-): { ringsMem: NativeMemory; sqesMem: NativeMemory } {
-  const cqe = flags & IORING_SETUP_CQE32 ? 32 : 16;
-  const sqe = flags & IORING_SETUP_SQE128 ? 128 : 64;
-  const ringsMem = NativeMemory.allocate(pageAlign(256 + cq * cqe + 64 + sq * 4), { populate: true });
-  const sqesMem = NativeMemory.allocate(pageAlign(sq * sqe), { populate: true });
-  const put = (at: number, address: number) => {
-    pv.setUint32(at, address % TWO_32, true);
-    pv.setUint32(at + 4, Math.floor(address / TWO_32), true);
-  };
-  put(io_uring_params.cq_off + io_cqring_offsets.user_addr, ringsMem.address);
-  put(io_uring_params.sq_off + io_sqring_offsets.user_addr, sqesMem.address);
-  return { ringsMem, sqesMem };
-}
-
-/** What to do when IORING_REGISTER_RESIZE_RINGS fails, by errno name. */
-const RESIZE_HINTS: Record<string, string> = {
-  EINVAL: "the kernel resizes only rings set up with IORING_SETUP_DEFER_TASKRUN (Linux 6.13), to sizes it accepts",
-  EEXIST: "a SINGLE_ISSUER ring is resized only by the thread that set it up",
-  EOVERFLOW: "the new sizes are too large, or too small for the SQEs and CQEs waiting (clamp caps large sizes)",
-  EBUSY: "completions are held in the kernel's overflow list: reap them first",
-};
 
 /**
  * One io_uring instance: the SQ and CQ rings mapped into this process, and the calls that drive them.
@@ -296,44 +238,12 @@ export class Ring {
    * @param options The other `io_uring_params` fields; `flags` takes `IORING_SETUP_*`.
    */
   constructor(entries: number, options: RingOptions = {}) {
-    let flags = options.flags ?? 0;
-    validateSetup(entries, options, flags);
-    if (options.cqEntries !== undefined) flags |= IORING_SETUP_CQSIZE;
-    if (options.sqThreadCpu !== undefined) flags |= IORING_SETUP_SQ_AFF;
-    if (options.attachWq !== undefined) flags |= IORING_SETUP_ATTACH_WQ;
-
+    const { fd, flags, params: pv, ringsMem, sqesMem } = setupRing(entries, options);
     const u = liburing().fn;
     this.fnEnter = u.io_uring_enter;
     this.fnEnter2 = u.io_uring_enter2;
     this.fnEnter2Reg = u.io_uring_enter2_reg;
     this.fnRegister = u.io_uring_register;
-
-    const params = new Uint8Array(io_uring_params.SIZE);
-    const pv = new DataView(params.buffer);
-    pv.setUint32(io_uring_params.flags, flags >>> 0, true);
-    if (options.cqEntries !== undefined) pv.setUint32(io_uring_params.cq_entries, options.cqEntries, true);
-    if (options.sqThreadCpu !== undefined) pv.setUint32(io_uring_params.sq_thread_cpu, options.sqThreadCpu, true);
-    if (options.sqThreadIdle !== undefined) pv.setUint32(io_uring_params.sq_thread_idle, options.sqThreadIdle, true);
-    if (options.attachWq !== undefined) {
-      const wq = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
-      pv.setUint32(io_uring_params.wq_fd, wq, true);
-    }
-
-    let ringsMem: NativeMemory | undefined;
-    let sqesMem: NativeMemory | undefined;
-    if (flags & IORING_SETUP_NO_MMAP) {
-      const sq = Math.min(nextPow2(entries), IORING_MAX_ENTRIES);
-      const cq = options.cqEntries !== undefined ? Math.min(nextPow2(options.cqEntries), IORING_MAX_CQ_ENTRIES) : 2 * sq;
-      ({ ringsMem, sqesMem } = allocateCallerRings(pv, sq, cq, flags));
-    }
-
-    const fd = u.io_uring_setup(entries, params);
-    if (fd < 0) {
-      ringsMem?.free();
-      sqesMem?.free();
-      throw new UringError("set up io_uring", -fd, (SETUP_HINTS[errnoName(-fd)] ?? "") +
-        ` (entries ${entries}, flags 0x${(flags >>> 0).toString(16)})`);
-    }
 
     this.flags = pv.getUint32(io_uring_params.flags, true);
     this.features = pv.getUint32(io_uring_params.features, true);
@@ -372,101 +282,45 @@ export class Ring {
   }
 
   /**
-   * Maps the rings from the offsets in `pv` (io_uring_params as the kernel filled it) and makes the views and SQE
-   * objects over them: at setup (`fresh`), and again after a resize. With `ringsMem`/`sqesMem` (NO_MMAP) the
-   * rings are in that caller memory. On failure nothing stays mapped.
+   * Maps the rings (see mapRings in _rings.ts) and takes their views into this ring's fields: at setup (`fresh`), and
+   * again after a resize. With `ringsMem`/`sqesMem` (NO_MMAP) the rings are in that caller memory.
    */
   private mapRings(
     pv: DataView, fd: number, ringsMem: NativeMemory | undefined, sqesMem: NativeMemory | undefined, fresh: boolean,
   ): void {
-    const so = (k: keyof typeof io_sqring_offsets) => pv.getUint32(io_uring_params.sq_off + io_sqring_offsets[k], true);
-    const co = (k: keyof typeof io_cqring_offsets) => pv.getUint32(io_uring_params.cq_off + io_cqring_offsets[k], true);
-
-    const noSqArray = (this.flags & IORING_SETUP_NO_SQARRAY) !== 0;
-    const cqRingBytes = co("cqes") + this.cqCount * this.cqeSize;
-    let arrayAt = so("array");
-    if (!noSqArray && arrayAt === 0) {
-      // RESIZE_RINGS (checked on 6.18) reports every offset but sq_off.array; liburing never notices, as it sets up
-      // rings with NO_SQARRAY. The kernel puts the array where setup does (io_uring.c rings_size()): after the
-      // CQEs, aligned to the cache line.
-      arrayAt = (cqRingBytes + 63) & ~63;
-    }
-    const sqRingBytes = noSqArray ? so("tail") + 4 : arrayAt + this.sqCount * 4;
-    let sqMap: NativeMemory;
-    let cqMap: NativeMemory;
-    let sqesMap: NativeMemory;
-    try {
-      if (ringsMem && sqesMem) {
-        sqMap = cqMap = ringsMem;
-        sqesMap = sqesMem;
-        ringsMem.pin();
-        sqesMem.pin();
-        this.memory.push(ringsMem, sqesMem);
-      } else if (this.features & IORING_FEAT_SINGLE_MMAP) {
-        sqMap = cqMap = NativeMemory.mapShared(fd, IORING_OFF_SQ_RING, Math.max(sqRingBytes, cqRingBytes),
-          "map the io_uring rings");
-        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqCount * this.sqeSize, "map the io_uring SQEs");
-        this.memory.push(sqMap, sqesMap);
-      } else {
-        sqMap = NativeMemory.mapShared(fd, IORING_OFF_SQ_RING, sqRingBytes, "map the io_uring SQ ring");
-        cqMap = NativeMemory.mapShared(fd, IORING_OFF_CQ_RING, cqRingBytes, "map the io_uring CQ ring");
-        sqesMap = NativeMemory.mapShared(fd, IORING_OFF_SQES, this.sqCount * this.sqeSize, "map the io_uring SQEs");
-        this.memory.push(sqMap, cqMap, sqesMap);
-      }
-    } catch (e) {
-      for (const m of this.memory) {
-        m.unpin();
-        m.free();
-      }
-      this.memory.length = 0;
-      throw e;
-    }
-
-    this.sqRing = new Uint32Array(sqMap.buffer);
-    this.cqRing = new Uint32Array(cqMap.buffer);
-    this.cqI32 = new Int32Array(cqMap.buffer);
-    this.sqHeadIdx = so("head") >> 2;
-    this.sqTailIdx = so("tail") >> 2;
-    this.sqFlagsIdx = so("flags") >> 2;
-    this.sqDroppedIdx = so("dropped") >> 2;
-    this.sqMask = this.sqRing[so("ring_mask") >> 2];
-    this.cqHeadIdx = co("head") >> 2;
-    this.cqTailIdx = co("tail") >> 2;
-    this.cqOverflowIdx = co("overflow") >> 2;
-    this.cqFlagsIdx = co("flags") >> 2;
-    this.cqMask = this.cqRing[co("ring_mask") >> 2];
-    this.cqesWord = co("cqes") >> 2;
-
-    // Without NO_SQARRAY the kernel reads SQE indices through the SQ array: map slot i to SQE i once, for good.
-    if (!noSqArray) {
-      const array = arrayAt >> 2;
-      for (let i = 0; i < this.sqCount; i++) this.sqRing[array + i] = i;
-    }
+    const m = mapRings(pv, fd, {
+      flags: this.flags,
+      features: this.features,
+      sqCount: this.sqCount,
+      cqCount: this.cqCount,
+      sqeSize: this.sqeSize,
+      cqeSize: this.cqeSize,
+    }, ringsMem, sqesMem, fresh);
+    this.memory.push(...m.memory);
+    this.sqRing = m.sqRing;
+    this.cqRing = m.cqRing;
+    this.cqI32 = m.cqI32;
+    this.sqHeadIdx = m.sqHeadIdx;
+    this.sqTailIdx = m.sqTailIdx;
+    this.sqFlagsIdx = m.sqFlagsIdx;
+    this.sqDroppedIdx = m.sqDroppedIdx;
+    this.sqMask = m.sqMask;
+    this.cqHeadIdx = m.cqHeadIdx;
+    this.cqTailIdx = m.cqTailIdx;
+    this.cqOverflowIdx = m.cqOverflowIdx;
+    this.cqFlagsIdx = m.cqFlagsIdx;
+    this.cqMask = m.cqMask;
+    this.cqesWord = m.cqesWord;
+    this.sqeF64 = m.sqeF64;
+    this.sqes = m.sqes;
+    this.sqes128 = m.sqes128;
     // Counters continue across a resize: the kernel keeps head and tail values (and copied what lies between).
     this.sqHeadSeen = loadAcquire32(this.sqRing, this.sqHeadIdx) | 0;
     this.sqZeroed = this.sqHeadSeen;
     if (fresh) this.sqeTail = loadAcquire32(this.sqRing, this.sqTailIdx) | 0;
     this.sqLimit = (this.sqHeadSeen + this.sqCount) | 0;
     this.cqHead = loadAcquire32(this.cqRing, this.cqHeadIdx);
-
-    const sqesBuf = sqesMap.buffer;
-    const f64 = new Float64Array(sqesBuf);
-    this.sqeF64 = f64;
-    // getSqe() hands out slots as they are: start them zeroed whatever the memory held (the kernel's pages and
-    // fresh anonymous memory already are), and reclaimSqes() clears each again when the kernel has read it. After a
-    // resize the kernel's new pages are zeroed but for the pending SQEs it copied, which must stay.
-    if (fresh) f64.fill(0);
-    this.sqes = [];
-    this.sqes128 = [];
-    for (let i = 0; i < this.sqCount; i++) this.sqes.push(new Sqe(sqesBuf, i * this.sqeSize, this.sqeSize, i));
-    if (this.flags & IORING_SETUP_SQE_MIXED) {
-      // A 128-byte SQE takes slots i and i + 1; the last slot never starts one (getSqe128 pads it).
-      for (let i = 0; i < this.sqCount; i++) {
-        this.sqes128.push(new Sqe(sqesBuf, i * this.sqeSize, i + 1 < this.sqCount ? 128 : 64, i));
-      }
-    }
   }
-
 
   /** Whether `close()` has run. */
   get isClosed(): boolean {
@@ -534,8 +388,8 @@ export class Ring {
     if (free < (atEnd ? 3 : 2)) return null;
     if (atEnd) {
       const pad = this.getSqe()!;
-      // IORING_OP_NOP (0) with IOSQE_CQE_SKIP_SUCCESS (bit 6): consumes the slot, posts nothing.
-      pad.u8[1] = 1 << 6;
+      // A zeroed SQE is IORING_OP_NOP; with IOSQE_CQE_SKIP_SUCCESS it consumes the slot and posts nothing.
+      sqeSetFlags(pad, IOSQE_CQE_SKIP_SUCCESS);
     }
     const first = this.sqes[this.sqeTail & this.sqMask];
     this.sqeTail = (this.sqeTail + 2) | 0;
@@ -662,8 +516,8 @@ export class Ring {
   private enterError(r: number): number {
     // EINTR: a signal arrived while waiting; ETIME: the EXT_ARG timeout passed; EAGAIN/EBUSY: the kernel could not
     // take more now (reap, then retry). None loses an SQE: unconsumed ones stay in the ring.
-    if (r === -4 || r === -62 || r === -11 || r === -16) return 0;
-    throw new UringError("io_uring_enter", -r, r === -77 ? "the ring is in a bad state" : undefined);
+    if (r === -EINTR || r === -ETIME || r === -EAGAIN || r === -EBUSY) return 0;
+    throw new UringError("io_uring_enter", -r, r === -EBADFD ? "the ring is in a bad state" : undefined);
   }
 
   private enterWithArg(toSubmit: number, waitNr: number, flags: number, options: WaitOptions): number {
@@ -771,7 +625,7 @@ export class Ring {
    * throws, the CQEs visited so far (the one it threw on included) are released and the error propagates.
    * Matches liburing's `io_uring_for_each_cqe` followed by `io_uring_cq_advance`.
    */
-  forEachCqe(visit: CqeVisitor, max = 0xffffffff): number {
+  forEachCqe(visit: CqeVisitor, max = U32_MAX): number {
     if (this.closed) this.throwClosed("reap CQEs");
     if (this.mixedCqes) return this.forEachMixedCqe(visit, max);
     const ring = this.cqRing;
@@ -858,8 +712,8 @@ export class Ring {
   /**
    * Raw `io_uring_register(2)`: returns the kernel's result (`-errno` on failure). `arg` is read or written by the
    * kernel only during the call; memory the kernel keeps (buffers, rings) must be {@link NativeMemory} whose address
-   * the caller writes into `arg`. UNSAFE for opcodes that take such addresses: prefer the typed helpers of
-   * `register.ts`.
+   * the caller writes into `arg`. UNSAFE for opcodes that take such addresses: prefer the typed `register*` functions
+   * (`registerFiles`, `registerBuffers`, `registerBufRing` ...), which keep such memory pinned.
    */
   register(opcode: number, arg: ArrayBufferView | null, nrArgs: number): number {
     if (this.closed) this.throwClosed("register");
@@ -889,9 +743,7 @@ export class Ring {
   /** IORING_REGISTER_RING_FDS for this ring's fd; on success enter calls use the index. Returns the kernel's answer. */
   private addRegisteredFd(): number {
     if (this.closed) this.throwClosed("register the ring fd");
-    const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
-    upd[io_uring_rsrc_update.offset / 4] = 0xffffffff; // -1: let the kernel pick a free index
-    upd[io_uring_rsrc_update.data / 4] = this.fd;
+    const upd = rsrcUpdate(U32_MAX, this.fd); // offset -1: let the kernel pick a free index
     const r = this.fnRegister(this.fd, IORING_REGISTER_RING_FDS, upd, 1);
     if (r !== 1) return r;
     this.registeredIndex = upd[io_uring_rsrc_update.offset / 4];
@@ -903,9 +755,7 @@ export class Ring {
   /** Undoes `registerRingFd()`. Matches liburing's `io_uring_unregister_ring_fd`. */
   unregisterRingFd(): void {
     if (this.registeredIndex < 0 || this.registeredOnly) return;
-    const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
-    upd[io_uring_rsrc_update.offset / 4] = this.registeredIndex;
-    const r = this.register(IORING_UNREGISTER_RING_FDS, upd, 1);
+    const r = this.register(IORING_UNREGISTER_RING_FDS, rsrcUpdate(this.registeredIndex, 0), 1);
     if (r !== 1) throw new UringError("unregister the ring fd", r < 0 ? -r : 0);
     this.registeredIndex = -1;
     this.enterFd = this.fd;
@@ -938,6 +788,7 @@ export class Ring {
    *
    * @example
    * ```ts
+   * import { IORING_SETUP_R_DISABLED } from "ringside-uring/abi";
    * const ring = new Ring(64, { flags: IORING_SETUP_R_DISABLED });
    * ring.registerWaitRegion(4);
    * ring.enable();
@@ -948,38 +799,12 @@ export class Ring {
   registerWaitRegion(slots: number): void {
     const op = "register a wait region (IORING_REGISTER_MEM_REGION)";
     if (this.closed) this.throwClosed(op);
-    if (!Number.isInteger(slots) || slots < 1 || slots > 1024) {
-      refuse(op, `slots must be an integer from 1 to 1024, got ${slots}`);
-    }
+    checkInt(op, slots, 1, 1024, "slots");
     if (this.waitRegion !== undefined) refuse(op, "the ring already has one (the kernel takes one per ring)");
     if (!(this.flags & IORING_SETUP_R_DISABLED)) {
       refuse(op, "the kernel takes a wait region only from a ring set up with IORING_SETUP_R_DISABLED, before enable()");
     }
-    // Page-aligned memory of our own (IORING_MEM_REGION_TYPE_USER): the kernel pins its pages for the ring's life.
-    // One slot more than asked: Linux 6.18 clamps a slot's offset with array_index_nospec(offset, size - 64), which
-    // maps the offset of a slot ending exactly at the region's end to 0, so a wait on that last slot would silently
-    // use slot 0's argument (found by the test below; a region one slot larger keeps every usable slot inside).
-    const mem = NativeMemory.allocate(pageAlign((slots + 1) * io_uring_reg_wait.SIZE));
-    const arg = NativeMemory.allocate(io_uring_region_desc.SIZE + io_uring_mem_region_reg.SIZE);
-    try {
-      const v = new DataView(arg.buffer);
-      const reg = io_uring_region_desc.SIZE;
-      v.setBigUint64(io_uring_region_desc.user_addr, BigInt(mem.address), true);
-      v.setBigUint64(io_uring_region_desc.size, BigInt(mem.byteLength), true);
-      v.setUint32(io_uring_region_desc.flags, IORING_MEM_REGION_TYPE_USER, true);
-      v.setBigUint64(reg + io_uring_mem_region_reg.region_uptr, BigInt(arg.address), true);
-      v.setBigUint64(reg + io_uring_mem_region_reg.flags, BigInt(IORING_MEM_REGION_REG_WAIT_ARG), true);
-      const r = this.register(IORING_REGISTER_MEM_REGION, new Uint8Array(arg.buffer, reg, io_uring_mem_region_reg.SIZE), 1);
-      if (r < 0) {
-        throw new UringError(op, -r, r === -22 ? "this kernel has no wait regions (Linux 6.13) or refused the region" : undefined);
-      }
-    } catch (e) {
-      mem.free();
-      throw e;
-    } finally {
-      arg.free();
-    }
-    mem.pin();
+    const mem = registerWaitRegionMemory((opcode, arg, nr) => this.register(opcode, arg, nr), slots, op);
     this.waitRegion = mem;
     this.waitRegionView = new DataView(mem.buffer);
     this.waitSlotOffsets = Array.from({ length: slots }, (_, i) => BigInt(i * io_uring_reg_wait.SIZE));
@@ -997,17 +822,13 @@ export class Ring {
     if (this.closed) this.throwClosed(op);
     const v = this.waitRegionView;
     if (v === undefined) refuse(op, "the ring has no wait region (registerWaitRegion)");
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.waitSlotOffsets.length) {
-      refuse(op, `slot must be an integer from 0 to ${this.waitSlotOffsets.length - 1}, got ${slot}`);
-    }
+    checkInt(op, slot, 0, this.waitSlotOffsets.length - 1, "slot");
     const ns = wait.timeoutNs;
     if (ns !== undefined && (!Number.isFinite(ns) || ns < 0)) {
       refuse(op, `the timeout must be a non-negative number of nanoseconds, got ${ns}`);
     }
     const minWait = wait.minWaitUsec ?? 0;
-    if (!Number.isInteger(minWait) || minWait < 0 || minWait > 0xffffffff) {
-      refuse(op, `minWaitUsec must be an integer from 0 to 2^32-1, got ${minWait}`);
-    }
+    checkU32(op, minWait, "minWaitUsec");
     if (minWait !== 0 && !(this.features & IORING_FEAT_MIN_TIMEOUT)) {
       refuse(op, "this kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12)");
     }
@@ -1033,6 +854,7 @@ export class Ring {
    *
    * @example
    * ```ts
+   * import { IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_SINGLE_ISSUER } from "ringside-uring/abi";
    * const ring = new Ring(64, { flags: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN });
    * ring.resize(64, { cqEntries: 4096 }); // more room for completions
    * ```
@@ -1040,39 +862,21 @@ export class Ring {
   resize(sqEntries: number, options: { cqEntries?: number; clamp?: boolean } = {}): void {
     const op = "resize the rings";
     if (this.closed) this.throwClosed(op);
-    const cq = options.cqEntries;
-    if (!Number.isInteger(sqEntries) || sqEntries < 1 || (sqEntries > IORING_MAX_ENTRIES && !options.clamp)) {
-      refuse(op, `sqEntries must be an integer from 1 to ${IORING_MAX_ENTRIES}, got ${sqEntries}`);
-    }
-    if (cq !== undefined && (!Number.isInteger(cq) || cq < 1 || (cq > IORING_MAX_CQ_ENTRIES && !options.clamp))) {
-      refuse(op, `cqEntries must be an integer from 1 to ${IORING_MAX_CQ_ENTRIES}, got ${cq}`);
-    }
+    validateResize(op, sqEntries, options);
     if (loadAcquire32(this.sqRing, this.sqFlagsIdx) & IORING_SQ_CQ_OVERFLOW) {
       refuse(op, "the kernel holds completions the CQ had no room for: reap them first (drain())");
     }
     // The kernel carries over what lies between its head and the published tail: publish SQEs got but not
     // submitted, which then go with the next submit as they would have.
     this.flushSq();
-    const params = new Uint8Array(io_uring_params.SIZE);
-    const pv = new DataView(params.buffer);
-    pv.setUint32(io_uring_params.sq_entries, sqEntries, true);
-    pv.setUint32(io_uring_params.cq_entries, cq ?? 0, true);
-    const flags = (cq !== undefined ? IORING_SETUP_CQSIZE : 0) | (options.clamp ? IORING_SETUP_CLAMP : 0);
-    pv.setUint32(io_uring_params.flags, flags, true);
-    // Rings in caller memory: the new rings go into new caller memory, sized for the sizes asked for.
-    let ringsMem: NativeMemory | undefined;
-    let sqesMem: NativeMemory | undefined;
-    if (this.flags & IORING_SETUP_NO_MMAP) {
-      const sq = Math.min(nextPow2(sqEntries), IORING_MAX_ENTRIES);
-      const cqSize = cq !== undefined ? Math.min(nextPow2(cq), IORING_MAX_CQ_ENTRIES) : 2 * sq;
-      ({ ringsMem, sqesMem } = allocateCallerRings(pv, sq, cqSize, this.flags));
-    }
-    const r = this.register(IORING_REGISTER_RESIZE_RINGS, params, 1);
+    // Rings in caller memory: the new rings go into new caller memory.
+    const { bytes, params: pv, ringsMem, sqesMem } = resizeParams(sqEntries, options, this.flags);
+    const r = this.register(IORING_REGISTER_RESIZE_RINGS, bytes, 1);
     // Sizes the ring already has: the kernel returns at once and fills in nothing.
     if (r < 0 || pv.getUint32(io_uring_params.cq_off + io_cqring_offsets.cqes, true) === 0) {
       ringsMem?.free();
       sqesMem?.free();
-      if (r < 0) throw new UringError(op, -r, RESIZE_HINTS[errnoName(-r)]);
+      check(r, op, RESIZE_HINTS);
       return;
     }
 
@@ -1114,16 +918,12 @@ export class Ring {
     // A registered ring fd holds its own reference to the ring (per task): closing the fd alone would leave the
     // ring, its registrations and its requests alive until the thread exits.
     if (this.registeredIndex >= 0 && !this.registeredOnly) {
-      const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
-      upd[io_uring_rsrc_update.offset / 4] = this.registeredIndex;
-      this.fnRegister(this.fd, IORING_UNREGISTER_RING_FDS, upd, 1);
+      this.fnRegister(this.fd, IORING_UNREGISTER_RING_FDS, rsrcUpdate(this.registeredIndex, 0), 1);
       this.registeredIndex = -1;
     }
     if (this.registeredOnly) {
-      const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
-      upd[io_uring_rsrc_update.offset / 4] = this.registeredIndex;
       this.fnRegister(this.registeredIndex, (IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING) >>> 0,
-        upd, 1);
+        rsrcUpdate(this.registeredIndex, 0), 1);
     } else {
       libc().close(this.fd);
     }
@@ -1159,6 +959,7 @@ export class Ring {
  *
  * @example
  * ```ts
+ * declare const ring: Ring;
  * const batch = new CqeBatch(256);
  * ring.submitAndWait(1);
  * const n = ring.copyCqes(batch);
@@ -1180,7 +981,7 @@ export class CqeBatch {
   readonly push: CqeVisitor;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity <= 0) refuse("make a CQE batch", `capacity must be positive`);
+    checkCount("make a CQE batch", capacity, U32_MAX, "capacity");
     this.capacity = capacity;
     this.userData = new Float64Array(capacity);
     this.res = new Int32Array(capacity);
@@ -1194,53 +995,28 @@ export class CqeBatch {
   }
 }
 
-function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
+/** A `struct io_uring_rsrc_update` for IORING_(UN)REGISTER_RING_FDS: the index `offset`, the ring fd in `data`. */
+function rsrcUpdate(offset: number, data: number): Uint32Array {
+  const upd = new Uint32Array(io_uring_rsrc_update.SIZE / 4);
+  upd[io_uring_rsrc_update.offset / 4] = offset;
+  upd[io_uring_rsrc_update.data / 4] = data;
+  return upd;
 }
 
-/** Refuses setup parameters the kernel would reject, with the reason, before the kernel sees them. */
-function validateSetup(entries: number, o: RingOptions, flags: number): void {
-  const op = "set up io_uring";
-  if (!Number.isInteger(entries) || entries < 1) refuse(op, `entries must be a positive integer, got ${entries}`);
-  const clamp = (flags & IORING_SETUP_CLAMP) !== 0;
-  if (entries > IORING_MAX_ENTRIES && !clamp) {
-    refuse(op, `entries must be at most ${IORING_MAX_ENTRIES}, got ${entries} (IORING_SETUP_CLAMP caps it instead)`);
+/**
+ * Zeroes `n` 64-bit words of the SQE array from index `d` (an SQE is 8 of them, 16 on SQE128 rings). Short runs are
+ * stored word by word; from four SQEs on, one `fill()` (a memset in both runtimes, whose call costs about as much
+ * as 30 single stores) is cheaper.
+ *
+ * @param f A Float64Array over the SQE array.
+ * @param d The first 64-bit index: an SQE's word index divided by 2.
+ * @param n How many 64-bit words to zero.
+ */
+function zeroSqes(f: Float64Array, d: number, n: number): void {
+  if (n >= 32) {
+    f.fill(0, d, d + n);
+    return;
   }
-  if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) refuse(op, `flags must be a u32, got ${flags}`);
-  if (o.cqEntries !== undefined) {
-    if (!Number.isInteger(o.cqEntries) || o.cqEntries < 1) refuse(op, `cqEntries must be a positive integer`);
-    if (o.cqEntries > IORING_MAX_CQ_ENTRIES && !clamp) {
-      refuse(op, `cqEntries must be at most ${IORING_MAX_CQ_ENTRIES}, got ${o.cqEntries} (or use IORING_SETUP_CLAMP)`);
-    }
-    if (o.cqEntries < Math.min(entries, IORING_MAX_ENTRIES)) {
-      refuse(op, `cqEntries (${o.cqEntries}) must be at least entries (${entries})`);
-    }
-  }
-  const sqpoll = (flags & IORING_SETUP_SQPOLL) !== 0;
-  if ((o.sqThreadCpu !== undefined || o.sqThreadIdle !== undefined || flags & IORING_SETUP_SQ_AFF) && !sqpoll) {
-    refuse(op, "sqThreadCpu, sqThreadIdle and IORING_SETUP_SQ_AFF need IORING_SETUP_SQPOLL");
-  }
-  if (flags & IORING_SETUP_DEFER_TASKRUN && !(flags & IORING_SETUP_SINGLE_ISSUER)) {
-    refuse(op, "IORING_SETUP_DEFER_TASKRUN needs IORING_SETUP_SINGLE_ISSUER");
-  }
-  if (flags & IORING_SETUP_DEFER_TASKRUN && sqpoll) {
-    refuse(op, "IORING_SETUP_DEFER_TASKRUN cannot be combined with IORING_SETUP_SQPOLL");
-  }
-  if (flags & IORING_SETUP_TASKRUN_FLAG && !(flags & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN))) {
-    refuse(op, "IORING_SETUP_TASKRUN_FLAG needs IORING_SETUP_COOP_TASKRUN or IORING_SETUP_DEFER_TASKRUN");
-  }
-  if (flags & IORING_SETUP_REGISTERED_FD_ONLY && !(flags & IORING_SETUP_NO_MMAP)) {
-    refuse(op, "IORING_SETUP_REGISTERED_FD_ONLY needs IORING_SETUP_NO_MMAP (there is no fd to map the rings from)");
-  }
-  if (flags & IORING_SETUP_CQE32 && flags & IORING_SETUP_CQE_MIXED) {
-    refuse(op, "IORING_SETUP_CQE32 and IORING_SETUP_CQE_MIXED exclude each other");
-  }
-  if (flags & IORING_SETUP_SQE128 && flags & IORING_SETUP_SQE_MIXED) {
-    refuse(op, "IORING_SETUP_SQE128 and IORING_SETUP_SQE_MIXED exclude each other");
-  }
-  if (o.attachWq !== undefined && typeof o.attachWq !== "number" && o.attachWq.isClosed) {
-    refuse(op, "the ring given to attachWq is closed");
-  }
+  // +0.0 has all bits zero.
+  for (let i = d, end = d + n; i < end; i++) f[i] = 0;
 }

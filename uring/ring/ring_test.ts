@@ -31,8 +31,8 @@ import {
   IORING_SETUP_TASKRUN_FLAG,
   IOSQE_IO_LINK,
 } from "../abi/uapi.ts";
-import { skipIf } from "../../testing/skip.ts";
-import { resizeRefused } from "../../testing/fixtures.ts";
+import { resizeRefused, skipIf } from "../../testing/mod.ts";
+import { EINVAL } from "../abi/errno.ts";
 
 /** Submits `n` NOPs with user_data base..base+n-1 and waits for all of them; returns the user_data seen. */
 function nopRoundTrip(ring: Ring, n: number, base = 1): number[] {
@@ -275,7 +275,7 @@ test("an SQE that fails prep does not lose the ones after it", () => {
       ring.submitAndWait(1);
       ring.forEachCqe((ud, res) => results.set(ud, res));
     }
-    assert.equal(results.get(1), -22, "the bad SQE fails with EINVAL");
+    assert.equal(results.get(1), -EINVAL, "the bad SQE fails with EINVAL");
     for (let i = 2; i <= 4; i++) assert.equal(results.get(i), 0);
   } finally {
     ring.close();
@@ -349,7 +349,7 @@ test("an SQPOLL ring wakes its sleeping thread on submit", async () => {
 
 test("a hot loop polling cqReady() sees what the SQPOLL thread posts (the JIT must not hoist the tail load)", () => {
   // JavaScriptCore hoisted a plain load of the CQ tail out of such a loop once it was optimized (2624 of 3000 spins
-  // never ended); V8 does not. barrier.ts picks plain loads only where the backend vouches for them.
+  // never ended); V8 does not. core/barrier.ts picks plain loads only where the backend vouches for them.
   const ring = new Ring(8, { flags: IORING_SETUP_SQPOLL, sqThreadIdle: 200 });
   const spin = (limit: number): boolean => {
     for (let n = 0; n < limit; n++) if (ring.cqReady() !== 0) return true;
@@ -539,7 +539,7 @@ test("register passes through to the kernel and returns -errno on failure", () =
     const probe = new Uint8Array(16 + 256 * 8);
     assert.equal(ring.register(IORING_REGISTER_PROBE, probe, 256), 0);
     assert.ok(probe[0] >= 40, "last_op is reported");
-    assert.equal(ring.register(9999, null, 0), -22);
+    assert.equal(ring.register(9999, null, 0), -EINVAL);
     assert.throws(() => ring.registerOrThrow(9999, null, 0, "register nonsense"), /EINVAL/);
   } finally {
     ring.close();

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { TWO_32 } from "../abi/u64.ts";
 
 /**
  * One submission queue entry: views over this entry's bytes of the kernel's SQE array (64, or 128 on an SQE128
@@ -55,31 +56,14 @@ export class Sqe {
 }
 
 /**
- * Zeroes `n` 64-bit words of the SQE array from index `d` (an SQE is 8 of them, 16 on SQE128 rings). Short runs are
- * stored word by word; from four SQEs on, one `fill()` (a memset in both runtimes, whose call costs about as much
- * as 30 single stores) is cheaper.
- *
- * @param f A Float64Array over the SQE array.
- * @param d The first 64-bit index: an SQE's word index divided by 2.
- * @param n How many 64-bit words to zero.
- */
-export function zeroSqes(f: Float64Array, d: number, n: number): void {
-  if (n >= 32) {
-    f.fill(0, d, d + n);
-    return;
-  }
-  // +0.0 has all bits zero.
-  for (let i = d, end = d + n; i < end; i++) f[i] = 0;
-}
-
-const TWO_32 = 4294967296;
-
-/**
  * Sets the SQE's user_data, the value its CQE carries back. Matches liburing's `io_uring_sqe_set_data64` for values
  * up to 2^53 (a number, never a BigInt, so nothing is allocated).
  *
  * @example
  * ```ts
+ * import { prepNop } from "ringside-uring/prep";
+ * import { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring;
  * const sqe = ring.getSqe()!;
  * prepNop(sqe);
  * sqeSetData(sqe, 42);
@@ -111,4 +95,41 @@ export function sqeSetBufGroup(sqe: Sqe, bgid: number): void {
 /** Reads back the user_data written into an SQE (for tests and diagnostics). */
 export function sqeUserData(sqe: Sqe): number {
   return sqe.u32[8] + sqe.u32[9] * TWO_32;
+}
+
+/**
+ * Adds `IOSQE_*` flags to those the SQE already has (a prep function clears them; this sets more on top), as
+ * `sqe->flags |= flags` in C.
+ *
+ * @example
+ * ```ts
+ * import { IOSQE_IO_LINK, prepNop, Ring } from "ringside-uring";
+ * const ring = new Ring(8);
+ * const sqe = ring.getSqe()!;
+ * prepNop(sqe);
+ * sqeAddFlags(sqe, IOSQE_IO_LINK);
+ * ring.close();
+ * ```
+ */
+export function sqeAddFlags(sqe: Sqe, flags: number): void {
+  sqe.u8[1] |= flags;
+}
+
+/**
+ * Runs the request with the credentials registered as personality `id` (`registerPersonality`), as
+ * `sqe->personality = id` in C.
+ *
+ * @example
+ * ```ts
+ * import { prepNop } from "ringside-uring/prep";
+ * import { registerPersonality, Ring } from "ringside-uring/ring";
+ * const ring = new Ring(8);
+ * const sqe = ring.getSqe()!;
+ * prepNop(sqe);
+ * sqeSetPersonality(sqe, registerPersonality(ring));
+ * ring.close();
+ * ```
+ */
+export function sqeSetPersonality(sqe: Sqe, id: number): void {
+  sqe.u16[21] = id;
 }

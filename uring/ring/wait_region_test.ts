@@ -5,8 +5,8 @@ import type { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
 import { prepNop } from "../prep/nop.ts";
 import { IORING_FEAT_MIN_TIMEOUT, IORING_SETUP_R_DISABLED } from "../abi/uapi.ts";
-import { skipIf } from "../../testing/skip.ts";
-import { kernelVersionAtLeast } from "./probe.ts";
+import { skipIf } from "../../testing/mod.ts";
+import { kernelVersionAtLeast } from "./kernel_version.ts";
 
 /** A disabled ring with a wait region of `slots`, enabled: what every test here starts from. */
 function regionRing(slots: number): Ring {

@@ -1,10 +1,11 @@
 /**
- * TCP servers on a {@link Loop}: a listening socket, one multishot accept for every connection, and per connection
- * a multishot recv over a provided-buffer ring shared by all connections of the server. A handler gets each
- * connection's bytes as zero-copy views and answers with {@link sendAll}; {@link serve} resolves once the server
- * has stopped and every connection is closed. The echo and HTTP examples and the server benchmarks are built on it.
+ * TCP servers on a `Loop`: a listening socket ({@link listenTcp}), one multishot accept for every connection, and
+ * per connection a multishot recv over a provided-buffer ring shared by all connections of the server. A handler
+ * gets each connection's bytes as zero-copy views and answers with `conn.send` (`sendAll`); {@link serve} resolves
+ * once the server has stopped and every connection is closed. The echo and HTTP examples and the server benchmarks
+ * are built on it.
  *
- * Memory: one {@link BufferRing} per server (`bufferCount` x `bufferSize`, 1024 x 4 KiB by default). A connection
+ * Memory: one `BufferRing` per server (`bufferCount` x `bufferSize`, 1024 x 4 KiB by default). A connection
  * holds a buffer only while its bytes wait to be pulled or while the handler works on the view it pulled; when every
  * buffer is held, connections whose recv ran dry wait (ENOBUFS) and resume, in order and without loss, as soon as
  * any connection gives one back. A connection whose handler stops reading holds at most `maxQueued` chunks: then it
@@ -12,11 +13,10 @@
  *
  * @example
  * ```ts
- * import { Loop } from "../loop/loop.ts";
- * import { serve } from "./server.ts";
+ * import { Loop } from "ringside-uring/loop";
  *
  * const loop = new Loop();
- * const stop = new AbortController();
+ * const stop = new AbortController(); // stop.abort() stops the server
  * await serve(loop, { port: 9000, signal: stop.signal }, async (conn) => {
  *   for await (const chunk of conn.input) await conn.send(chunk); // echo
  * });
@@ -28,114 +28,17 @@
 import { libc } from "../../ffi/mod.ts";
 import type { Loop } from "../loop/loop.ts";
 import { BufferRing } from "../buffers/buffer_ring.ts";
-import { RecvStream } from "../streams/buffered.ts";
-import { AcceptStream } from "../streams/multishot.ts";
-import { refuse, UringError } from "../core/errors.ts";
-import { close } from "../fs/fs.ts";
-import { sendAll } from "../net/net.ts";
-import { cancelFd, timeout } from "../ops/ops.ts";
+import { RecvStream } from "../streams/recv_stream.ts";
+import { AcceptStream } from "../streams/accept_stream.ts";
+import { UringError } from "../core/errors.ts";
+import { checkInt } from "../core/validate.ts";
+import { close } from "../fs/open_close.ts";
+import { sendAll } from "../net/send_all.ts";
+import { cancelFd } from "../ops/cancel.ts";
+import { timeout } from "../ops/timeout.ts";
 import { domError } from "../loop/operation.ts";
-import {
-  decodeSockaddr,
-  encodeSockaddr,
-  familyOf,
-  type InetSocketAddress,
-  SO_REUSEADDR,
-  SO_REUSEPORT,
-  SOCK_CLOEXEC,
-  SOCK_STREAM,
-  SOCKADDR_STORAGE_SIZE,
-  SOL_SOCKET,
-  SOMAXCONN,
-} from "../abi/sockaddr.ts";
-
-// ---- Listening ------------------------------------------------------------------------------------------------
-
-/** Where and how {@link listenTcp} listens. */
-export interface ListenOptions {
-  /** The port; 0 lets the kernel pick a free one (read it from the result). */
-  port: number;
-  /** A numeric IPv4 or IPv6 address (default `"127.0.0.1"`; `"localhost"` means it too; `"::"` is every address). */
-  host?: string;
-  /** The queue of connections not accepted yet (default SOMAXCONN; the kernel caps it at net.core.somaxconn). */
-  backlog?: number;
-  /** SO_REUSEADDR: rebind a port whose old connections linger in TIME_WAIT (default true). */
-  reuseAddr?: boolean;
-  /** SO_REUSEPORT: several sockets (one per loop or process) share the port, the kernel spreads connections. */
-  reusePort?: boolean;
-}
-
-/** A listening socket made by {@link listenTcp}. */
-export interface Listener {
-  /** The socket's file descriptor (close-on-exec). */
-  fd: number;
-  /** The address it listens on, with the port the kernel picked for port 0. */
-  address: InetSocketAddress;
-}
-
-/**
- * Makes a listening TCP socket now, with libc (socket, setsockopt, bind, listen, getsockname: no kernel version
- * requirement beyond the options used). Throws a {@link UringError} naming the address: EADDRINUSE, EACCES for a
- * privileged port, EADDRNOTAVAIL for an address the machine does not have.
- *
- * @param options `port`, `host`, `backlog`, `reuseAddr`, `reusePort`.
- * @returns The descriptor and the address, with the actual port.
- *
- * @example
- * ```ts
- * const { fd, address } = listenTcp({ port: 0 });
- * console.log(`listening on ${formatAddress(address)}`); // listening on 127.0.0.1:40123
- * ```
- */
-export function listenTcp(options: ListenOptions): Listener {
-  const host = options.host === undefined || options.host === "localhost" ? "127.0.0.1" : options.host;
-  const port = options.port;
-  const what = `listen on ${formatAddress({ address: host, port })}`;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) refuse(what, `the port must be 0 to 65535, got ${port}`);
-  const sa = new Uint8Array(SOCKADDR_STORAGE_SIZE);
-  let len: number;
-  try {
-    len = encodeSockaddr({ address: host, port }, sa);
-  } catch (e) {
-    refuse(what, `the host must be a numeric IPv4 or IPv6 address (${(e as Error).message})`);
-  }
-  const c = libc();
-  const fd = c.socket(familyOf({ address: host, port }), SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw new UringError(what, c.errno(), "socket() failed");
-  try {
-    const one = new Uint8Array(4);
-    new DataView(one.buffer).setInt32(0, 1, true);
-    const opt = (name: number, label: string) => {
-      if (c.setsockopt(fd, SOL_SOCKET, name, one, 4) < 0) throw new UringError(what, c.errno(), `cannot set ${label}`);
-    };
-    if (options.reuseAddr !== false) opt(SO_REUSEADDR, "SO_REUSEADDR");
-    if (options.reusePort) opt(SO_REUSEPORT, "SO_REUSEPORT");
-    if (c.bind(fd, sa, len) < 0) throw new UringError(what, c.errno());
-    if (c.listen(fd, options.backlog ?? SOMAXCONN) < 0) throw new UringError(what, c.errno(), "listen() failed");
-    const lenBox = new Uint8Array(4);
-    new DataView(lenBox.buffer).setUint32(0, SOCKADDR_STORAGE_SIZE, true);
-    if (c.getsockname(fd, sa, lenBox) < 0) throw new UringError(what, c.errno(), "getsockname() failed");
-    const address = decodeSockaddr(sa, new DataView(lenBox.buffer).getUint32(0, true)) as InetSocketAddress;
-    return { fd, address };
-  } catch (e) {
-    c.close(fd);
-    throw e;
-  }
-}
-
-/**
- * An address as people write it: `127.0.0.1:9000`, `[::1]:9000`.
- *
- * @example
- * ```ts
- * formatAddress({ address: "::1", port: 80 }); // "[::1]:80"
- * ```
- */
-export function formatAddress(address: { address: string; port: number }): string {
-  return address.address.includes(":") ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
-}
-
-// ---- Serving --------------------------------------------------------------------------------------------------
+import type { InetSocketAddress } from "../abi/sockaddr.ts";
+import { type ListenOptions, listenTcp } from "./listen.ts";
 
 /** One accepted connection, as {@link serve} hands it to the handler. */
 export interface Connection {
@@ -151,7 +54,7 @@ export interface Connection {
   readonly input: RecvStream;
   /** Aborted when the server stops: pass it to anything else the handler waits for. */
   readonly signal: AbortSignal;
-  /** Sends every byte of `data` ({@link sendAll}); cancelled when the server stops. */
+  /** Sends every byte of `data` (`sendAll`); cancelled when the server stops. */
   send(data: ArrayBufferView): Promise<void>;
 }
 
@@ -215,18 +118,21 @@ const EXPECTED = new Set(["ECONNRESET", "EPIPE", "ECANCELED", "ENOTCONN", "ETIME
  *
  * @example
  * ```ts
+ * import process from "node:process";
+ * import { Loop } from "ringside-uring/loop";
+ * import { formatAddress } from "ringside-uring/server";
+ *
+ * const loop = new Loop();
  * const stop = new AbortController();
  * process.on("SIGINT", () => stop.abort());
  * await serve(loop, { port: 0, signal: stop.signal, onListen: (a) => console.log(formatAddress(a)) }, async (c) => {
  *   for await (const chunk of c.input) await c.send(chunk);
  * });
+ * await loop.close();
  * ```
  */
 export async function serve(loop: Loop, options: ServeOptions, handler: ConnectionHandler): Promise<void> {
-  const maxQueued = options.maxQueued;
-  if (maxQueued !== undefined && (!Number.isInteger(maxQueued) || maxQueued < 1)) {
-    refuse("serve", `maxQueued must be a positive integer, got ${maxQueued}`);
-  }
+  if (options.maxQueued !== undefined) checkInt("serve", options.maxQueued, 1, Number.MAX_SAFE_INTEGER, "maxQueued");
   const stats = options.stats ?? { accepted: 0, active: 0 };
   const listener = listenTcp(options);
   let buffers: BufferRing;

@@ -10,7 +10,7 @@
  */
 import type { Loop } from "../loop/loop.ts";
 import type { BufferRing } from "../buffers/buffer_ring.ts";
-import { BufferedStream, type ByteStreamOptions } from "./buffered.ts";
+import { BufferedStream, type ByteStreamOptions } from "./buffered_stream.ts";
 import type { Operation } from "../loop/operation.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepRecvmsgMultishot } from "../prep/net.ts";
@@ -30,9 +30,12 @@ import {
   recvmsgValidate,
 } from "../abi/recvmsg_out.ts";
 import { decodeSockaddr, type SocketAddress } from "../abi/sockaddr.ts";
-import type { ControlMessage } from "../net/net.ts";
+import type { ControlMessage } from "../abi/cmsg.ts";
+import { MSGHDR, MSGHDR_SIZE } from "../abi/structs.ts";
+import { putU64 } from "../abi/u64.ts";
+import { io_uring_recvmsg_out } from "../abi/uapi.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkU32 } from "../ops/ops.ts";
+import { checkFd, checkU32 } from "../core/validate.ts";
 
 /** One message from a {@link RecvmsgStream}. */
 export interface Datagram {
@@ -56,16 +59,22 @@ export interface RecvmsgStreamOptions extends ByteStreamOptions {
   flags?: number;
 }
 
-const MSGHDR_SIZE = 56;
-const RECVMSG_OUT_SIZE = 16;
+const RECVMSG_OUT_SIZE = io_uring_recvmsg_out.SIZE;
 
 /**
  * Messages with addresses and control data, as an async iterator.
  *
  * @example
  * ```ts
+ * import { Loop } from "ringside-uring/loop";
+ * import { BufferRing } from "ringside-uring/buffers";
+ * declare const udpFd: number; // a bound datagram socket
+ *
+ * const loop = new Loop();
  * const buffers = BufferRing.create(loop.ring, { bgid: 2, entries: 64, bufferSize: 2048 });
  * for await (const d of new RecvmsgStream(loop, udpFd, buffers)) console.log(d.address, d.data.length);
+ * await loop.close();
+ * buffers.close();
  * ```
  */
 export class RecvmsgStream extends BufferedStream<Datagram> {
@@ -95,9 +104,8 @@ export class RecvmsgStream extends BufferedStream<Datagram> {
   protected prepRequest(sqe: Sqe, op: Operation): void {
     // The kernel copies the msghdr when it prepares the request: only the name and control lengths matter.
     const m = op.chunk(this.loop, MSGHDR_SIZE);
-    m.view.setUint32(8, this.msgh.namelen, true);
-    m.view.setUint32(40, this.msgh.controllen, true); // msg_controllen, a size_t: the high half stays 0
-    m.view.setUint32(44, 0, true);
+    m.view.setUint32(MSGHDR.namelen, this.msgh.namelen, true);
+    putU64(m.view, MSGHDR.controllen, this.msgh.controllen); // msg_controllen, a size_t
     prepRecvmsgMultishot(sqe, this.fd, m.address, this.msgFlags);
   }
 

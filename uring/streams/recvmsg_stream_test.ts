@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { Loop } from "../loop/loop.ts";
 import { BufferRing } from "../buffers/buffer_ring.ts";
 import { RecvmsgStream } from "./recvmsg_stream.ts";
-import { bind, sendto, socket } from "../net/net.ts";
-import { close } from "../fs/fs.ts";
+import { bind, sendto, socket } from "../net/mod.ts";
+import { close } from "../fs/mod.ts";
 import { libc } from "../../ffi/mod.ts";
 
 const AF_INET = 2;

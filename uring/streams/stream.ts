@@ -15,8 +15,10 @@
  * @module
  */
 import type { Loop } from "../loop/loop.ts";
-import { cqeError, domError, Operation } from "../loop/operation.ts";
+import { cqeError, domError, type OpHost, Operation } from "../loop/operation.ts";
 import type { Sqe } from "../ring/sqe.ts";
+import { ECANCELED, ENOBUFS } from "../abi/errno.ts";
+import { UringError } from "../core/errors.ts";
 
 /** What a stream does when its request ends (a CQE without IORING_CQE_F_MORE). */
 export type FinalAction = "rearm" | "end" | "wait-buffers";
@@ -64,7 +66,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
    * stopped for lack of CQ space), and anything else ends the stream (the caller overrides for EOF rules).
    */
   protected onFinal(res: number, _flags: number): FinalAction | Error {
-    if (res === -105) return "wait-buffers"; // ENOBUFS
+    if (res === -ENOBUFS) return "wait-buffers";
     if (res >= 0) return "rearm";
     return cqeError(this.name, res);
   }
@@ -139,7 +141,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     if (this.cancelled) return this.finish(null);
     // ECANCELED: our own pause (armed again once the consumer catches up), or the ring's teardown (the stream ends
     // quietly after what is queued).
-    const action = res === -125 ? (pausing ? "rearm" : "end") : this.onFinal(res, flags);
+    const action = res === -ECANCELED ? (pausing ? "rearm" : "end") : this.onFinal(res, flags);
     if (action === "rearm" || action === "wait-buffers") {
       this.rearmWanted = true;
       this.resume();
@@ -250,7 +252,10 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
       this.error = null;
       return e ? Promise.reject(e) : Promise.resolve({ value: undefined, done: true });
     }
-    if (this.waiter) return Promise.reject(new Error(`Cannot read the ${this.name} stream twice at once`));
+    if (this.waiter) {
+      // A refusal, as refuse() makes it, but as the rejection of this pull.
+      return Promise.reject(new UringError(`read the ${this.name} stream`, 0, "another read is still waiting"));
+    }
     const pending = new Promise<IteratorResult<T>>((resolve, reject) => (this.waiter = { resolve, reject }));
     this.resume(); // what consumed() gave back may be the buffer the request waits for
     return pending;
@@ -310,7 +315,7 @@ class StreamArm extends Operation {
   prep(sqe: Sqe): void {
     (this.stream as unknown as { prepArm(sqe: Sqe, op: Operation): void }).prepArm(sqe, this);
   }
-  complete(res: number, flags: number, more: boolean, _loop: Loop, word: number): void {
+  complete(res: number, flags: number, more: boolean, _loop: OpHost, word: number): void {
     this.stream.deliver(res, flags, more, word);
   }
   drop(error: Error): void {
