@@ -92,3 +92,13 @@ test("the library's modules import one another without a cycle", () => {
   for (const f of graph.keys()) if (!state.has(f)) visit(f);
   assert.deepEqual(cycles, []);
 });
+
+test("the root entry point exports every value of the layers it gathers", async () => {
+  const root = await import("../mod.ts");
+  const missing: string[] = [];
+  for (const layer of ["abi", "core", "ring", "prep", "loop", "buffers", "streams", "fs", "net", "ops", "server"]) {
+    const mod = await import(`../uring/${layer}/mod.ts`);
+    for (const name of Object.keys(mod)) if (!(name in root)) missing.push(`${layer}: ${name}`);
+  }
+  assert.deepEqual(missing, []);
+});

@@ -26,7 +26,7 @@
  */
 import { io_uring_recvmsg_out } from "./uapi.ts";
 import { CMSGHDR_SIZE, cmsgAlign } from "./structs.ts";
-import { TWO_32 } from "./u64.ts";
+import { TWO_32 } from "./_u64.ts";
 
 /** A buffer holding multishot recvmsg output: byte views only, read little-endian. */
 export type RecvmsgBuffer = Uint8Array | DataView;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { putU64 } from "./u64.ts";
+import { putU64 } from "./_u64.ts";
 
 /** sizeof(struct iovec): `{ void *iov_base; size_t iov_len; }`. */
 export const IOVEC_SIZE = 16;

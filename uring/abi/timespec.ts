@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { TWO_32 } from "./u64.ts";
+import { TWO_32 } from "./_u64.ts";
 
 /** `CLOCK_REALTIME` (include/uapi/linux/time.h): wall-clock time, which can jump. */
 export const CLOCK_REALTIME = 0;

@@ -78,7 +78,7 @@
  */
 import { loadAcquire16, storeRelease16 } from "../core/barrier.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkInt } from "../core/validate.ts";
+import { checkInt } from "../core/_validate.ts";
 import { NativeMemory, pageAlign, type RangeHolder } from "../core/memory.ts";
 import type { Ring } from "../ring/ring.ts";
 import { bufRingHead, registerBufRing, unregisterBufRing } from "../ring/registered_buf_rings.ts";
@@ -94,7 +94,7 @@ import {
   IOU_PBUF_RING_MMAP,
 } from "../abi/uapi.ts";
 import { MAX_RW_COUNT } from "../abi/structs.ts";
-import { TWO_32 } from "../abi/u64.ts";
+import { TWO_32 } from "../abi/_u64.ts";
 
 const IN_RING = 0;
 const LENT = 1;

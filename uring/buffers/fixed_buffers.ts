@@ -34,7 +34,7 @@
  * @module
  */
 import { refuse, UringError } from "../core/errors.ts";
-import { checkCount, checkInt } from "../core/validate.ts";
+import { checkCount, checkInt } from "../core/_validate.ts";
 import { NativeMemory, pageAlign } from "../core/memory.ts";
 import type { Ring } from "../ring/ring.ts";
 import {

@@ -26,12 +26,12 @@
 import { libc } from "../../ffi/mod.ts";
 import type { Loop } from "../loop/loop.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd, checkU53 } from "../core/validate.ts";
+import { checkFd, checkU53 } from "../core/_validate.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepCmdDiscard } from "../prep/cmd.ts";
-import { getU64 } from "../abi/u64.ts";
+import { getU64 } from "../abi/_u64.ts";
 import { ENOTTY } from "../abi/errno.ts";
 import { CmdOp } from "./common.ts";
 import { describeFd } from "./driver.ts";

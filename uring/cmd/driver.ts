@@ -13,7 +13,7 @@
  */
 import { readlinkSync, statSync } from "node:fs";
 import { UringError } from "../core/errors.ts";
-import { TWO_32 } from "../abi/u64.ts";
+import { TWO_32 } from "../abi/_u64.ts";
 import { EBADF } from "../abi/errno.ts";
 
 /**

@@ -22,7 +22,7 @@ import type { Loop } from "../loop/loop.ts";
 import { Ring } from "../ring/ring.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd, checkU32 } from "../core/validate.ts";
+import { checkFd, checkU32 } from "../core/_validate.ts";
 import { cqeError } from "../loop/operation.ts";
 import type { BufferRing } from "../buffers/buffer_ring.ts";
 import type { FinalAction } from "../streams/stream.ts";

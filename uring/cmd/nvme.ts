@@ -34,10 +34,10 @@
 import { libc } from "../../ffi/mod.ts";
 import type { Loop } from "../loop/loop.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd, checkInt, checkU32, checkU53 } from "../core/validate.ts";
+import { checkFd, checkInt, checkU32, checkU53 } from "../core/_validate.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { getU64, setU64Words, TWO_32 } from "../abi/u64.ts";
+import { getU64, setU64Words, TWO_32 } from "../abi/_u64.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import { CmdOp, hasBigCqes, hasBigSqes, URING_CMD_AREA } from "./common.ts";

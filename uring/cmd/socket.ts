@@ -34,7 +34,7 @@ import type { Loop } from "../loop/loop.ts";
 import { Ring } from "../ring/ring.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkFd, checkInt } from "../core/validate.ts";
+import { checkFd, checkInt } from "../core/_validate.ts";
 import type { Operation, OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import type { Sqe } from "../ring/sqe.ts";
@@ -59,7 +59,7 @@ import {
   type SocketAddress,
   SOL_SOCKET,
 } from "../abi/sockaddr.ts";
-import { getU64Words } from "../abi/u64.ts";
+import { getU64Words } from "../abi/_u64.ts";
 import { EOPNOTSUPP } from "../abi/errno.ts";
 import { CmdOp, hasBigCqes } from "./common.ts";
 import { withHints } from "./_hints.ts";

@@ -6,7 +6,7 @@
  */
 import type { Loop } from "../loop/loop.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkInt, checkU32 } from "../core/validate.ts";
+import { checkFd, checkInt, checkU32 } from "../core/_validate.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { type Sqe, sqeAddFlags } from "../ring/sqe.ts";

@@ -20,7 +20,7 @@ import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { NativeMemory, pageSize } from "../core/memory.ts";
 import { refuse } from "../core/errors.ts";
-import { checkBytes, checkFd, checkU32, checkU53, U32_MAX } from "../core/validate.ts";
+import { checkBytes, checkFd, checkU32, checkU53, U32_MAX } from "../core/_validate.ts";
 import { prepFadvise, prepFadvise64, prepMadvise, prepMadvise64 } from "../prep/fs.ts";
 import { FsOp, setFixed, toVoid } from "./_fs_op.ts";
 import { MADV_DONTNEED, MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED } from "./constants.ts";

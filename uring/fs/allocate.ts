@@ -17,7 +17,7 @@
  */
 import type { Loop } from "../loop/loop.ts";
 import { run } from "../loop/start.ts";
-import { checkFd, checkU32, checkU53 } from "../core/validate.ts";
+import { checkFd, checkU32, checkU53 } from "../core/_validate.ts";
 import { prepFallocate, prepFtruncate } from "../prep/fs.ts";
 import { FsOp, setFixed, toVoid } from "./_fs_op.ts";
 import type { FdOptions } from "./types.ts";

@@ -22,7 +22,7 @@ import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkSlot, checkU32, MAX_FIXED_FILES } from "../core/validate.ts";
+import { checkSlot, checkU32, MAX_FIXED_FILES } from "../core/_validate.ts";
 import { IORING_FILE_INDEX_ALLOC } from "../abi/uapi.ts";
 import { prepFilesUpdate, prepFixedFdInstall } from "../prep/files.ts";
 import { FsOp } from "./_fs_op.ts";

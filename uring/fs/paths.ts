@@ -21,7 +21,7 @@
 import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkDirFd, checkPath, checkU32 } from "../core/validate.ts";
+import { checkDirFd, checkPath, checkU32 } from "../core/_validate.ts";
 import { AT_FDCWD, prepLinkat, prepMkdirat, prepRenameat, prepSymlinkat, prepUnlinkat } from "../prep/fs.ts";
 import { FsOp, show, toVoid } from "./_fs_op.ts";
 import { AT_REMOVEDIR } from "./constants.ts";

@@ -20,7 +20,7 @@
 import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkSlot, checkU32 } from "../core/validate.ts";
+import { checkSlot, checkU32 } from "../core/_validate.ts";
 import { IORING_FILE_INDEX_ALLOC } from "../abi/uapi.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepPipe, prepPipeDirect } from "../prep/pipe.ts";

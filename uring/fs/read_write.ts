@@ -29,7 +29,7 @@ import type { Loop } from "../loop/loop.ts";
 import { run } from "../loop/start.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { refuse } from "../core/errors.ts";
-import { checkBytes, checkFd, checkInt, checkOffset } from "../core/validate.ts";
+import { checkBytes, checkFd, checkInt, checkOffset } from "../core/_validate.ts";
 import { IOVEC_SIZE, putIovec, UIO_MAXIOV } from "../abi/structs.ts";
 import { registrations } from "../ring/registrations.ts";
 import type { Sqe } from "../ring/sqe.ts";

@@ -20,7 +20,7 @@
 import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkFd, checkOffset, checkU32 } from "../core/validate.ts";
+import { checkFd, checkOffset, checkU32 } from "../core/_validate.ts";
 import { SPLICE_F_FD_IN_FIXED } from "../abi/uapi.ts";
 import { prepSplice, prepTee } from "../prep/splice.ts";
 import { FsOp, setFixed } from "./_fs_op.ts";

@@ -16,8 +16,8 @@
 import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkDirFd, checkFd, checkPath, checkU32 } from "../core/validate.ts";
-import { getU64, TWO_32 } from "../abi/u64.ts";
+import { checkDirFd, checkFd, checkPath, checkU32 } from "../core/_validate.ts";
+import { getU64, TWO_32 } from "../abi/_u64.ts";
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "../abi/structs.ts";
 import { AT_FDCWD, prepStatx } from "../prep/fs.ts";
 import { FsOp, show } from "./_fs_op.ts";

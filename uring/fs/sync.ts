@@ -18,7 +18,7 @@
  */
 import type { Loop } from "../loop/loop.ts";
 import { run } from "../loop/start.ts";
-import { checkFd, checkU32, checkU53 } from "../core/validate.ts";
+import { checkFd, checkU32, checkU53 } from "../core/_validate.ts";
 import { IORING_FSYNC_DATASYNC } from "../abi/uapi.ts";
 import { prepFsync, prepSyncFileRange } from "../prep/fs.ts";
 import { FsOp, setFixed, toVoid } from "./_fs_op.ts";

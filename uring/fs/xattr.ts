@@ -21,7 +21,7 @@ import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkBytes, checkFd, checkInt, checkPath, checkU32 } from "../core/validate.ts";
+import { checkBytes, checkFd, checkInt, checkPath, checkU32 } from "../core/_validate.ts";
 import { prepFgetxattr, prepFsetxattr, prepGetxattr, prepSetxattr } from "../prep/fs.ts";
 import { FsOp, setFixed, show, toVoid } from "./_fs_op.ts";
 import { XATTR_SIZE_MAX } from "./constants.ts";

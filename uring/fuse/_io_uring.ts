@@ -15,7 +15,7 @@ import { W_ADDR, W_LEN } from "../prep/base.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { io_uring_sqe } from "../abi/uapi.ts";
 import { IOVEC_SIZE, putIovec } from "../abi/structs.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 import {
   FUSE_IO_URING_CMD_COMMIT_AND_FETCH,
   FUSE_IO_URING_CMD_REGISTER,

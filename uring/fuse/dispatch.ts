@@ -13,7 +13,7 @@
  */
 import { EIO, ENOSYS, ERANGE, errnoNumber } from "../abi/errno.ts";
 import { S_IFMT } from "../abi/structs.ts";
-import { getU64, putU64 } from "../abi/u64.ts";
+import { getU64, putU64 } from "../abi/_u64.ts";
 import {
   FUSE_ACCESS,
   FUSE_BATCH_FORGET,

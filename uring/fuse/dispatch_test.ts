@@ -10,7 +10,7 @@ import * as abi from "./abi.ts";
 import { Dispatcher, FuseRequest, NO_REPLY } from "./dispatch.ts";
 import { type Entry, errnoOf, FuseError, type FuseHandlers } from "./handlers.ts";
 import { S_IFDIR, S_IFREG } from "../abi/structs.ts";
-import { getU64, putU64 as setU64 } from "../abi/u64.ts";
+import { getU64, putU64 as setU64 } from "../abi/_u64.ts";
 
 const t = { sec: 1_700_000_000, nsec: 123 };
 const fileAttr = { ino: 7, mode: S_IFREG | 0o640, nlink: 1, size: 5000, atime: t, mtime: t, ctime: t, uid: 3 };

@@ -46,7 +46,7 @@ import { close as closeFd, open as openFile } from "../fs/open_close.ts";
 import { Loop } from "../loop/loop.ts";
 import { OpState } from "../loop/operation.ts";
 import { IORING_SETUP_SQE128 } from "../abi/uapi.ts";
-import { TWO_32 } from "../abi/u64.ts";
+import { TWO_32 } from "../abi/_u64.ts";
 import { writeTimespec } from "../abi/timespec.ts";
 import {
   EAGAIN,

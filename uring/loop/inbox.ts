@@ -10,7 +10,7 @@
  */
 import { UringError } from "../core/errors.ts";
 import { MESSAGE_BASE } from "../ring/_loop_user_data.ts";
-import { checkInt } from "../core/validate.ts";
+import { checkInt } from "../core/_validate.ts";
 
 /** One message received from another ring. */
 export interface LoopMessage {

@@ -11,7 +11,7 @@
 import type { Chunk } from "../loop/_arena.ts";
 import type { Operation, OpHost } from "../loop/operation.ts";
 import { refuse } from "../core/errors.ts";
-import { getU64, putU64 } from "../abi/u64.ts";
+import { getU64, putU64 } from "../abi/_u64.ts";
 import { CMSGHDR_SIZE, cmsgAlign, IOVEC_SIZE, MSGHDR, putIovec } from "../abi/structs.ts";
 import { type ControlMessage, cmsgSpace } from "../abi/cmsg.ts";
 import { encodeSockaddr, SOCKADDR_STORAGE_SIZE, type SocketAddressInput, sockaddrLength } from "../abi/sockaddr.ts";

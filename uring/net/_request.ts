@@ -7,7 +7,7 @@
 import type { Chunk } from "../loop/_arena.ts";
 import type { Operation, OpHost } from "../loop/operation.ts";
 import { refuse } from "../core/errors.ts";
-import { checkView } from "../core/validate.ts";
+import { checkView } from "../core/_validate.ts";
 import { MAX_RW_COUNT } from "../abi/structs.ts";
 import { UIO_MAXIOV } from "../abi/structs.ts";
 import { encodeSockaddr, type SocketAddressInput, sockaddrLength } from "../abi/sockaddr.ts";

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { checkFd } from "../core/validate.ts";
+import { checkFd } from "../core/_validate.ts";
 import type { ControlMessage } from "../abi/cmsg.ts";
 import { SCM_RIGHTS, SOL_SOCKET } from "../abi/sockaddr.ts";
 

@@ -23,10 +23,10 @@ import type { Chunk } from "../loop/_arena.ts";
 import { PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkInt, checkU32 } from "../core/validate.ts";
+import { checkFd, checkInt, checkU32 } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepRecvmsg, prepSendmsg } from "../prep/net.ts";
-import { getU64 } from "../abi/u64.ts";
+import { getU64 } from "../abi/_u64.ts";
 import { MSGHDR } from "../abi/structs.ts";
 import type { ControlMessage } from "../abi/cmsg.ts";
 import {

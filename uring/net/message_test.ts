@@ -18,7 +18,7 @@ import { bind, connect, socket } from "./socket.ts";
 import { sendto } from "./send_recv.ts";
 import { recvmsg, sendmsg } from "./message.ts";
 import { controlFds, scmRights } from "./control_message.ts";
-import { dec, enc, LOOPBACK, noSockets, pattern, portOf, unixPair } from "./_testing.ts";
+import { dec, enc, LOOPBACK, noSockets, pattern, portOf, unixPair } from "../../testing/net_fixtures.ts";
 
 const tmp = tempDir("ringside-net-");
 const tempPath = tmp.path;

@@ -17,7 +17,7 @@ import type { Loop } from "../loop/loop.ts";
 import { PromiseOp } from "../loop/operation.ts";
 import { start } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkU32, checkView } from "../core/validate.ts";
+import { checkFd, checkU32, checkView } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepSend } from "../prep/net.ts";
 import { MSG_NOSIGNAL, MSG_WAITALL } from "../abi/sockaddr.ts";

@@ -3,7 +3,7 @@ import { NativeMemory } from "../core/memory.ts";
 import { it, withLoop } from "../../testing/mod.ts";
 import { recv } from "./send_recv.ts";
 import { sendAll } from "./send_all.ts";
-import { noSockets, pattern, tcpPair } from "./_testing.ts";
+import { noSockets, pattern, tcpPair } from "../../testing/net_fixtures.ts";
 
 it("sendAll sends every byte of large GC, typed and native buffers while the peer reads slowly", noSockets, () =>
     withLoop(async (loop) => {

@@ -24,7 +24,7 @@
 import type { Loop } from "../loop/loop.ts";
 import { type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkFd, checkU32, checkView } from "../core/validate.ts";
+import { checkFd, checkU32, checkView } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepRecv, prepSend, prepSendto } from "../prep/net.ts";
 import { MSG_NOSIGNAL, type SocketAddressInput } from "../abi/sockaddr.ts";

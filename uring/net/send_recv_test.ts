@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { it, withLoop, code } from "../../testing/mod.ts";
 import { MSG_DONTWAIT, MSG_PEEK } from "../abi/sockaddr.ts";
 import { recv, send } from "./send_recv.ts";
-import { dec, enc, noSockets, tcpPair } from "./_testing.ts";
+import { dec, enc, noSockets, tcpPair } from "../../testing/net_fixtures.ts";
 
 it("recv with MSG_DONTWAIT on an empty socket rejects with EAGAIN; MSG_PEEK leaves the data", noSockets, () =>
     withLoop(async (loop) => {

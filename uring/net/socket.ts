@@ -31,7 +31,7 @@ import type { Chunk } from "../loop/_arena.ts";
 import { type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkInt, checkSlot, checkU32 } from "../core/validate.ts";
+import { checkFd, checkInt, checkSlot, checkU32 } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import {
   prepAccept,

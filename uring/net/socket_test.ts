@@ -18,7 +18,7 @@ import {
   recvAll,
   tcpPair,
   unixPair,
-} from "./_testing.ts";
+} from "../../testing/net_fixtures.ts";
 
 const tmp = tempDir("ringside-net-");
 const tempPath = tmp.path;

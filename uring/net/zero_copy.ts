@@ -22,7 +22,7 @@
 import type { Loop } from "../loop/loop.ts";
 import { PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkFd, checkU32, checkView } from "../core/validate.ts";
+import { checkFd, checkU32, checkView } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepSendmsgZc, prepSendSetAddr, prepSendZc } from "../prep/net.ts";
 import { H_IOPRIO } from "../prep/base.ts";

@@ -8,7 +8,7 @@ import { AF_INET, SHUT_WR, SOCK_DGRAM } from "../abi/sockaddr.ts";
 import { bind, shutdown, socket } from "./socket.ts";
 import { recvmsg } from "./message.ts";
 import { sendmsgZc, sendZc } from "./zero_copy.ts";
-import { dec, enc, noZc, pattern, portOf, recvAll, tcpPair } from "./_testing.ts";
+import { dec, enc, noZc, pattern, portOf, recvAll, tcpPair } from "../../testing/net_fixtures.ts";
 
 /** A raw operation that records every CQE it gets: how a test counts a zero-copy send's two CQEs. */
 class Recorder extends Operation {

@@ -19,7 +19,7 @@
 import type { Loop } from "../loop/loop.ts";
 import { type Operation, type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkFd, checkInt } from "../core/validate.ts";
+import { checkFd, checkInt } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { W_LEN } from "../prep/base.ts";
 import { prepCancel64, prepCancelFd } from "../prep/cancel.ts";

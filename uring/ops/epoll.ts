@@ -17,8 +17,8 @@ import { type OpOptions, PromiseOp } from "../loop/operation.ts";
 import type { Chunk } from "../loop/_arena.ts";
 import { run } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkU32 } from "../core/validate.ts";
-import { getU64, putU64 } from "../abi/u64.ts";
+import { checkFd, checkU32 } from "../core/_validate.ts";
+import { getU64, putU64 } from "../abi/_u64.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepEpollCtl, prepEpollWait } from "../prep/epoll.ts";
 

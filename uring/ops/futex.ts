@@ -22,8 +22,8 @@ import { type Operation, type OpOptions, PromiseOp } from "../loop/operation.ts"
 import { run } from "../loop/start.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { refuse } from "../core/errors.ts";
-import { checkU32 } from "../core/validate.ts";
-import { putU64 } from "../abi/u64.ts";
+import { checkU32 } from "../core/_validate.ts";
+import { putU64 } from "../abi/_u64.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepFutexWait, prepFutexWaitv, prepFutexWake } from "../prep/futex.ts";
 

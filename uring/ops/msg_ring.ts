@@ -20,7 +20,7 @@ import { type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { checkMessageUserData } from "../ring/_loop_user_data.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkU32 } from "../core/validate.ts";
+import { checkFd, checkU32 } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepMsgRing, prepMsgRingCqeFlags, prepMsgRingFd } from "../prep/msg_ring.ts";
 import { IORING_FILE_INDEX_ALLOC, IORING_MSG_RING_CQE_SKIP } from "../abi/uapi.ts";

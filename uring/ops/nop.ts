@@ -16,7 +16,7 @@ import type { Loop } from "../loop/loop.ts";
 import { type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd } from "../core/validate.ts";
+import { checkFd } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { H_BUF_INDEX, prepRw, W_OP_FLAGS } from "../prep/base.ts";
 import {

@@ -17,7 +17,7 @@
 import type { Loop } from "../loop/loop.ts";
 import { type Operation, type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run, start } from "../loop/start.ts";
-import { checkFd, checkU32 } from "../core/validate.ts";
+import { checkFd, checkU32 } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepPollAdd, prepPollRemove, prepPollUpdate } from "../prep/poll.ts";
 import { IORING_POLL_UPDATE_EVENTS } from "../abi/uapi.ts";

@@ -17,7 +17,7 @@ import type { Loop } from "../loop/loop.ts";
 import { type Operation, type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run, start } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkU32 } from "../core/validate.ts";
+import { checkU32 } from "../core/_validate.ts";
 import { ETIME } from "../abi/errno.ts";
 import { writeTimespec } from "../abi/timespec.ts";
 import type { Sqe } from "../ring/sqe.ts";

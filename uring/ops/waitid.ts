@@ -19,7 +19,7 @@ import type { Loop } from "../loop/loop.ts";
 import { type OpOptions, PromiseOp } from "../loop/operation.ts";
 import type { Chunk } from "../loop/_arena.ts";
 import { run } from "../loop/start.ts";
-import { checkU32 } from "../core/validate.ts";
+import { checkU32 } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepWaitid } from "../prep/waitid.ts";
 

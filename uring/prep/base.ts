@@ -14,7 +14,7 @@
  */
 import type { Sqe } from "../ring/sqe.ts";
 import { io_uring_sqe, IORING_FILE_INDEX_ALLOC } from "../abi/uapi.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 
 // Field positions inside one SQE, from the uapi offsets: `W_*` index `sqe.u32`, `H_*` index `sqe.u16`, `B_*` index
 // `sqe.u8` (each Sqe's views cover that SQE alone). Unions share a position (named in the comment).

@@ -20,7 +20,7 @@ import {
   SOCKET_URING_OP_GETSOCKNAME,
 } from "../abi/uapi.ts";
 import { W_ADDR, W_ADDR3, W_FILE_INDEX, W_LEN, W_OFF, W_OPTNAME, W_PAD1 } from "./base.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 
 // liburing's __io_uring_prep_uring_cmd: opcode, fd and cmd_op; __pad1, addr and len cleared. Unlike prep_rw it
 // leaves the op-flags word (uring_cmd_flags) alone.

@@ -41,11 +41,11 @@ import {
   IORING_OP_UNLINKAT,
   open_how,
 } from "../abi/uapi.ts";
-import { AT_FDCWD } from "../core/validate.ts";
+import { AT_FDCWD } from "../core/_validate.ts";
 import { prepRw, setDirectTarget, setTargetFixedFile, W_ADDR, W_ADDR3, W_OP_FLAGS } from "./base.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 
-// Re-exported for the fs layer's importers; the constant itself is core's (core/validate.ts), not part of the
+// Re-exported for the fs layer's importers; the constant itself is core's (core/_validate.ts), not part of the
 // prep layer's surface.
 export { AT_FDCWD };
 

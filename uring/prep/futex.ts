@@ -15,7 +15,7 @@
 import type { Sqe } from "../ring/sqe.ts";
 import { IORING_OP_FUTEX_WAIT, IORING_OP_FUTEX_WAITV, IORING_OP_FUTEX_WAKE } from "../abi/uapi.ts";
 import { prepRw, W_ADDR3, W_OP_FLAGS } from "./base.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 
 /**
  * Prepares a futex2 wait: completes with 0 when the futex at `futex` is woken by a wake whose bitset shares a bit

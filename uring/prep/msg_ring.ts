@@ -18,7 +18,7 @@ import {
   IORING_OP_MSG_RING,
 } from "../abi/uapi.ts";
 import { prepRw, setDirectTarget, W_ADDR3, W_FILE_INDEX, W_OP_FLAGS } from "./base.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 
 /**
  * Prepares a message to the ring `fd`: it gets a CQE with res `len` and user_data `data`. Matches liburing's

@@ -44,7 +44,7 @@ import {
   W_OFF,
   W_OP_FLAGS,
 } from "./base.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 
 /**
  * Prepares socket(2); the result is the new file descriptor. Matches liburing's `io_uring_prep_socket`

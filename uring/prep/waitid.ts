@@ -9,7 +9,7 @@
 import type { Sqe } from "../ring/sqe.ts";
 import { IORING_OP_WAITID } from "../abi/uapi.ts";
 import { prepRw, W_FILE_INDEX, W_OFF, W_OP_FLAGS } from "./base.ts";
-import { setU64Words } from "../abi/u64.ts";
+import { setU64Words } from "../abi/_u64.ts";
 
 /**
  * Prepares waitid(2): completes when a child matching `idtype`/`id` changes state as `options` asks, filling the

@@ -7,7 +7,7 @@
  */
 import { refuse } from "../core/errors.ts";
 import { NativeMemory, pageAlign } from "../core/memory.ts";
-import { checkU64 } from "../core/validate.ts";
+import { checkU64 } from "../core/_validate.ts";
 import type { Ring } from "./ring.ts";
 
 // ---- Per-ring bookkeeping of the memory the kernel holds --------------------------------------------------------

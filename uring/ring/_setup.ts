@@ -8,8 +8,8 @@
 import { errnoName, liburing } from "../../ffi/mod.ts";
 import { refuse, UringError } from "../core/errors.ts";
 import { NativeMemory, pageAlign } from "../core/memory.ts";
-import { U32_MAX } from "../core/validate.ts";
-import { putU64 } from "../abi/u64.ts";
+import { U32_MAX } from "../core/_validate.ts";
+import { putU64 } from "../abi/_u64.ts";
 import {
   io_cqring_offsets,
   io_sqring_offsets,

@@ -8,7 +8,7 @@
  */
 import { UringError } from "../core/errors.ts";
 import { NativeMemory, pageAlign } from "../core/memory.ts";
-import { putU64 } from "../abi/u64.ts";
+import { putU64 } from "../abi/_u64.ts";
 import { EINVAL } from "../abi/errno.ts";
 import {
   io_uring_mem_region_reg,

@@ -16,7 +16,7 @@
  * @module
  */
 import { check } from "../core/errors.ts";
-import { checkU32 } from "../core/validate.ts";
+import { checkU32 } from "../core/_validate.ts";
 import { io_uring_clock_register, IORING_REGISTER_CLOCK } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
 import type { Ring } from "./ring.ts";

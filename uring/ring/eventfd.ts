@@ -18,7 +18,7 @@
  * @module
  */
 import { check } from "../core/errors.ts";
-import { checkFd } from "../core/validate.ts";
+import { checkFd } from "../core/_validate.ts";
 import { IORING_REGISTER_EVENTFD, IORING_REGISTER_EVENTFD_ASYNC, IORING_UNREGISTER_EVENTFD } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
 import type { Ring } from "./ring.ts";

@@ -19,7 +19,7 @@
 import { readFileSync } from "node:fs";
 import { cpus as osCpus } from "node:os";
 import { check, refuse } from "../core/errors.ts";
-import { checkU32 } from "../core/validate.ts";
+import { checkU32 } from "../core/_validate.ts";
 import { IORING_REGISTER_IOWQ_AFF, IORING_REGISTER_IOWQ_MAX_WORKERS, IORING_UNREGISTER_IOWQ_AFF } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
 import type { Ring } from "./ring.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { MAX_FIXED_FILES } from "../core/validate.ts";
+import { MAX_FIXED_FILES } from "../core/_validate.ts";
 
 /** Most SQ entries (IORING_MAX_ENTRIES, io_uring/io_uring.h): larger requests need IORING_SETUP_CLAMP. */
 export const IORING_MAX_ENTRIES = 32768;

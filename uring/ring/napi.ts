@@ -20,7 +20,7 @@
  * @module
  */
 import { check, refuse } from "../core/errors.ts";
-import { checkU32 } from "../core/validate.ts";
+import { checkU32 } from "../core/_validate.ts";
 import {
   io_uring_napi,
   IO_URING_NAPI_REGISTER_OP,

@@ -15,7 +15,7 @@
  * @module
  */
 import { check, UringError } from "../core/errors.ts";
-import { checkCount } from "../core/validate.ts";
+import { checkCount } from "../core/_validate.ts";
 import {
   FEATURES,
   IO_URING_OP_SUPPORTED,

@@ -13,8 +13,8 @@
 import { liburing } from "../../ffi/mod.ts";
 import { UringError } from "../core/errors.ts";
 import { NativeMemory } from "../core/memory.ts";
-import { U32_MAX } from "../core/validate.ts";
-import { getU64, putU64 } from "../abi/u64.ts";
+import { U32_MAX } from "../core/_validate.ts";
+import { getU64, putU64 } from "../abi/_u64.ts";
 import { EBADF, EINVAL } from "../abi/errno.ts";
 import {
   ENTER_FLAGS,

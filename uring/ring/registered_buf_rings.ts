@@ -22,8 +22,8 @@
  */
 import { check, refuse } from "../core/errors.ts";
 import { NativeMemory, pageSize } from "../core/memory.ts";
-import { checkCount, checkU32 } from "../core/validate.ts";
-import { putU64 } from "../abi/u64.ts";
+import { checkCount, checkU32 } from "../core/_validate.ts";
+import { putU64 } from "../abi/_u64.ts";
 import {
   io_uring_buf_reg,
   io_uring_buf_status,

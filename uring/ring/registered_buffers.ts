@@ -28,8 +28,8 @@
  */
 import { check, refuse } from "../core/errors.ts";
 import { NativeMemory } from "../core/memory.ts";
-import { checkCount, checkU32 } from "../core/validate.ts";
-import { putU64 } from "../abi/u64.ts";
+import { checkCount, checkU32 } from "../core/_validate.ts";
+import { putU64 } from "../abi/_u64.ts";
 import { IOVEC_SIZE, putIovec } from "../abi/structs.ts";
 import {
   io_uring_clone_buffers,

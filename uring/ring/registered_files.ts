@@ -21,8 +21,8 @@
  * @module
  */
 import { check, refuse } from "../core/errors.ts";
-import { checkCount, checkFd, checkU32 } from "../core/validate.ts";
-import { putU64 } from "../abi/u64.ts";
+import { checkCount, checkFd, checkU32 } from "../core/_validate.ts";
+import { putU64 } from "../abi/_u64.ts";
 import {
   io_uring_file_index_range,
   io_uring_files_update,

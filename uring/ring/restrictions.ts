@@ -17,7 +17,7 @@
  * @module
  */
 import { check, refuse } from "../core/errors.ts";
-import { checkU32 } from "../core/validate.ts";
+import { checkU32 } from "../core/_validate.ts";
 import {
   io_uring_restriction,
   IORING_REGISTER_LAST,

@@ -22,10 +22,10 @@
 import { libc, liburing } from "../../ffi/mod.ts";
 import { check, refuse, UringError } from "../core/errors.ts";
 import { detach, NativeMemory } from "../core/memory.ts";
-import { checkCount, checkInt, checkU32, U32_MAX } from "../core/validate.ts";
+import { checkCount, checkInt, checkU32, U32_MAX } from "../core/_validate.ts";
 import { loadAcquire32, storeRelease32 } from "../core/barrier.ts";
 import { writeTimespecNs } from "../abi/timespec.ts";
-import { TWO_32 } from "../abi/u64.ts";
+import { TWO_32 } from "../abi/_u64.ts";
 import { EAGAIN, EBADFD, EBUSY, EINTR, ETIME } from "../abi/errno.ts";
 import { type Sqe, sqeSetFlags } from "./sqe.ts";
 import { mapRings } from "./_rings.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { TWO_32 } from "../abi/u64.ts";
+import { TWO_32 } from "../abi/_u64.ts";
 
 /**
  * One submission queue entry: views over this entry's bytes of the kernel's SQE array (64, or 128 on an SQE128

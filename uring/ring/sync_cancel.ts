@@ -16,8 +16,8 @@
  * @module
  */
 import { check, refuse } from "../core/errors.ts";
-import { checkFd, checkU32, checkU64 } from "../core/validate.ts";
-import { putU64 } from "../abi/u64.ts";
+import { checkFd, checkU32, checkU64 } from "../core/_validate.ts";
+import { putU64 } from "../abi/_u64.ts";
 import { writeTimespecNs } from "../abi/timespec.ts";
 import {
   __kernel_timespec,

@@ -17,8 +17,8 @@
  */
 import { liburing } from "../../ffi/mod.ts";
 import { check, refuse } from "../core/errors.ts";
-import { checkInt, checkU32, checkU64, U32_MAX } from "../core/validate.ts";
-import { putU64 } from "../abi/u64.ts";
+import { checkInt, checkU32, checkU64, U32_MAX } from "../core/_validate.ts";
+import { putU64 } from "../abi/_u64.ts";
 import {
   io_uring_sqe,
   IORING_MSG_DATA,

@@ -18,7 +18,7 @@
  */
 import { libc } from "../../ffi/mod.ts";
 import { refuse, UringError } from "../core/errors.ts";
-import { checkInt } from "../core/validate.ts";
+import { checkInt } from "../core/_validate.ts";
 import {
   decodeSockaddr,
   encodeSockaddr,

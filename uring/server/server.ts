@@ -31,7 +31,7 @@ import { BufferRing } from "../buffers/buffer_ring.ts";
 import { RecvStream } from "../streams/recv_stream.ts";
 import { AcceptStream } from "../streams/accept_stream.ts";
 import { UringError } from "../core/errors.ts";
-import { checkInt } from "../core/validate.ts";
+import { checkInt } from "../core/_validate.ts";
 import { close } from "../fs/open_close.ts";
 import { sendAll } from "../net/send_all.ts";
 import { cancelFd } from "../ops/cancel.ts";

@@ -9,7 +9,7 @@ import { MultishotStream } from "./stream.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepMultishotAccept, prepMultishotAcceptDirect } from "../prep/net.ts";
 import { SOCK_CLOEXEC } from "../abi/sockaddr.ts";
-import { checkFd } from "../core/validate.ts";
+import { checkFd } from "../core/_validate.ts";
 
 /**
  * Accepted connections from a listening socket, one file descriptor (or fixed-file index with `direct`) per

@@ -8,7 +8,7 @@ import type { Loop } from "../loop/loop.ts";
 import { MultishotStream } from "./stream.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepPollMultishot } from "../prep/poll.ts";
-import { checkFd, checkU32 } from "../core/validate.ts";
+import { checkFd, checkU32 } from "../core/_validate.ts";
 
 /**
  * Readiness events of a file descriptor: IORING_OP_POLL_ADD with IORING_POLL_ADD_MULTI (Linux 5.13). Each value

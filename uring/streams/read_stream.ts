@@ -9,7 +9,7 @@ import type { BufferRing } from "../buffers/buffer_ring.ts";
 import { ByteStream, type ByteStreamOptions } from "./buffered_stream.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepReadMultishot } from "../prep/rw.ts";
-import { checkFd } from "../core/validate.ts";
+import { checkFd } from "../core/_validate.ts";
 
 /**
  * The bytes readable from a pipe, FIFO, eventfd or other pollable file: IORING_OP_READ_MULTISHOT over a buffer

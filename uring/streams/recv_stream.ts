@@ -8,7 +8,7 @@ import type { BufferRing } from "../buffers/buffer_ring.ts";
 import { ByteStream, type ByteStreamOptions } from "./buffered_stream.ts";
 import type { Sqe } from "../ring/sqe.ts";
 import { prepRecvMultishot } from "../prep/net.ts";
-import { checkFd, checkU32 } from "../core/validate.ts";
+import { checkFd, checkU32 } from "../core/_validate.ts";
 
 /**
  * The bytes arriving on a connected socket: IORING_OP_RECV with IORING_RECV_MULTISHOT over a buffer ring

@@ -32,10 +32,10 @@ import {
 import { decodeSockaddr, type SocketAddress } from "../abi/sockaddr.ts";
 import type { ControlMessage } from "../abi/cmsg.ts";
 import { MSGHDR, MSGHDR_SIZE } from "../abi/structs.ts";
-import { putU64 } from "../abi/u64.ts";
+import { putU64 } from "../abi/_u64.ts";
 import { io_uring_recvmsg_out } from "../abi/uapi.ts";
 import { refuse } from "../core/errors.ts";
-import { checkFd, checkU32 } from "../core/validate.ts";
+import { checkFd, checkU32 } from "../core/_validate.ts";
 
 /** One message from a {@link RecvmsgStream}. */
 export interface Datagram {

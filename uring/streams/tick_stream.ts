@@ -12,7 +12,7 @@ import { prepTimeout } from "../prep/timeout.ts";
 import { IORING_TIMEOUT_MULTISHOT } from "../abi/uapi.ts";
 import { ETIME } from "../abi/errno.ts";
 import { refuse } from "../core/errors.ts";
-import { checkU32 } from "../core/validate.ts";
+import { checkU32 } from "../core/_validate.ts";
 import { writeTimespecNs } from "../abi/timespec.ts";
 
 /**

@@ -5,19 +5,19 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { backend } from "../../ffi/mod.ts";
-import type { Loop } from "../loop/loop.ts";
-import { probeOpcodes } from "../ring/probe.ts";
-import { track } from "../../testing/mod.ts";
+import { backend } from "../ffi/mod.ts";
+import type { Loop } from "../uring/loop/loop.ts";
+import { probeOpcodes } from "../uring/ring/probe.ts";
+import { track } from "./mod.ts";
 import {
   IORING_OP_BIND,
   IORING_OP_SEND_ZC,
   IORING_OP_SENDMSG_ZC,
   IORING_OP_SOCKET,
-} from "../abi/uapi.ts";
-import { AF_INET, AF_INET6, AF_UNIX, decodeSockaddr, SOCK_STREAM, SOCKADDR_STORAGE_SIZE } from "../abi/sockaddr.ts";
-import { accept, bind, connect, listen, socket } from "./socket.ts";
-import { recv } from "./send_recv.ts";
+} from "../uring/abi/uapi.ts";
+import { AF_INET, AF_INET6, AF_UNIX, decodeSockaddr, SOCK_STREAM, SOCKADDR_STORAGE_SIZE } from "../uring/abi/sockaddr.ts";
+import { accept, bind, connect, listen, socket } from "../uring/net/socket.ts";
+import { recv } from "../uring/net/send_recv.ts";
 
 const has = (op: number) => probeOpcodes().isSupported(op);
 /** Why the socket tests cannot run here, or false. */

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { checkFd, checkU32 } from "./validate.ts";
+ * import { checkFd, checkU32 } from "./_validate.ts";
  * const fd = checkFd("recv", 3);
  * const flags = checkU32("recv", 0x40, "flags");
  * console.log(fd, flags);
@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { describe } from "./validate.ts";
+ * import { describe } from "./_validate.ts";
  * console.log(describe([])); // "Array"
  * ```
  */
@@ -57,7 +57,7 @@ export function describe(v: unknown): string {
  *
  * @example
  * ```ts
- * import { checkInt } from "./validate.ts";
+ * import { checkInt } from "./_validate.ts";
  * checkInt("listen", 128, 0, 65535, "backlog");
  * ```
  */
@@ -78,7 +78,7 @@ export function checkInt(operation: string, value: number, min: number, max: num
  *
  * @example
  * ```ts
- * import { checkFd } from "./validate.ts";
+ * import { checkFd } from "./_validate.ts";
  * checkFd("read", 0);
  * ```
  */
@@ -98,7 +98,7 @@ export function checkFd(operation: string, fd: number, name = "fd"): number {
  *
  * @example
  * ```ts
- * import { AT_FDCWD, checkDirFd } from "./validate.ts";
+ * import { AT_FDCWD, checkDirFd } from "./_validate.ts";
  * checkDirFd("openat", AT_FDCWD);
  * ```
  */
@@ -117,7 +117,7 @@ export function checkDirFd(operation: string, fd: number): number {
  *
  * @example
  * ```ts
- * import { checkU32 } from "./validate.ts";
+ * import { checkU32 } from "./_validate.ts";
  * const flags = checkU32("send", 0, "flags");
  * ```
  */
@@ -138,7 +138,7 @@ export function checkU32(operation: string, value: number, name = "flags", max =
  *
  * @example
  * ```ts
- * import { checkU53 } from "./validate.ts";
+ * import { checkU53 } from "./_validate.ts";
  * checkU53("fallocate", 1 << 20, "length");
  * ```
  */
@@ -159,7 +159,7 @@ export function checkU53(operation: string, value: number, name: string): number
  *
  * @example
  * ```ts
- * import { checkU64 } from "./validate.ts";
+ * import { checkU64 } from "./_validate.ts";
  * checkU64("IORING_REGISTER_FILES2", 2n ** 60n, "tag");
  * ```
  */
@@ -180,7 +180,7 @@ export function checkU64(operation: string, value: number | bigint, name: string
  *
  * @example
  * ```ts
- * import { checkCount } from "./validate.ts";
+ * import { checkCount } from "./_validate.ts";
  * checkCount("IORING_REGISTER_BUFFERS", 4, 16384, "the number of buffers");
  * ```
  */
@@ -199,7 +199,7 @@ export function checkCount(operation: string, value: number, max: number, name: 
  *
  * @example
  * ```ts
- * import { checkOffset } from "./validate.ts";
+ * import { checkOffset } from "./_validate.ts";
  * checkOffset("read", -1);
  * ```
  */
@@ -222,7 +222,7 @@ export function checkOffset(operation: string, value: number, name = "offset"): 
  *
  * @example
  * ```ts
- * import { checkSlot } from "./validate.ts";
+ * import { checkSlot } from "./_validate.ts";
  * checkSlot("close_direct", 3, false, 0xffffffff);
  * ```
  */
@@ -248,7 +248,7 @@ export function checkSlot(operation: string, slot: number, allowAlloc: boolean, 
  *
  * @example
  * ```ts
- * import { checkView } from "./validate.ts";
+ * import { checkView } from "./_validate.ts";
  * checkView("send", new Uint8Array(4), "the data");
  * ```
  */
@@ -269,7 +269,7 @@ export function checkView(operation: string, view: unknown, name = "the buffer")
  *
  * @example
  * ```ts
- * import { checkBytes } from "./validate.ts";
+ * import { checkBytes } from "./_validate.ts";
  * const head = checkBytes("write", new Uint32Array(4), 8);
  * console.log(head.byteLength); // 8
  * ```
@@ -296,7 +296,7 @@ export function checkBytes(operation: string, view: unknown, length?: number, na
  *
  * @example
  * ```ts
- * import { checkPath } from "./validate.ts";
+ * import { checkPath } from "./_validate.ts";
  * console.log(checkPath("open", "/tmp").byteLength); // 5
  * ```
  */

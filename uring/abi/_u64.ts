@@ -18,7 +18,7 @@ export const TWO_32 = 4294967296;
  *
  * @example
  * ```ts
- * import { getU64, putU64 } from "./u64.ts";
+ * import { getU64, putU64 } from "./_u64.ts";
  * const v = new DataView(new ArrayBuffer(8));
  * putU64(v, 0, 2 ** 40 + 5);
  * console.log(getU64(v, 0) === 2 ** 40 + 5); // true
@@ -43,7 +43,7 @@ export function putU64(view: DataView, at: number, value: number | bigint): void
  *
  * @example
  * ```ts
- * import { getU64 } from "./u64.ts";
+ * import { getU64 } from "./_u64.ts";
  * const v = new DataView(new BigUint64Array([42n]).buffer);
  * console.log(getU64(v, 0)); // 42
  * ```
@@ -63,7 +63,7 @@ export function getU64(view: DataView, at: number): number {
  *
  * @example
  * ```ts
- * import { setU64Words } from "./u64.ts";
+ * import { setU64Words } from "./_u64.ts";
  * const w = new Uint32Array(2);
  * setU64Words(w, 0, -1);
  * console.log(w[0] === 0xffffffff && w[1] === 0xffffffff); // true
@@ -91,7 +91,7 @@ export function setU64Words(u32: Uint32Array, i: number, value: number): void {
  *
  * @example
  * ```ts
- * import { getU64Words } from "./u64.ts";
+ * import { getU64Words } from "./_u64.ts";
  * console.log(getU64Words(new Uint32Array([5, 1]), 0)); // 4294967301
  * ```
  */
