@@ -377,7 +377,7 @@ function ratio(a: Row | undefined, b: Row | undefined, pick: (r: Row) => Stats):
 /** Per-round ratios of msgs/s (each round's pair ran in the same round). */
 function paired(a: Row, b: Row | undefined): Stats | null {
   if (!b || a === b) return null;
-  const xs = finite(a.rates.map((x, i) => x / b.rates[i]));
+  const xs = finite(a.rates.map((x, i) => x / b.rates[i]!)); // one rate per round in every row
   return xs.length ? stats(xs) : null;
 }
 
@@ -470,9 +470,9 @@ function printTable(): void {
       r.clientPct.median.toFixed(0),
     ];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+    cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   console.log(line(head));
   for (const b of body) console.log(line(b));
 }
@@ -534,7 +534,7 @@ try {
   for (let round = 0; round < total; round++) {
     for (let k = 0; k < variants.length; k++) {
       // Each round starts one variant later, so no variant always runs first (or right after the same one).
-      const v = variants[(k + round) % variants.length];
+      const v = variants[(k + round) % variants.length]!;
       const got = await serverRound(exePath, v);
       if (round < opts.warmup) continue;
       for (const n of connections) runs.get(n)!.get(v)!.push(got.get(n) ?? null);

@@ -234,7 +234,11 @@ function parseArgs(argv: readonly string[]): { variant: ServerVariant; host: str
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--variant") variant = argv[++i];
-    else if (a === "--host") host = argv[++i];
+    else if (a === "--host") {
+      const h = argv[++i];
+      if (h === undefined) throw new Error("echo_servers: --host needs an address");
+      host = h;
+    }
     else if (a === "--port") port = Number(argv[++i]);
     else throw new Error(`echo_servers: unknown argument ${a}`);
   }

@@ -111,7 +111,7 @@ function parseRest(rest: string[]): { owning: boolean; fileMib: number; only: Se
     const a = rest[i];
     if (a === "--loop" && (rest[i + 1] === "owning" || rest[i + 1] === "integrated")) o.owning = rest[++i] === "owning";
     else if (a === "--file-mib" && Number(rest[i + 1]) >= 8) o.fileMib = Number(rest[++i]);
-    else if (a === "--only") o.only = new Set(rest[++i].split(","));
+    else if (a === "--only" && rest[i + 1] !== undefined) o.only = new Set(rest[++i]!.split(","));
     else throw new Error(`Unknown argument ${a}; fuse.ts also takes --loop integrated|owning --file-mib N --only A,B`);
   }
   for (const w of o.only) {

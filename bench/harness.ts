@@ -100,7 +100,7 @@ export function parseOptions(argv: readonly string[] = process.argv.slice(2), de
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    const a = argv[i]!;
     if (a === "--json") o.json = true;
     else if (a === "--quick") o.quick = true;
     else if (a === "--no-pin") o.cpu = null;
@@ -130,9 +130,9 @@ export interface Sample {
   /** Wall-clock nanoseconds they took. */
   ns: number;
   /** User CPU nanoseconds over the same interval, when known. */
-  userNs?: number;
+  userNs?: number | undefined;
   /** System CPU nanoseconds over the same interval, when known. */
-  sysNs?: number;
+  sysNs?: number | undefined;
 }
 
 /** One contender: called once per round with the sample length in milliseconds. */
@@ -160,9 +160,9 @@ export function stats(values: readonly number[]): Stats {
     const x = p * (s.length - 1);
     const lo = Math.floor(x);
     const hi = Math.ceil(x);
-    return s[lo] + (s[hi] - s[lo]) * (x - lo);
+    return s[lo]! + (s[hi]! - s[lo]!) * (x - lo); // 0 <= lo <= hi < s.length
   };
-  return { median: q(0.5), min: s[0], max: s[s.length - 1], q1: q(0.25), q3: q(0.75) };
+  return { median: q(0.5), min: s[0]!, max: s[s.length - 1]!, q1: q(0.25), q3: q(0.75) };
 }
 
 /** Monotonic nanoseconds, as a number (good to 2^53 ns, about 104 days of uptime). */
@@ -413,7 +413,7 @@ export class Bench {
         ops,
         // Ratio of medians; the spread comes from the per-round ratios (each round's pair ran back to back).
         ratio: baseRates && !isBase ? ops.median / baseMedian : null,
-        ratioSpread: baseRates && !isBase ? stats(rates.map((x, i) => x / baseRates[i])) : null,
+        ratioSpread: baseRates && !isBase ? stats(rates.map((x, i) => x / baseRates[i]!)) : null,
         userNsPerOp: perOp((s) => s.userNs),
         sysNsPerOp: perOp((s) => s.sysNs),
         rounds: ss.length,
@@ -463,8 +463,9 @@ export class Bench {
 
   /** Prints the table (without `--json`). Call once at the end. */
   finish(): void {
-    if (this.options.json || this.rows.length === 0) return;
-    const keys = Object.keys(this.rows[0].params);
+    const [first] = this.rows;
+    if (this.options.json || !first) return;
+    const keys = Object.keys(first.params);
     const head = [...keys, "variant", `${this.metric === "ops_per_s" ? "ops/s" : this.metric} median`, "min", "max", "ratio", "ratio range", "user ns/op", "sys ns/op"];
     const body = this.rows.map((r) => [
       ...keys.map((k) => String(r.params[k])),
@@ -477,8 +478,8 @@ export class Bench {
       r.userNsPerOp === null ? "" : r.userNsPerOp.toFixed(1),
       r.sysNsPerOp === null ? "" : r.sysNsPerOp.toFixed(1),
     ]);
-    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i < keys.length + 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i < keys.length + 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join("  ").trimEnd();
     console.log(line(head));
     for (const b of body) console.log(line(b));

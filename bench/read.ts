@@ -256,7 +256,7 @@ class RingReads {
   private queue(slot: number): void {
     const sqe = this.ring.getSqe();
     if (sqe === null) throw new Error("Cannot get an SQE: the SQ is full");
-    const page = this.seq[this.idx];
+    const page = this.seq[this.idx]!;
     this.idx = (this.idx + 1) & (SEQ - 1);
     if (this.fixed) prepReadFixed(sqe, this.fd, this.base + slot * BLOCK, BLOCK, page * BLOCK, this.baseIndex + slot);
     else prepRead(sqe, this.fd, this.base + slot * BLOCK, BLOCK, page * BLOCK);
@@ -305,7 +305,7 @@ class RingReads {
     this.inflight -= n;
     if (refill) {
       const done = this.done;
-      for (let k = 0; k < n; k++) this.queue(done[k]);
+      for (let k = 0; k < n; k++) this.queue(done[k]!);
       this.inflight += n;
     }
     return n;
@@ -344,7 +344,7 @@ function readSyncLoop(fd: number, seq: Uint32Array, ms: number): number {
 function readSyncChunk(fd: number, buf: Uint8Array, words: Uint32Array, seq: Uint32Array, idx: number): number {
   let bad = 0;
   for (let i = 0; i < CHUNK; i++) {
-    const page = seq[(idx + i) & (SEQ - 1)];
+    const page = seq[(idx + i) & (SEQ - 1)]!;
     if (readSync(fd, buf, 0, BLOCK, page * BLOCK) !== BLOCK || words[0] !== page) bad++;
   }
   return bad;
@@ -363,7 +363,7 @@ async function driveAsync(reader: AsyncReader<unknown>, f: ReadFixture, ms: numb
   let stopping = false;
   const worker = async (w: number): Promise<void> => {
     while (!stopping) {
-      const page = seq[idx];
+      const page = seq[idx]!;
       idx = (idx + 1) & (SEQ - 1);
       const r = await reader.readOne(w, page);
       if (reader.firstWord(w, r) !== page) bad++;
@@ -392,8 +392,8 @@ async function fsPromisesReader(f: ReadFixture): Promise<AsyncReader<{ bytesRead
   const words = bufs.map((b) => new Uint32Array(b.buffer));
   return {
     name: "fs-promises",
-    readOne: (w, page) => fh.read(bufs[w], 0, BLOCK, page * BLOCK),
-    firstWord: (w, r) => (r.bytesRead === BLOCK ? words[w][0] : -1),
+    readOne: (w, page) => fh.read(bufs[w]!, 0, BLOCK, page * BLOCK),
+    firstWord: (w, r) => (r.bytesRead === BLOCK ? words[w]![0]! : -1),
     close: () => fh.close(),
   };
 }
@@ -406,8 +406,8 @@ function loopReader(f: ReadFixture, fd: number): AsyncReader<number> {
   const words = new Uint32Array(mem.buffer);
   return {
     name: "ringside-loop",
-    readOne: (w, page) => loopRead(loop, fd, views[w], page * BLOCK),
-    firstWord: (w, n) => (n === BLOCK ? words[w * (BLOCK / 4)] : -1),
+    readOne: (w, page) => loopRead(loop, fd, views[w]!, page * BLOCK),
+    firstWord: (w, n) => (n === BLOCK ? words[w * (BLOCK / 4)]! : -1),
     close: async () => {
       await loop.close();
       mem.free();
@@ -461,7 +461,7 @@ const exe = buildC("read");
 if (exe.path !== null) {
   // The C program must read the same pages in the same order.
   let sum = 0;
-  for (let i = 0; i < SEQ; i++) sum = (sum + seq[i]) >>> 0;
+  for (let i = 0; i < SEQ; i++) sum = (sum + seq[i]!) >>> 0;
   const r = spawnTimed(exe.path, ["--checksum", String(pages), String(SEED)]);
   if (r.status !== 0 || Number(r.stdout.trim()) !== sum) {
     throw new Error(`read.c builds a different offset sequence (checksum ${r.stdout.trim()} vs ${sum}): ${r.stderr}`);

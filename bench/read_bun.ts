@@ -16,7 +16,7 @@ export function nativeReader(f: ReadFixture): AsyncReader<ArrayBuffer> {
   return {
     name: "bun-file",
     readOne: (_w, page) => file.slice(page * BLOCK, page * BLOCK + BLOCK).arrayBuffer(),
-    firstWord: (_w, ab) => (ab.byteLength === BLOCK ? new Uint32Array(ab, 0, 1)[0] : -1),
+    firstWord: (_w, ab) => (ab.byteLength === BLOCK ? new Uint32Array(ab, 0, 1)[0]! : -1),
     close: () => {},
   };
 }

@@ -19,8 +19,8 @@ export async function nativeReader(f: ReadFixture): Promise<AsyncReader<number>>
   return {
     name: "deno-fsfile",
     readOne: async (w, page) => {
-      const file = files[w];
-      const buf = bufs[w];
+      const file = files[w]!;
+      const buf = bufs[w]!;
       await file.seek(page * BLOCK, Deno.SeekMode.Start);
       let got = 0;
       while (got < BLOCK) {
@@ -30,7 +30,7 @@ export async function nativeReader(f: ReadFixture): Promise<AsyncReader<number>>
       }
       return got;
     },
-    firstWord: (w, got) => (got === BLOCK ? words[w][0] : -1),
+    firstWord: (w, got) => (got === BLOCK ? words[w]![0]! : -1),
     close: () => {
       for (const file of files) file.close();
     },

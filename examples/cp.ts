@@ -153,7 +153,7 @@ export function copyFile(src: string, dst: string): number {
       cqes.length = 0;
       ring.forEachCqe((ud, res) => void cqes.push([ud, res])); // handled after reaping, never inside it
       for (const [ud, res] of cqes) {
-        const s = slots[ud >> 1];
+        const s = slots[ud >> 1]!; // every user_data is ours: slot << 1 | READ or WRITE
         if ((ud & 1) === READ) s.readRes = res;
         else s.writeRes = res;
         if (--s.waiting > 0) continue;

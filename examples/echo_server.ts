@@ -58,9 +58,9 @@ export function parseServerArgs(
   let host = "127.0.0.1";
   let owning = false;
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const a = args[i]!;
     if (a === "--owning") owning = true;
-    else if (a === "--host" && i + 1 < args.length) host = args[++i];
+    else if (a === "--host" && i + 1 < args.length) host = args[++i]!;
     else if (a.startsWith("--host=")) host = a.slice(7);
     else if (/^\d+$/.test(a) && Number(a) <= 65535) port = Number(a);
     else {

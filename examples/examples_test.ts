@@ -15,9 +15,9 @@ test("examples/nop.ts prints its NOP's completion", () => {
 test("examples/timers.ts prints the requested number of ticks, spaced by the interval", () => {
   const r = runExample("timers.ts", ["10", "3"]);
   assert.equal(r.status, 0, r.stderr);
-  const times = [...r.stdout.matchAll(/^tick (\d) at ([\d.]+) ms$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+  const times = [...r.stdout.matchAll(/^tick (\d) at ([\d.]+) ms$/gm)].map((m) => [Number(m[1]), Number(m[2])] as const);
   assert.deepEqual(times.map(([n]) => n), [1, 2, 3]);
-  assert.ok(times[2][1] >= 25, `three 10 ms ticks took ${times[2][1]} ms`);
+  assert.ok(times[2]![1] >= 25, `three 10 ms ticks took ${times[2]![1]} ms`);
 });
 
 test("examples/tail.ts follows a FIFO across writers and exits cleanly on SIGTERM", async () => {

@@ -183,8 +183,8 @@ export class RequestParser {
 /** The minor version of `HTTP/1.x` at [from, to): 0 or 1 (1.2 and up are served as 1.1), -2 another major, -1 junk. */
 function version(data: Uint8Array, from: number, to: number): number {
   if (to - from !== 8 || latin1(data, from, from + 5) !== "HTTP/" || data[from + 6] !== 46) return -1;
-  const major = data[from + 5] - 48;
-  const minor = data[from + 7] - 48;
+  const major = data[from + 5]! - 48;
+  const minor = data[from + 7]! - 48;
   if (major < 0 || major > 9 || minor < 0 || minor > 9) return -1;
   if (major !== 1) return -2;
   return minor === 0 ? 0 : 1;
@@ -192,7 +192,7 @@ function version(data: Uint8Array, from: number, to: number): number {
 
 function latin1(data: Uint8Array, from: number, to: number): string {
   let s = "";
-  for (let i = from; i < to; i++) s += String.fromCharCode(data[i]);
+  for (let i = from; i < to; i++) s += String.fromCharCode(data[i]!);
   return s;
 }
 
@@ -200,7 +200,7 @@ function latin1(data: Uint8Array, from: number, to: number): string {
 function nameIs(data: Uint8Array, from: number, to: number, lower: string): boolean {
   if (to - from !== lower.length) return false;
   for (let i = 0; i < lower.length; i++) {
-    if ((data[from + i] | 0x20) !== lower.charCodeAt(i)) return false;
+    if ((data[from + i]! | 0x20) !== lower.charCodeAt(i)) return false;
   }
   return true;
 }
@@ -274,7 +274,7 @@ class Answers {
 async function answer(conn: Connection, answers: Answers, requests: HttpRequest[]): Promise<void> {
   const keys = requests.map(answerKey);
   for (let i = 0; i < keys.length;) {
-    const key = keys[i];
+    const key = keys[i]!;
     let n = 1;
     while (i + n < keys.length && n < REPEAT && keys[i + n] === key) n++;
     const a = answers.get(key);

@@ -182,7 +182,7 @@ class MemFs {
       this.dirs.set(fh, list);
     }
     for (let i = offset; i < list.length; i++) {
-      const [name, childIno] = list[i];
+      const [name, childIno] = list[i]!;
       // Entries removed since the listing was taken are skipped.
       if (i >= 2 && dir.children!.get(name) !== childIno) continue;
       const n = this.nodes.get(childIno);
@@ -383,7 +383,7 @@ function parseArgs(argv: string[]): Args | string {
   const a: Args = { mountpoint: "", classic: false, owning: false, directIo: false, maxWrite: undefined,
     queueDepth: undefined, blockingReads: false, readers: undefined };
   for (let i = 0; i < argv.length; i++) {
-    const s = argv[i];
+    const s = argv[i]!;
     if (s === "--classic") a.classic = true;
     else if (s === "--owning") a.owning = true;
     else if (s === "--direct-io") a.directIo = true;

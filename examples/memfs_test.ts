@@ -62,7 +62,7 @@ function makeTree(root: string): number {
   let files = 0;
   let bytes = 0;
   for (let d = 0; d < 8; d++) {
-    const parent = dirs[Math.floor(rnd() * dirs.length)];
+    const parent = dirs[Math.floor(rnd() * dirs.length)]!;
     const dir = join(parent, `dir${d}`);
     mkdirSync(dir);
     dirs.push(dir);

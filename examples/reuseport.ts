@@ -18,7 +18,7 @@ let threads = Math.max(1, navigator.hardwareConcurrency || 1);
 const host = "127.0.0.1";
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--threads") threads = Number(args[++i]);
-  else if (/^\d+$/.test(args[i])) port = Number(args[i]);
+  else if (/^\d+$/.test(args[i]!)) port = Number(args[i]);
   else {
     console.error("usage: reuseport.ts [PORT] [--threads N]");
     process.exit(2);

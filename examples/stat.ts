@@ -47,8 +47,8 @@ export function idNames(file: string): Map<number, string> {
   const names = new Map<number, string>();
   try {
     for (const line of readFileSync(file, "utf8").split("\n")) {
-      const f = line.split(":");
-      if (f.length >= 3 && !names.has(Number(f[2]))) names.set(Number(f[2]), f[0]);
+      const [name, , id] = line.split(":");
+      if (name !== undefined && id !== undefined && !names.has(Number(id))) names.set(Number(id), name);
     }
   } catch {
     // no such file: every id prints as UNKNOWN, as coreutils does when getpwuid fails
@@ -118,23 +118,24 @@ if (import.meta.main) {
   );
   let status = 0;
   for (let i = 0; i < paths.length; i++) {
-    const a = await answers[i];
+    const path = paths[i]!;
+    const a = await answers[i]!;
     if ("error" in a) {
       const e = a.error;
       const why = e instanceof UringError && e.errno ? errnoMessage(e.errno) : String((e as Error).message ?? e);
-      console.error(`stat: cannot statx '${paths[i]}': ${why}`);
+      console.error(`stat: cannot statx '${path}': ${why}`);
       status = 1;
       continue;
     }
     let target: string | undefined;
     if (fileType(a.st.mode) === "symlink") {
       try {
-        target = readlinkSync(paths[i]);
+        target = readlinkSync(path);
       } catch {
         target = "?";
       }
     }
-    console.log(formatStat(paths[i], a.st, users, groups, target));
+    console.log(formatStat(path, a.st, users, groups, target));
   }
   await loop.close();
   process.exit(status);

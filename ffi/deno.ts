@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Backend, NativeFunction, NativeLibrary, NativeType, SymbolTable } from "./types.ts";
+import { type Backend, FfiPermissionError, type NativeFunction, type NativeLibrary, type NativeType, type SymbolTable } from "./types.ts";
 import { numberResult } from "./wide.ts";
 
 // Addresses cross as `usize` numbers rather than pointer objects: no object per call, and the same numbers Bun
@@ -20,6 +20,8 @@ const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
 };
 
 function open<T extends SymbolTable>(path: string, table: T): NativeLibrary<T> {
+  // Without --allow-ffi, dlopen's refusal reads like a missing library; say what is missing instead.
+  if (Deno.permissions.querySync({ name: "ffi", path }).state !== "granted") throw new FfiPermissionError(path);
   const defs: Record<string, Deno.ForeignFunction> = {};
   for (const [name, spec] of Object.entries(table)) {
     defs[name] = {

@@ -98,7 +98,7 @@ export function libc(): Libc {
     errno() {
       // errno is thread-local and its address fixed for the thread, so one view serves every later read.
       errnoView ??= new Int32Array(backend.viewAt(fns.__errno_location(), 4));
-      return errnoView[0];
+      return errnoView[0]!; // a 4-byte view: index 0 exists
     },
   };
   return cached;

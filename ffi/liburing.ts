@@ -11,6 +11,7 @@
 import process from "node:process";
 import { existsSync, realpathSync } from "node:fs";
 import { type Bound, bindTable, type Declared } from "./library.ts";
+import { FfiPermissionError } from "./types.ts";
 
 /** The symbols ringside needs from any liburing (2.3 and later). */
 export const LIBURING_REQUIRED = {
@@ -128,10 +129,18 @@ export function liburing(): Liburing {
       cached = { path, version: versionOf(path, fn), fn, optionalPresent };
       return cached;
     } catch (e) {
-      tried.push({ path, reason: (e instanceof Error ? e.message : String(e)).split("\n")[0] });
+      // A missing permission is the answer for every candidate: say it, not "install liburing".
+      if (e instanceof FfiPermissionError) throw e;
+      tried.push({ path, reason: firstLine(e instanceof Error ? e.message : String(e)) });
     }
   }
   throw new LiburingNotFoundError(tried);
+}
+
+/** `text` up to its first newline. */
+function firstLine(text: string): string {
+  const nl = text.indexOf("\n");
+  return nl < 0 ? text : text.slice(0, nl);
 }
 
 function versionOf(path: string, fn: Bound<typeof TABLE>): string {
@@ -141,7 +150,8 @@ function versionOf(path: string, fn: Bound<typeof TABLE>): string {
   for (const p of [path, ...SEARCH.filter((s) => s.startsWith("/"))]) {
     try {
       const m = /liburing\.so\.(\d+\.\d+)/.exec(realpathSync(p));
-      if (m) return m[1];
+      const version = m?.[1];
+      if (version) return version;
     } catch {
       // not this one
     }

@@ -9,6 +9,7 @@
  * @module
  */
 export type { Backend, NativeFunction, NativeLibrary, NativeType, SymbolSpec, SymbolTable } from "./types.ts";
+export { FfiPermissionError } from "./types.ts";
 export { errnoMessage, errnoName, errnoNumber } from "./errno.ts";
 export { libc, type Libc } from "./libc.ts";
 export { liburing, LIBURING_OPTIONAL, LIBURING_REQUIRED, type Liburing, LiburingNotFoundError } from "./liburing.ts";

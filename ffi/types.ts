@@ -78,3 +78,28 @@ export interface Backend {
    */
   waitEventfd(fd: number): Promise<void>;
 }
+
+/**
+ * The runtime refused to load a native library because the program was not given FFI permission (Deno without
+ * `--allow-ffi`): the library may well be installed, the process may not use it.
+ *
+ * @example
+ * ```ts
+ * import { FfiPermissionError } from "./types.ts";
+ * const e = new FfiPermissionError("liburing.so.2");
+ * console.log(e.message.includes("--allow-ffi")); // true
+ * ```
+ */
+export class FfiPermissionError extends Error {
+  /** The library that could not be opened. */
+  readonly path: string;
+
+  constructor(path: string) {
+    super(
+      `Cannot load ${path}: Deno was not given FFI permission. ringside calls liburing and libc through ` +
+        "Deno.dlopen: run with --allow-ffi (with --allow-read and --allow-env, or -A)",
+    );
+    this.name = "FfiPermissionError";
+    this.path = path;
+  }
+}

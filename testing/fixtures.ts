@@ -62,7 +62,7 @@ export async function withLoop(fn: (loop: Loop) => Promise<void>, options: LoopO
 export function pipePair(): [number, number] {
   const p = new Int32Array(2);
   assert.equal(libc().pipe2(p, 0x80000), 0, "pipe2");
-  return [p[0], p[1]];
+  return [p[0]!, p[1]!];
 }
 
 /** A pipe made with libc: [read end, write end], both tracked for closing. */

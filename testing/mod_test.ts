@@ -76,9 +76,10 @@ test("withLoop closes the loop and every tracked fd, also when the test fails", 
   let seen: Loop | undefined;
   await testing.withLoop(async (loop) => {
     seen = loop;
-    kept = testing.makePipe();
-    testing.writeText(kept[1], "hi");
-    assert.equal(testing.readText(kept[0]), "hi");
+    const [r, w] = testing.makePipe();
+    kept = [r, w];
+    testing.writeText(w, "hi");
+    assert.equal(testing.readText(r), "hi");
   });
   assert.ok(seen && kept.length === 2);
   assert.deepEqual(kept.map(isOpen), [false, false], "tracked fds are closed");

@@ -37,7 +37,9 @@ function run(ring: Ring, prep: (sqe: Sqe) => void): number {
  *
  * test("send writes to a connected socket", () =>
  *   withLoop(async (loop) => {
- *     const [client, server] = socketPair().map(track);
+ *     const [client, server] = socketPair();
+ *     track(client);
+ *     track(server);
  *     await send(loop, client, new TextEncoder().encode("ping"));
  *     console.log(readText(server));
  *   }));

@@ -43,7 +43,8 @@ const OUT_SIZE = io_uring_recvmsg_out.SIZE;
 
 function readU32(buf: RecvmsgBuffer, i: number): number {
   if (buf instanceof DataView) return buf.getUint32(i, true);
-  return (buf[i] | buf[i + 1] << 8 | buf[i + 2] << 16 | buf[i + 3] << 24) >>> 0;
+  // Callers stay inside the area recvmsgValidate checked; `!` adds no check on this per-message path.
+  return (buf[i]! | buf[i + 1]! << 8 | buf[i + 2]! << 16 | buf[i + 3]! << 24) >>> 0;
 }
 
 /**

@@ -70,7 +70,7 @@ function describe(buf: RecvmsgBuffer, m: Message, base = 0): string {
 function command(m: Message): string {
   const buf = layout(m);
   let hex = "";
-  for (let i = 0; i < Math.max(m.bufLen, 0) + 64; i++) hex += buf[i].toString(16).padStart(2, "0");
+  for (const byte of buf.subarray(0, Math.max(m.bufLen, 0) + 64)) hex += byte.toString(16).padStart(2, "0");
   return `recvmsg ${m.bufLen} ${m.msgh.namelen} ${m.msgh.controllen} ${hex}`;
 }
 
@@ -115,16 +115,21 @@ function fuzz(count: number): [string, Message][] {
     seed ^= seed << 5;
     return (seed >>> 0) % n;
   };
+  const pick = <T>(choices: readonly T[]): T => {
+    const choice = choices[rand(choices.length)];
+    if (choice === undefined) throw new Error("pick() needs at least one choice");
+    return choice;
+  };
   const out: [string, Message][] = [];
   for (let i = 0; i < count; i++) {
-    const namelen = [0, 16, 28, 110, rand(200)][rand(5)];
-    const controllen = [0, 16, 24, 64, 128, rand(300)][rand(6)];
+    const namelen = pick([0, 16, 28, 110, rand(200)]);
+    const controllen = pick([0, 16, 24, 64, 128, rand(300)]);
     const cmsgs: [number, number, number][] = [];
     for (let n = rand(6); n > 0; n--) {
-      cmsgs.push([[0, 15, 16, 17, 20, 24, 28, 32, rand(80)][rand(9)], rand(3), rand(60)]);
+      cmsgs.push([pick([0, 15, 16, 17, 20, 24, 28, 32, rand(80)]), rand(3), rand(60)]);
     }
     const payload = rand(300);
-    const bufLen = 16 + namelen + controllen + payload - [0, 0, 1, 16][rand(4)];
+    const bufLen = 16 + namelen + controllen + payload - pick([0, 0, 1, 16]);
     out.push([`random message ${i}`, {
       msgh: { namelen, controllen },
       out: { namelen: rand(namelen + 1), controllen: rand(controllen + 1), payloadlen: payload, flags: rand(64) },

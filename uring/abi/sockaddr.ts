@@ -261,9 +261,9 @@ export type SocketAddress = InetSocketAddress | UnixSocketAddress | RawSocketAdd
  * for AF_UNIX. Decoded addresses are accepted as they are.
  */
 export type SocketAddressInput =
-  | { readonly address: string; readonly port: number; readonly family?: number; readonly flowinfo?: number;
-    readonly scopeId?: number }
-  | { readonly path: string; readonly family?: number };
+  | { readonly address: string; readonly port: number; readonly family?: number | undefined;
+    readonly flowinfo?: number | undefined; readonly scopeId?: number | undefined }
+  | { readonly path: string; readonly family?: number | undefined };
 
 /** A byte view of a buffer to encode into or decode from. */
 export type SockaddrBuffer = Uint8Array | DataView;
@@ -298,8 +298,7 @@ export function parseIPv4(text: string): Uint8Array | null {
   const parts = text.split(".");
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
+  for (const [i, p] of parts.entries()) {
     if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
     const n = Number(p);
     if (n > 255) return null;
@@ -374,14 +373,14 @@ export function parseIPv6(text: string): Uint8Array | null {
   if (gapAt < 0 ? total !== 8 : total > 7) return null;
   const words: number[] = [];
   const fill = 8 - total;
-  for (let i = 0; i < groups.length; i++) {
+  for (const [i, group] of groups.entries()) {
     if (i === gapAt) for (let k = 0; k < fill; k++) words.push(0);
-    words.push(groups[i]);
+    words.push(group);
   }
   if (gapAt === groups.length) for (let k = 0; k < fill; k++) words.push(0);
-  for (let i = 0; i < words.length; i++) {
-    out[i * 2] = words[i] >> 8;
-    out[i * 2 + 1] = words[i] & 0xff;
+  for (const [i, word] of words.entries()) {
+    out[i * 2] = word >> 8;
+    out[i * 2 + 1] = word & 0xff;
   }
   if (tail4) out.set(tail4, 12);
   return out;
@@ -389,7 +388,8 @@ export function parseIPv6(text: string): Uint8Array | null {
 
 /**
  * Formats 16 bytes (network order) as an IPv6 address in the RFC 5952 canonical form: lowercase, no leading zeros,
- * the longest run of two or more zero groups as `::`, and IPv4-mapped addresses as `::ffff:a.b.c.d`.
+ * the longest run of two or more zero groups as `::`, and IPv4-mapped addresses as `::ffff:a.b.c.d`. Throws a
+ * RangeError when `bytes` holds fewer than 16 bytes from `offset`.
  *
  * @param bytes The address bytes.
  * @param offset Where they start in `bytes`.
@@ -400,8 +400,11 @@ export function parseIPv6(text: string): Uint8Array | null {
  * ```
  */
 export function formatIPv6(bytes: Uint8Array, offset = 0): string {
+  if (!(offset >= 0 && offset + 16 <= bytes.length)) {
+    throw new RangeError(`Cannot format an IPv6 address: 16 bytes at ${offset} do not fit in ${bytes.length}`);
+  }
   const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push(bytes[offset + i * 2] << 8 | bytes[offset + i * 2 + 1]);
+  for (let i = 0; i < 8; i++) w.push(bytes[offset + i * 2]! << 8 | bytes[offset + i * 2 + 1]!);
   if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
     return `::ffff:${formatIPv4(bytes, offset + 12)}`;
   }
@@ -473,8 +476,8 @@ export function encodeSockaddrIn(buf: SockaddrBuffer, address: string, port: num
  * ```
  */
 export function encodeSockaddrIn6(
-  buf: SockaddrBuffer, address: string, port: number, options: { flowinfo?: number; scopeId?: number } = {},
-  offset = 0,
+  buf: SockaddrBuffer, address: string, port: number,
+  options: { flowinfo?: number | undefined; scopeId?: number | undefined } = {}, offset = 0,
 ): number {
   let text = address;
   let scope = options.scopeId;
@@ -597,7 +600,7 @@ export function familyOf(addr: SocketAddressInput): number {
 export function encodeSockaddr(addr: SocketAddressInput, buf: SockaddrBuffer, offset = 0): number {
   const family = familyOf(addr);
   if (family === AF_UNIX) return encodeSockaddrUn(buf, (addr as { path: string }).path, offset);
-  const a = addr as { address: string; port: number; flowinfo?: number; scopeId?: number };
+  const a = addr as { address: string; port: number; flowinfo?: number | undefined; scopeId?: number | undefined };
   if (family === AF_INET) return encodeSockaddrIn(buf, a.address, a.port, offset);
   return encodeSockaddrIn6(buf, a.address, a.port, { flowinfo: a.flowinfo, scopeId: a.scopeId }, offset);
 }
@@ -628,14 +631,14 @@ export function decodeSockaddr(buf: SockaddrBuffer, length: number, offset = 0):
   const b = bytesOf(buf);
   const len = Math.min(length, b.byteLength - offset);
   if (len < 2) return null;
-  const family = b[offset] | b[offset + 1] << 8;
+  const family = b[offset]! | b[offset + 1]! << 8; // len >= 2: both bytes are in the buffer
   if (family === AF_UNSPEC) return null;
   const bad = (what: string): never => {
     throw new TypeError(`Cannot decode the socket address: ${what}`);
   };
   if (family === AF_INET) {
     if (len < 8) bad(`${len} bytes is too short for a sockaddr_in`);
-    return { family: AF_INET, address: formatIPv4(b, offset + 4), port: b[offset + 2] << 8 | b[offset + 3] };
+    return { family: AF_INET, address: formatIPv4(b, offset + 4), port: b[offset + 2]! << 8 | b[offset + 3]! };
   }
   if (family === AF_INET6) {
     if (len < 24) bad(`${len} bytes is too short for a sockaddr_in6`);

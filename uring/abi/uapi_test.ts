@@ -21,7 +21,7 @@ import * as uapi from "./uapi.ts";
 // What uapi.ts exports: constants (numbers and bigints) and struct layouts (objects with a SIZE)
 // ---------------------------------------------------------------------------------------------------------
 
-type Layout = Readonly<Record<string, number>>;
+type Layout = Readonly<Record<string, number> & { SIZE: number }>;
 
 const constants = new Map<string, number | bigint>();
 const layouts = new Map<string, Layout>();
@@ -327,18 +327,18 @@ function definedBy(dir: string, spec: HeaderSpec): HeaderResult["defined"] {
   writeFileSync(src, [...PRELUDE, ...spec.includes, ""].join("\n"));
   const defined = { constants: new Set<string>(), structs: new Set<string>(), members: new Set<string>() };
   for (const line of gcc(["-E", "-dM", src], dir).split("\n")) {
-    const m = /^#define ([A-Za-z_]\w*)[ \t]/.exec(line);
-    if (m && NAME_PATTERN.test(m[1])) defined.constants.add(m[1]);
+    const name = /^#define ([A-Za-z_]\w*)[ \t]/.exec(line)?.[1];
+    if (name && NAME_PATTERN.test(name)) defined.constants.add(name);
   }
   const code = gcc(["-E", "-P", src], dir);
   for (const m of code.matchAll(/\benum\s*\w*\s*\{([^}]*)\}/g)) {
-    for (const item of m[1].split(",")) {
+    for (const item of m[1]!.split(",")) {
       const name = /^\s*([A-Za-z_]\w*)/.exec(item)?.[1];
       if (name && NAME_PATTERN.test(name)) defined.constants.add(name);
     }
   }
   for (const m of code.matchAll(/\bstruct\s+(\w+)\s*\{/g)) {
-    const struct = m[1];
+    const struct = m[1]!; // a mandatory group
     if (!STRUCT_PATTERN.test(struct)) continue;
     defined.structs.add(struct);
     let depth = 1;
@@ -391,6 +391,7 @@ function compileAndRun(dir: string, spec: HeaderSpec): Pick<HeaderResult, "value
       const values = new Map<string, bigint>();
       for (const out of execFileSync(exe, { encoding: "utf8" }).trim().split("\n")) {
         const [key, value] = out.split(" ");
+        if (key === undefined || value === undefined) throw new Error(`unexpected output from ${exe}: ${out}`);
         values.set(key, BigInt(value));
       }
       return { values, absent };
@@ -398,11 +399,12 @@ function compileAndRun(dir: string, spec: HeaderSpec): Pick<HeaderResult, "value
     const failed = new Set<number>();
     for (const m of stderr.matchAll(/^[^\n:]*layout\.c:(\d+):\d+: error:/gm)) {
       const index = Number(m[1]) - head.length - 1;
-      if (index < 0 || index >= live.length) throw new Error(`gcc failed outside the checks:\n${stderr}`);
+      const check = live[index];
+      if (!check) throw new Error(`gcc failed outside the checks:\n${stderr}`);
       failed.add(index);
+      absent.add(check.key);
     }
     if (failed.size === 0) throw new Error(`gcc failed without a located error:\n${stderr}`);
-    for (const index of failed) absent.add(live[index].key);
     live = live.filter((_, index) => !failed.has(index));
   }
   throw new Error("gcc kept failing after dropping the names it reported");
@@ -492,7 +494,7 @@ for (const spec of HEADER_SPECS) {
       if (!layouts.has(struct) && !GONE_SINCE_OLDER_HEADERS.has(struct)) missing.push(`struct ${struct}`);
     }
     for (const member of h.defined.members) {
-      const struct = member.split(".")[0];
+      const [struct = member] = member.split(".");
       if (GONE_SINCE_OLDER_HEADERS.has(struct) || GONE_SINCE_OLDER_HEADERS.has(member)) continue;
       if (!uapiValues.has(member)) missing.push(member);
     }
@@ -623,6 +625,7 @@ const TABLES: [string, readonly uapi.UapiConstant[], string][] = [
 
 function versionKey(since: string): number {
   const [major, minor] = since.replace("?", "").split(".").map(Number);
+  if (major === undefined || minor === undefined) throw new Error(`not a kernel version: ${since}`);
   return major * 1000 + minor;
 }
 
@@ -634,8 +637,8 @@ test("OPCODES, SETUP_FLAGS, FEATURES and ENTER_FLAGS list every such constant on
       assert.equal(row.value, constants.get(row.name), `${table}: ${row.name} value`);
       assert.match(row.since, /^\d+\.\d+\??$/, `${table}: ${row.name} since`);
       assert.ok(Object.isFrozen(row), `${table}: ${row.name} frozen`);
-      if (i === 0) continue;
       const prev = rows[i - 1];
+      if (!prev) continue;
       assert.ok(row.value > prev.value, `${table}: ${row.name} after ${prev.name}`);
       assert.ok(versionKey(row.since) >= versionKey(prev.since), `${table}: ${row.name} older than ${prev.name}`);
     }
@@ -648,10 +651,11 @@ test("OPCODES, SETUP_FLAGS, FEATURES and ENTER_FLAGS list every such constant on
 test("every export has a JSDoc comment and tabled constants name the same kernel version in it", () => {
   const source = readFileSync(new URL("./uapi.ts", import.meta.url), "utf8");
   const docs = new Map<string, string>();
+  // Every group in these patterns is mandatory: a match always has them.
   for (const m of source.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export (?:const|function|interface) (\w+)/g)) {
-    docs.set(m[2], m[1]);
+    docs.set(m[2]!, m[1]!);
   }
-  const exported = [...source.matchAll(/^export (?:const|function|interface) (\w+)/gm)].map((m) => m[1]);
+  const exported = [...source.matchAll(/^export (?:const|function|interface) (\w+)/gm)].map((m) => m[1]!);
   assert.deepEqual(exported.filter((name) => !docs.has(name)), [], "exports without a JSDoc comment");
   const tabled = new Set(TABLES.flatMap(([, rows]) => rows.map((r) => r.name)));
   for (const name of constants.keys()) {

@@ -266,7 +266,7 @@ export class BufferRing implements RangeHolder {
     let ringMem: NativeMemory | undefined;
     try {
       ringMem = mmap ? undefined : NativeMemory.allocate(pageAlign(entries * io_uring_buf.SIZE));
-      const reg = registerBufRing(ring, { memory: ringMem, entries, bgid, flags });
+      const reg = registerBufRing(ring, ringMem ? { memory: ringMem, entries, bgid, flags } : { entries, bgid, flags });
       memory.pin();
       const br = new BufferRing(ring, { bgid, entries, bufferSize, incremental, mmap }, memory, reg.memory);
       for (let bid = 0; bid < entries; bid++) br.put(bid);
@@ -348,7 +348,7 @@ export class BufferRing implements RangeHolder {
     const length = res > 0 ? res : 0;
     t.bid = bid;
     if (this.incremental) {
-      const offset = this.offsets[bid];
+      const offset = this.offsets[bid]!; // checkTakable: bid < entries
       if (offset + length > this.bufferSize) this.throwOverrun(bid, offset, length);
       t.offset = offset;
       t.length = length;
@@ -396,20 +396,20 @@ export class BufferRing implements RangeHolder {
     this.checkTakable(first);
     const more = (flags & IORING_CQE_F_BUF_MORE) !== 0;
     const mask = this.mask;
-    let pos = this.posOf[first];
-    let offset = this.incremental ? this.offsets[first] : 0;
+    let pos = this.posOf[first]!; // checkTakable: first < entries
+    let offset = this.incremental ? this.offsets[first]! : 0;
     let remaining = res;
     let count = 0;
     while (remaining > 0) {
       const slot = pos & mask;
-      const bid = this.slotBid[slot];
+      const bid = this.slotBid[slot]!; // slot = pos & mask < entries
       if (this.slotPos[slot] !== pos || count >= this.entries || (count > 0 && this.state[bid] !== IN_RING)) {
         refuse("walk a bundle", `buffer group ${this.bgid}: ring entry ${slot} was rewritten before the bundle ` +
           `starting at buffer ${first} was handled (handle bundle CQEs before recycling buffers picked after them)`);
       }
       // Without INC the kernel fills each entry up to its len (which it may have shrunk on a bundle's last entry);
       // with INC it fills what is left of the buffer.
-      const cap = this.incremental ? this.bufferSize - offset : this.u32[(slot * ENTRY_WORDS) + W_LEN];
+      const cap = this.incremental ? this.bufferSize - offset : this.u32[(slot * ENTRY_WORDS) + W_LEN]!;
       const n = remaining < cap ? remaining : cap;
       remaining -= n;
       const done = !this.incremental || remaining > 0 || !more;
@@ -441,7 +441,7 @@ export class BufferRing implements RangeHolder {
   add(bid: number): void {
     if (this.closed) this.throwClosed("recycle a buffer");
     if (!(bid >= 0 && bid < this.entries && this.state[bid] === LENT) || this.returned[bid]) this.throwNotLent(bid);
-    if (this.holdCount[bid] > 0) {
+    if (this.holdCount[bid]! > 0) { // bid < entries: checked above
       // A request still uses the bytes in place (a send of a zero-copy view): back to the kernel when it finishes.
       this.returned[bid] = 1;
       return;
@@ -460,7 +460,7 @@ export class BufferRing implements RangeHolder {
   holdRange(offset: number, length: number): void {
     if (length <= 0) return;
     const last = Math.floor((offset + length - 1) / this.bufferSize);
-    for (let bid = Math.floor(offset / this.bufferSize); bid <= last; bid++) this.holdCount[bid]++;
+    for (let bid = Math.floor(offset / this.bufferSize); bid <= last; bid++) this.holdCount[bid]!++;
     this.heldTotal++;
   }
 
@@ -471,7 +471,7 @@ export class BufferRing implements RangeHolder {
     const last = Math.floor((offset + length - 1) / this.bufferSize);
     let added = false;
     for (let bid = Math.floor(offset / this.bufferSize); bid <= last; bid++) {
-      if (--this.holdCount[bid] !== 0 || !this.returned[bid]) continue;
+      if (--this.holdCount[bid]! !== 0 || !this.returned[bid]) continue;
       this.returned[bid] = 0;
       if (this.closed) continue;
       this.state[bid] = IN_RING;
@@ -523,7 +523,7 @@ export class BufferRing implements RangeHolder {
   /** Adds `count` buffers from `bids` (default all) and publishes them with one tail store. */
   recycleMany(bids: ArrayLike<number>, count: number = bids.length): void {
     try {
-      for (let i = 0; i < count; i++) this.add(bids[i]);
+      for (let i = 0; i < count; i++) this.add(bids[i]!); // a count past bids.length: add refuses undefined
     } finally {
       this.publish(); // what was added before a refused bid is valid and goes to the kernel
     }
@@ -639,7 +639,7 @@ export class BufferRing implements RangeHolder {
   private throwNotLent(bid: number): never {
     this.checkBid("recycle a buffer", bid);
     refuse("recycle a buffer", `buffer ${bid} of group ${this.bgid} is in the ring, not lent` +
-      (this.incremental && this.offsets[bid] > 0 ? " (the kernel is still filling it: IORING_CQE_F_BUF_MORE)" : "") +
+      (this.incremental && this.offsets[bid]! > 0 ? " (the kernel is still filling it: IORING_CQE_F_BUF_MORE)" : "") +
       ": adding it twice would let the kernel hand it to two requests");
   }
 

@@ -51,7 +51,7 @@ function run(ring: Ring, prep: (sqe: Sqe) => void, newSqe = true): Cqe {
     ring.forEachCqe((_ud, res, flags) => out.push({ res, flags }));
   }
   assert.equal(out.length, 1, "one CQE");
-  return out[0];
+  return out[0]!;
 }
 
 /** A READ that picks its buffer from group `bgid` (len 0: the whole buffer, or what is left of it with INC). */
@@ -67,7 +67,7 @@ function readSelect(ring: Ring, fd: number, bgid: number, len = 0): Cqe {
 function recvBundle(ring: Ring, fd: number, bgid: number): Cqe {
   return run(ring, (sqe) => {
     prepRecv(sqe, fd, 0, 0, 0);
-    sqe.u16[H_IOPRIO] |= IORING_RECVSEND_BUNDLE;
+    sqe.u16[H_IOPRIO]! |= IORING_RECVSEND_BUNDLE;
     sqeSetFlags(sqe, IOSQE_BUFFER_SELECT);
     sqeSetBufGroup(sqe, bgid);
   });

@@ -200,7 +200,7 @@ export class RegisteredBufferPool {
     // Closing the ring dropped the registration: a fixed request naming one of these buffers would fail.
     if (this.ring.isClosed) refuse("acquire a registered buffer", "the pool's ring is closed");
     if (this.freeTop === 0) return undefined;
-    const i = this.free[--this.freeTop];
+    const i = this.free[--this.freeTop]!; // freeTop > 0
     this.out[i] = 1;
     return this.buffers[i];
   }

@@ -65,7 +65,7 @@ test("RegisteredBufferPool: READ_FIXED from a file into pooled buffers gives the
     const pool = RegisteredBufferPool.create(ring, { count: 4, size });
     try {
       assert.equal(pool.available, 4);
-      const bufs = [pool.acquire()!, pool.acquire()!, pool.acquire()!, pool.acquire()!];
+      const bufs = [pool.acquire()!, pool.acquire()!, pool.acquire()!, pool.acquire()!] as const;
       assert.deepEqual(bufs.map((b) => b.index), [0, 1, 2, 3]);
       assert.equal(pool.acquire(), undefined, "all four are acquired");
       for (const b of bufs) {
@@ -76,7 +76,8 @@ test("RegisteredBufferPool: READ_FIXED from a file into pooled buffers gives the
         prepReadFixed(sqe, fd, b.address, b.length, i * size, b.index)));
       assert.deepEqual(res, [size, size, size, 100]);
       bufs.forEach((b, i) => {
-        assert.deepEqual(b.bytes.subarray(0, res[i]), content.subarray(i * size, i * size + res[i]), `buffer ${i}`);
+        const n = res[i]!; // res has one result per buffer (checked above)
+        assert.deepEqual(b.bytes.subarray(0, n), content.subarray(i * size, i * size + n), `buffer ${i}`);
       });
       // Part of a buffer works too: the address only has to lie inside buffer `index`.
       const [part] = runAll(ring, [(sqe) => prepReadFixed(sqe, fd, bufs[2].address + 4096, 100, 50, 2)]);

@@ -61,10 +61,10 @@ export class CmdOp<T = number> extends PromiseOp<T> {
       // Read while the CQE is still ours: the loop stores the CQ head only after the batch.
       const c = ring.cqes32;
       this.big = true;
-      this.w0 = c[cqeWord + 4];
-      this.w1 = c[cqeWord + 5];
-      this.w2 = c[cqeWord + 6];
-      this.w3 = c[cqeWord + 7];
+      this.w0 = c[cqeWord + 4]!;
+      this.w1 = c[cqeWord + 5]!;
+      this.w2 = c[cqeWord + 6]!;
+      this.w3 = c[cqeWord + 7]!;
     }
     super.complete(res, flags, more);
   }

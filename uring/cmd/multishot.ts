@@ -390,7 +390,7 @@ export class UringCmdStream extends ByteStream {
     const what = "stream a uring_cmd";
     const buffers = options?.buffers;
     if (!buffers) refuse(what, "a multishot uring_cmd needs a BufferRing (options.buffers) for its events");
-    super(loop, "uring_cmd", buffers, { zeroCopy: options.zeroCopy });
+    super(loop, "uring_cmd", buffers, { zeroCopy: options.zeroCopy ?? false });
     checkFd(what, fd);
     checkU32(what, cmdOp, "cmd_op");
     if (buffers.ring !== loop.ring) refuse(what, "the BufferRing belongs to another ring than the loop's");

@@ -68,7 +68,7 @@ function rawCmd(fd: number, cmdFlags: number, bufferSelect: boolean): number {
     prepUringCmd(sqe, UNKNOWN_SOCKET_CMD, fd);
     sqe.u32[W_OP_FLAGS] = cmdFlags;
     if (bufferSelect) {
-      sqe.u8[1] |= IOSQE_BUFFER_SELECT;
+      sqe.u8[1]! |= IOSQE_BUFFER_SELECT;
       sqeSetBufGroup(sqe, 9);
     }
   });
@@ -217,7 +217,7 @@ it(lacksName, noMultishot, () =>
     track(r);
     track(w);
     // A pipe has no uring_cmd handler; a socket has no command 0x7777. Both fail, and a failure completes.
-    for (const [fd, cmdOp] of [[r, 0x1234], [udp(), UNKNOWN_SOCKET_CMD]]) {
+    for (const [fd, cmdOp] of [[r, 0x1234], [udp(), UNKNOWN_SOCKET_CMD]] as const) {
       const stream = new UringCmdStream(loop, fd, cmdOp, { buffers, unsafeAllowUnknown: true });
       assert.equal(buffers.users, 1, "armed: the request holds the buffer group");
       await assert.rejects(async () => {

@@ -271,7 +271,7 @@ export function nvmeIdentifyCommand(
  */
 export function nvmeRwCommand(
   opcode: number, nsid: number, slba: number, nlb: number, addr: number, dataLen: number,
-  options: { fua?: boolean } = {},
+  options: { fua?: boolean | undefined } = {},
 ): NvmeCommand {
   const what = opcode === nvme_cmd_write ? "build an NVMe Write command" : "build an NVMe Read command";
   checkU53(what, slba, "slba");
@@ -542,9 +542,9 @@ export interface NvmeIdController {
   raw: Uint8Array;
 }
 
-function ascii(bytes: Uint8Array, from: number, to: number): string {
+function ascii(v: DataView, from: number, to: number): string {
   let s = "";
-  for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i]);
+  for (let i = from; i < to; i++) s += String.fromCharCode(v.getUint8(i));
   return s.replace(/[\s\0]+$/, "").trim();
 }
 
@@ -566,10 +566,10 @@ export function parseIdController(raw: Uint8Array): NvmeIdController {
   return {
     vid: v.getUint16(0, true),
     ssvid: v.getUint16(2, true),
-    serial: ascii(raw, 4, 24),
-    model: ascii(raw, 24, 64),
-    firmware: ascii(raw, 64, 72),
-    mdts: raw[77],
+    serial: ascii(v, 4, 24),
+    model: ascii(v, 24, 64),
+    firmware: ascii(v, 64, 72),
+    mdts: v.getUint8(77),
     cntlid: v.getUint16(78, true),
     version: `${ver >>> 16}.${(ver >> 8) & 0xff}.${ver & 0xff}`,
     nn: v.getUint32(516, true),
@@ -637,8 +637,8 @@ export interface NvmeIdNamespace {
  */
 export function parseIdNamespace(raw: Uint8Array): NvmeIdNamespace {
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const nlbaf = raw[25];
-  const flbas = raw[26];
+  const nlbaf = v.getUint8(25);
+  const flbas = v.getUint8(26);
   const formatIndex = (flbas & 0xf) | (nlbaf > 16 ? ((flbas >> 5) & 3) << 4 : 0);
   const lbaf = 128 + formatIndex * 4;
   return {
@@ -646,7 +646,7 @@ export function parseIdNamespace(raw: Uint8Array): NvmeIdNamespace {
     ncap: getU64(v, 8),
     nuse: getU64(v, 16),
     formatIndex,
-    lbaSize: 2 ** raw[lbaf + 2],
+    lbaSize: 2 ** v.getUint8(lbaf + 2),
     metadataSize: v.getUint16(lbaf, true),
     raw,
   };
@@ -749,7 +749,7 @@ export function nvmeRead(
  */
 export function nvmeWrite(
   loop: Loop, fd: number, nsid: number, slba: number, nlb: number, data: ArrayBufferView,
-  options: OpOptions & { fua?: boolean } = {},
+  options: OpOptions & { fua?: boolean | undefined } = {},
 ): Promise<NvmeCompletion> {
   let c: NvmeCommand;
   try {

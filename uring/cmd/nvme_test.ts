@@ -101,7 +101,7 @@ function freshSqe(): Sqe {
 /** Reads a little-endian field as a number (u64 up to 2^53). */
 function field(bytes: Uint8Array, at: number, size: number): number {
   let v = 0;
-  for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[at + i];
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
   return v;
 }
 
@@ -239,6 +239,7 @@ test(cName, skipIf(noGcc, cName), () => {
     const lines = out.trim().split("\n");
     for (const line of lines.filter((l) => l.startsWith("off "))) {
       const [, name, offset, size] = line.split(" ");
+      assert.ok(name, line);
       assert.deepEqual(HEADER[name], [Number(offset), Number(size)], `offsetof/sizeof ${name}`);
       assert.equal(nvme_uring_cmd[name as keyof typeof nvme_uring_cmd], Number(offset), name);
     }

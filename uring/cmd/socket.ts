@@ -491,7 +491,7 @@ export class TxTimestampStream extends MultishotStream<TxTimestamp> {
       hw: (flags & IORING_CQE_F_TSTAMP_HW) !== 0,
       // struct io_timespec { __u64 tv_sec; __u64 tv_nsec; } in the CQE's second 16 bytes.
       sec: getU64Words(c, cqeWord + 4),
-      nsec: c[cqeWord + 6],
+      nsec: c[cqeWord + 6]!,
     };
   }
 

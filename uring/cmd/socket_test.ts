@@ -275,7 +275,7 @@ for (const [ringName, flags, reason] of [
         assert.ok(Math.abs(t.sec - before) < 60, `CLOCK_REALTIME seconds: ${t.sec} vs ${before}`);
       }
       const ns = got.map((t) => t.sec * 1e9 + t.nsec);
-      assert.ok(ns[0] <= ns[1] && ns[1] <= ns[2], "in send order");
+      assert.ok(ns[0]! <= ns[1]! && ns[1]! <= ns[2]!, "in send order");
       assert.equal(loop.stats.inFlight, 0, "breaking out cancelled the request");
     }, { ring: { flags } }));
 }

@@ -30,7 +30,7 @@ const TSO = backend.plainRingOrder;
  * ```
  */
 export const loadAcquire32: (view: Uint32Array, index: number) => number = TSO
-  ? (view, index) => view[index]
+  ? (view, index) => view[index]!
   : (view, index) => Atomics.load(view, index);
 
 /**
@@ -58,7 +58,7 @@ export const storeRelease32: (view: Uint32Array, index: number, value: number) =
  * ```
  */
 export const loadAcquire16: (view: Uint16Array, index: number) => number = TSO
-  ? (view, index) => view[index]
+  ? (view, index) => view[index]!
   : (view, index) => Atomics.load(view, index);
 
 /**

@@ -22,3 +22,4 @@
 export { UringError } from "./errors.ts";
 export { NativeMemory, pageAlign, pageSize, type RangeHolder } from "./memory.ts";
 export { loadAcquire16, loadAcquire32, storeRelease16, storeRelease32 } from "./barrier.ts";
+export { FfiPermissionError, LiburingNotFoundError } from "../../ffi/mod.ts";

@@ -285,9 +285,9 @@ function terminalWidth(): number {
 
 /** `NAME  5.1` cells with the versions aligned. */
 function withSince(items: readonly Since[], prefix: string): string[] {
-  const names = items.map((i) => strip(i.name, prefix));
-  const w = Math.max(0, ...names.map((n) => n.length));
-  return items.map((i, k) => `${names[k].padEnd(w)} ${i.since}`);
+  const rows = items.map((i) => ({ name: strip(i.name, prefix), since: i.since }));
+  const w = Math.max(0, ...rows.map((r) => r.name.length));
+  return rows.map((r) => `${r.name.padEnd(w)} ${r.since}`);
 }
 
 const DISABLED_MEANING = [

@@ -22,7 +22,7 @@ export class FsOp<T = number> extends PromiseOp<T> {
     prep: (sqe: Sqe, op: FsOp<T>) => void,
     map?: (res: number, flags: number) => T,
   ) {
-    super(name, (sqe, op) => prep(sqe, op as FsOp<T>), { map });
+    super(name, (sqe, op) => prep(sqe, op as FsOp<T>), map ? { map } : {});
   }
 
   /** The kernel-visible address of `bytes` until this operation finishes (pinned in place, or bounced). */

@@ -10,9 +10,9 @@
  * const loop = new Loop();
  * registerFilesSparse(loop.ring, 8);
  * const fd = await open(loop, "/etc/hostname");
- * const [slot] = await filesUpdateAlloc(loop, [fd]);
+ * const [slot] = await filesUpdateAlloc(loop, [fd]); // one slot per descriptor given
  * await close(loop, fd); // the slot keeps the file open
- * console.log(await read(loop, slot, new Uint8Array(64), 0, { fixed: true }) > 0);
+ * console.log(await read(loop, slot!, new Uint8Array(64), 0, { fixed: true }) > 0);
  * await loop.close();
  * ```
  *

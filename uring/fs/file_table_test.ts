@@ -68,8 +68,9 @@ test("filesUpdate fills slots of the registered table from inside the ring", () 
       assert.equal(dec.decode(buf), "BBBB");
       const slots = await filesUpdateAlloc(loop, [fa]);
       assert.equal(slots.length, 1);
-      assert.ok(slots[0] !== 2 && slots[0] !== 3 && slots[0] < 8, `allocated ${slots[0]}`);
-      await read(loop, slots[0], buf, 0, { fixed: true });
+      const [slot] = slots;
+      assert.ok(slot !== undefined && slot !== 2 && slot !== 3 && slot < 8, `allocated ${slot}`);
+      await read(loop, slot, buf, 0, { fixed: true });
       assert.equal(dec.decode(buf), "AAAA");
       assert.equal(await filesUpdate(loop, 2, [-1]), 1);
       await assert.rejects(read(loop, 2, buf, 0, { fixed: true }), { code: "EBADF" });
@@ -95,7 +96,7 @@ it("fixedFdInstall turns a registered slot into a descriptor; filesUpdate fills,
       assert.equal(await filesUpdate(loop, 1, [-1]), 1);
       await assert.rejects(nop(loop, { fd: 1, fixedFile: true }), code("EBADF"), "slot 1 emptied");
       const [slot] = await filesUpdateAlloc(loop, [r]);
-      assert.ok(slot >= 0 && slot < 4);
+      assert.ok(slot !== undefined && slot >= 0 && slot < 4);
       assert.equal(await nop(loop, { fd: slot, fixedFile: true }), 0);
       await assert.rejects(fixedFdInstall(loop, 3), code("EBADF"));
     }));

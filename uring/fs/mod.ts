@@ -147,3 +147,5 @@ export {
   XATTR_REPLACE,
   XATTR_SIZE_MAX,
 } from "./constants.ts";
+export { FileHandle, openFile } from "./file_handle.ts";
+export { copyFile, readFile, readFiles, type ReadFilesOptions, writeFile, type WriteFileOptions } from "./whole_file.ts";

@@ -116,8 +116,9 @@ function iovecOp(name: string, loop: Loop, bufs: readonly BufferLike[], kernelWr
     if (n === 0) return prep(sqe, 0, 0);
     const iov = op.chunk(loop, n * IOVEC_SIZE);
     for (let i = 0; i < n; i++) {
+      const b = all[i]!;
       // Both halves of iov_len are written: a reused chunk may hold anything.
-      putIovec(iov.view, i * IOVEC_SIZE, op.address(loop, all[i], kernelWrites), all[i].byteLength);
+      putIovec(iov.view, i * IOVEC_SIZE, op.address(loop, b, kernelWrites), b.byteLength);
     }
     prep(sqe, iov.address, n);
   });

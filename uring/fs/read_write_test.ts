@@ -330,7 +330,7 @@ test("reads in flight survive forced garbage collections: the data lands in the 
     try {
       // Half garbage-collected (only the operation references them until completion), half native.
       const bufs = pipes.map((_, i) => i % 2 ? mem.bytes.subarray(i * 256, i * 256 + 200) : new Uint8Array(200));
-      const pending = pipes.map(([r], i) => read(loop, r, bufs[i], -1));
+      const pending = pipes.map(([r], i) => read(loop, r, bufs[i]!, -1));
       for (let round = 0; round < 3; round++) {
         // Churn the heap so a collected-and-reused bounce target would show.
         let junk: Uint8Array[] = [];
@@ -341,12 +341,15 @@ test("reads in flight survive forced garbage collections: the data lands in the 
       }
       assert.equal(loop.stats.inFlight, N);
       const payloads = pipes.map((_, i) => randomBytes(100 + i));
-      pipes.forEach(([, w], i) => assert.equal(libc().write(w, payloads[i], payloads[i].length), payloads[i].length));
+      pipes.forEach(([, w], i) => {
+        const p = payloads[i]!;
+        assert.equal(libc().write(w, p, p.length), p.length);
+      });
       const counts = await Promise.all(pending);
       backend.gc();
       counts.forEach((n, i) => {
-        assert.equal(n, payloads[i].length);
-        assert.deepEqual(Buffer.from(bufs[i].subarray(0, n)), payloads[i]);
+        assert.equal(n, payloads[i]!.length);
+        assert.deepEqual(Buffer.from(bufs[i]!.subarray(0, n)), payloads[i]);
       });
     } finally {
       for (const [r, w] of pipes) {

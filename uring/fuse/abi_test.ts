@@ -109,8 +109,10 @@ function split(): { compiled: string[]; spelled: string[] } {
 }
 
 function ours(key: string): number {
-  const [s, m] = key.split(".");
-  return m === undefined ? constants.get(s)! : layouts.get(s)![m];
+  const dot = key.indexOf(".");
+  const value = dot < 0 ? constants.get(key) : layouts.get(key.slice(0, dot))?.[key.slice(dot + 1)];
+  assert.ok(value !== undefined, `${key} is not in abi.ts`);
+  return value;
 }
 
 const gcc = spawnSync("gcc", ["--version"]);
@@ -139,6 +141,7 @@ test(compiledName, skipIf(noCompiler, compiledName), () => {
     const out = execFileSync(join(dir, "abi"), { encoding: "utf8" });
     const got = new Map(out.trim().split("\n").map((l) => {
       const [k, v] = l.split(" ");
+      assert.ok(v !== undefined, `"${l}" is not "<key> <value>"`);
       return [k, BigInt(v)] as const;
     }));
     const wrong: string[] = [];
@@ -189,7 +192,7 @@ test("every first-argument size is the size of the struct the kernel sends as th
   assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_SETATTR], abi.fuse_setattr_in.SIZE);
   // Since 6.14 a name-only request has an empty first argument (fuse_set_zero_arg0): the name is payload.
   for (const op of [abi.FUSE_LOOKUP, abi.FUSE_UNLINK, abi.FUSE_RMDIR, abi.FUSE_SYMLINK, abi.FUSE_READLINK]) {
-    assert.equal(abi.FUSE_OP_IN_SIZE[op], undefined, abi.FUSE_OPCODE_NAMES[op]);
+    assert.equal(abi.FUSE_OP_IN_SIZE[op], undefined, abi.FUSE_OPCODE_NAMES[op] ?? `opcode ${op}`);
   }
   for (const size of Object.values(abi.FUSE_OP_IN_SIZE)) assert.ok(size <= abi.FUSE_URING_OP_IN_OUT_SZ);
 });

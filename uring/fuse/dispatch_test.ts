@@ -144,7 +144,7 @@ test("READDIR packs 8-byte aligned fuse_dirents and stops at the first entry tha
   const d = new Dispatcher({
     readdir: (_c, _i, _f, offset, w) => {
       for (let i = offset; i < names.length; i++) {
-        if (!w.add(names[i], 100 + i, i === 0 ? S_IFDIR : S_IFREG, i + 1)) return;
+        if (!w.add(names[i]!, 100 + i, i === 0 ? S_IFDIR : S_IFREG, i + 1)) return;
         added++;
       }
     },
@@ -159,7 +159,7 @@ test("READDIR packs 8-byte aligned fuse_dirents and stops at the first entry tha
   let at = 0;
   for (let i = 0; i < 3; i++) {
     const len = v.getUint32(at + abi.fuse_dirent.namelen, true);
-    assert.equal(len, names[i].length);
+    assert.equal(len, names[i]!.length);
     assert.equal(getU64(v, at + abi.fuse_dirent.ino), 100 + i);
     assert.equal(getU64(v, at + abi.fuse_dirent.off), i + 1);
     assert.equal(v.getUint32(at + abi.fuse_dirent.type, true), i === 0 ? 4 : 8); // DT_DIR, DT_REG

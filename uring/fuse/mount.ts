@@ -118,7 +118,7 @@ export function countCpuList(text: string): number {
   for (const part of text.split(",")) {
     if (!part) continue;
     const [a, b] = part.split("-").map(Number);
-    n += b === undefined ? 1 : b - a + 1;
+    n += a === undefined || b === undefined ? 1 : b - a + 1;
   }
   return Math.max(n, 1);
 }
@@ -154,12 +154,19 @@ export interface MountInfo {
 export function findMount(mountpoint: string): MountInfo | undefined {
   let found: MountInfo | undefined;
   for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    // "36 35 98:0 /root /mountpoint options [optional fields...] - fstype source super-options" (proc(5)).
     const f = line.split(" ");
     if (f.length < 10) continue;
     const sep = f.indexOf("-", 6);
-    const mp = unescapeMount(f[4]);
+    const [, , dev, , mountField] = f;
+    const fstype = f[sep + 1];
+    const source = f[sep + 2];
+    if (sep < 0 || dev === undefined || mountField === undefined || fstype === undefined || source === undefined) {
+      continue;
+    }
+    const mp = unescapeMount(mountField);
     if (mp !== mountpoint) continue;
-    found = { dev: f[2], mountpoint: mp, fstype: f[sep + 1], source: unescapeMount(f[sep + 2]) };
+    found = { dev, mountpoint: mp, fstype, source: unescapeMount(source) };
   }
   return found;
 }

@@ -108,15 +108,15 @@ export interface FuseServerOptions extends MountOptions, DispatchOptions {
    */
   loop?: Loop;
   /** The largest WRITE the kernel may send, and the read size limit (default 128 KiB; max_pages follows). */
-  maxWrite?: number;
+  maxWrite?: number | undefined;
   /** Ring entries per queue (one queue per possible CPU) for the io_uring transport (default 4). */
-  queueDepth?: number;
+  queueDepth?: number | undefined;
   /**
    * /dev/fuse reads kept in flight (default 1, beside the ring too, for FORGET and INTERRUPT). Every waiting read is
    * woken by each request, so more than one mostly costs wake-ups; while a handler runs asynchronously another read
    * is started anyway.
    */
-  classicReaders?: number;
+  classicReaders?: number | undefined;
   /**
    * How /dev/fuse reads wait: `"poll"` (default) opens it O_NONBLOCK, so io_uring's read finds no request, arms a
    * poll and retries when one arrives; `"blocking"` marks the reads IOSQE_ASYNC, so each waits in a blocking read
@@ -443,7 +443,7 @@ export class FuseServer {
     this.spare = batch;
     try {
       for (let i = 0; i < batch.length; i++) {
-        const slot = batch[i];
+        const slot = batch[i]!;
         try {
           if (slot instanceof RingEntry) this.onRing(slot);
           else this.onDevice(slot as DeviceSlot);

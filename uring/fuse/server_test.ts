@@ -73,8 +73,9 @@ function helloFs(): FuseHandlers {
     readdir: (_ctx, ino, _fh, offset, out) => {
       const names = [".", "..", ...Object.keys(FILES)];
       for (let i = offset; i < names.length; i++) {
-        const child = i < 2 ? ino : FILES[names[i]];
-        if (!out.add(names[i], child, attr(child).mode, i + 1)) break;
+        const name = names[i]!;
+        const child = i < 2 ? ino : FILES[name]!;
+        if (!out.add(name, child, attr(child).mode, i + 1)) break;
       }
     },
   };

@@ -69,11 +69,11 @@ export class NativeArena {
   alloc(size: number, zero = true): Chunk {
     if (this.closed) refuse("allocate arena memory", "the arena is closed");
     let cls = 0;
-    while (cls < ARENA_CLASSES.length && ARENA_CLASSES[cls] < size) cls++;
+    while (cls < ARENA_CLASSES.length && ARENA_CLASSES[cls]! < size) cls++;
     if (cls === ARENA_CLASSES.length) {
       refuse("allocate arena memory", `${size} bytes is more than the largest chunk (${ARENA_CLASSES.at(-1)})`);
     }
-    const list = this.free_[cls];
+    const list = this.free_[cls]!; // one free list per class, and cls is a class (checked above)
     let chunk = list.pop();
     if (!chunk) {
       this.grow(cls);
@@ -88,7 +88,7 @@ export class NativeArena {
   free(chunk: Chunk): void {
     if (!chunk.inUse) return;
     chunk.inUse = false;
-    if (!this.closed) this.free_[chunk.cls].push(chunk);
+    if (!this.closed) this.free_[chunk.cls]!.push(chunk); // chunk.cls is the class the arena made it for
   }
 
   /**
@@ -104,11 +104,11 @@ export class NativeArena {
   }
 
   private grow(cls: number): void {
-    const size = ARENA_CLASSES[cls];
+    const size = ARENA_CLASSES[cls]!; // cls is a class index: alloc checked it
     // Small classes come sixteen or more to a 64 KiB slab; from 16 KiB up, a few (or one) per slab.
     const slab = NativeMemory.allocate(size >= 16384 ? Math.max(size, SLAB_BYTES) : Math.max(SLAB_BYTES, size * 16));
     this.slabs.push(slab);
-    const list = this.free_[cls];
+    const list = this.free_[cls]!;
     for (let off = slab.byteLength - size; off >= 0; off -= size) list.push(new Chunk(slab, off, size, cls));
   }
 }

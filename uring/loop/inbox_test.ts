@@ -17,10 +17,11 @@ test("MSG_RING from one loop lands in another loop's inbox, even when it has not
       return got;
     })();
     await new Promise((r) => setTimeout(r, 5)); // b is idle: only its inbox waits
-    for (const [tag, value] of [[1, 10], [2 ** 40, -5], [7, 0x7fffffff]]) {
+    const sent: [number, number][] = [[1, 10], [2 ** 40, -5], [7, 0x7fffffff]];
+    for (const [tag, value] of sent) {
       await msgRing(a, b.ring.fd, { res: value, userData: messageUserData(tag) });
     }
-    assert.deepEqual(await received, [[1, 10], [2 ** 40, -5], [7, 0x7fffffff]]);
+    assert.deepEqual(await received, sent);
     assert.equal(b.stats.stale, 0);
   } finally {
     await a.close();

@@ -277,6 +277,13 @@ export class Loop {
   submit<T extends Operation>(op: T): T {
     if (this.closing) refuse("submit an operation", "the loop is closed");
     if (op.state !== OpState.Idle) refuse("submit an operation", "it was already submitted");
+    if (op.sqeCount !== 1) {
+      // A chain is placed whole or not at all: it must fit the SQ, and a linked timeout would sit inside it.
+      if (!Number.isInteger(op.sqeCount) || op.sqeCount < 1 || op.sqeCount > this.ring.sqEntries) {
+        refuse("submit an operation", `a chain of ${op.sqeCount} SQEs does not fit an SQ of ${this.ring.sqEntries}`);
+      }
+      if (op.timeoutNs) refuse("submit an operation", "a chain of SQEs takes no per-operation timeout");
+    }
     this.stats_.started++;
     if (this.head !== null || !this.place(op)) this.enqueue(op);
     this.scheduleFlush();
@@ -317,7 +324,7 @@ export class Loop {
 
   /** Writes `op`'s SQE(s) if there is room; false when the SQ is full. */
   private place(op: Operation): boolean {
-    const need = op.timeoutNs ? 2 : 1;
+    const need = op.timeoutNs ? 2 : op.sqeCount;
     if (this.ring.sqSpaceLeft() < need) {
       // Publish what is written so far; the kernel consumes it and frees slots (not under SQPOLL, which consumes
       // on its own).
@@ -335,10 +342,18 @@ export class Loop {
         writeTimespecNs(ts.view, 0, op.timeoutNs);
       }
       op.prep(sqe, this);
+      if (op.sqeCount > 1) this.placeLinked(op);
     } catch (e) {
       // The SQE is already taken from the ring: turn it into an ignored NOP and fail the operation instead.
       prepNop(sqe);
       sqeSetData(sqe, IGNORED_USER_DATA);
+      // A chain's other SQEs too (the tail is not published yet, so the kernel has seen none of them; prepNop
+      // clears their link flags).
+      for (const s of this.chainSqes) {
+        prepNop(s);
+        sqeSetData(s, IGNORED_USER_DATA);
+      }
+      this.chainSqes.length = 0;
       this.releaseSlot(slot);
       this.stats_.dropped++;
       op.finish(this);
@@ -347,10 +362,10 @@ export class Loop {
     }
     sqeSetData(sqe, op.userData);
     op.bufferGroup = -1;
-    if (sqe.u8[B_FLAGS] & IOSQE_BUFFER_SELECT) {
+    if (sqe.u8[B_FLAGS]! & IOSQE_BUFFER_SELECT) {
       // It may pick a provided buffer of this group and still fill it after the buffers were removed from the group
       // (a blocking read in io-wq): memory given with provideBuffers is let go only when no such request is left.
-      const g = sqe.u16[H_BUF_INDEX]; // buf_group
+      const g = sqe.u16[H_BUF_INDEX]!; // buf_group
       op.bufferGroup = g;
       this.groupUsers.set(g, (this.groupUsers.get(g) ?? 0) + 1);
     }
@@ -368,6 +383,21 @@ export class Loop {
     return true;
   }
 
+  /** The SQEs of the chain being written, so that a failing prep can turn them all into NOPs. */
+  private readonly chainSqes: Sqe[] = [];
+
+  /** Writes SQEs 1 to sqeCount - 1 of a chain, each with the operation's user_data. */
+  private placeLinked(op: Operation): void {
+    this.chainSqes.length = 0;
+    for (let i = 1; i < op.sqeCount; i++) {
+      const s = this.ring.getSqe()!; // place() made sure of the room
+      this.chainSqes.push(s);
+      op.prepLinked(i, s, this);
+      sqeSetData(s, op.userData);
+    }
+    this.chainSqes.length = 0;
+  }
+
   private allocSlot(op: Operation): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
@@ -378,13 +408,13 @@ export class Loop {
     }
     this.ops[slot] = op;
     op.slot = slot;
-    op.userData = this.gens[slot] * SLOTS + slot;
+    op.userData = this.gens[slot]! * SLOTS + slot; // gens has an entry for every slot
     return slot;
   }
 
   private releaseSlot(slot: number): void {
     this.ops[slot] = undefined;
-    const g = this.gens[slot] + 1;
+    const g = this.gens[slot]! + 1;
     this.gens[slot] = g >= GEN_LIMIT ? 1 : g;
     this.freeSlots.push(slot);
   }
@@ -524,7 +554,12 @@ export class Loop {
       this.stats_.stale++;
       return;
     }
-    const more = (flags & IORING_CQE_F_MORE) !== 0;
+    let more = (flags & IORING_CQE_F_MORE) !== 0;
+    if (!more && op.cqesLeft > 1) {
+      // A chain whose members each post a CQE: the last one ends the operation.
+      op.cqesLeft--;
+      more = true;
+    }
     if (more) {
       try {
         op.complete(res, flags, true, this, word);
@@ -674,6 +709,22 @@ export class Loop {
   close(graceMs = 2000): Promise<void> {
     // A second call waits for the first to finish.
     return this.closed_ ??= this.closeOnce(graceMs);
+  }
+
+  /**
+   * Closes the loop as {@link Loop.close} does: `await using loop = new Loop()` closes it at the end of the block.
+   *
+   * @example
+   * ```ts
+   * import { Loop, nop } from "ringside-uring";
+   * {
+   *   await using loop = new Loop();
+   *   await nop(loop);
+   * } // closed here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   private async closeOnce(graceMs: number): Promise<void> {

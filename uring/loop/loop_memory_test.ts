@@ -45,7 +45,7 @@ test("forced garbage collection while reads are in flight loses no data", async 
   const loop = new Loop();
   const fds = new Int32Array(2);
   assert.equal(libc().pipe2(fds, 0x80000), 0);
-  const [r, w] = fds;
+  const r = fds[0]!, w = fds[1]!; // an Int32Array(2) that pipe2 filled
   try {
     // Reads into garbage-collected arrays wait on an empty pipe; nothing references the arrays but the operations.
     const results: Promise<string>[] = [];

@@ -51,12 +51,12 @@ test("every operation completes exactly once under a random mix with a tiny SQ a
         (res) => {
           assert.equal(expect, "ok");
           assert.equal(res, 0);
-          settled[i]++;
+          settled[i]!++; // i < settled.length
         },
         (e) => {
           if (expect === "etime") assert.equal((e as UringError).code, "ETIME");
           else assert.equal((e as Error).name, "AbortError");
-          settled[i]++;
+          settled[i]!++;
         },
       ));
       if (i % 50 === 0) await new Promise((r) => setTimeout(r, 0));

@@ -53,7 +53,7 @@ export const enum OpState {
 }
 
 /** The largest bounce buffer the arena serves; larger ones get a mapping of their own. */
-const ARENA_MAX = ARENA_CLASSES[ARENA_CLASSES.length - 1];
+const ARENA_MAX = Math.max(...ARENA_CLASSES);
 
 /**
  * The base of every operation the loop runs.
@@ -69,6 +69,16 @@ export abstract class Operation {
   state: OpState = OpState.Idle;
   /** A linked timeout in nanoseconds (IORING_OP_LINK_TIMEOUT after this SQE), or 0 for none. */
   timeoutNs = 0;
+  /**
+   * How many SQEs the operation writes (a linked chain: `prep()` writes the first, `prepLinked()` the others, all
+   * in one go with the operation's user_data). The chain's links are the operation's to set.
+   */
+  sqeCount = 1;
+  /**
+   * How many CQEs without IORING_CQE_F_MORE still end the operation: 1, or a chain's count when every member posts
+   * one (no IOSQE_CQE_SKIP_SUCCESS). The loop hands the earlier ones to `complete()` as `more`.
+   */
+  cqesLeft = 1;
   /** Set when cancellation was requested (abort, close): a -ECANCELED result is then reported as such. */
   cancelRequested = false;
   /** @internal The buffer group its SQE selects from (IOSQE_BUFFER_SELECT), or -1: set by the loop. */
@@ -101,6 +111,19 @@ export abstract class Operation {
 
   /** Writes this operation's SQE. The loop sets user_data afterwards. */
   abstract prep(sqe: Sqe, loop: OpHost): void;
+
+  /**
+   * Writes SQE `index` (1 to `sqeCount - 1`) of a chain; the loop calls it right after `prep()` for each. Only
+   * operations with `sqeCount > 1` are asked.
+   *
+   * @param index The SQE's place in the chain.
+   * @param sqe The SQE to write.
+   * @param loop The loop.
+   */
+  prepLinked(index: number, sqe: Sqe, loop: OpHost): void {
+    void index, sqe, loop;
+    throw new UringError("submit an operation", 0, `it declares ${this.sqeCount} SQEs but writes only one`);
+  }
 
   /**
    * Receives one CQE. `more` says whether further CQEs will follow for this request (IORING_CQE_F_MORE); the loop

@@ -63,8 +63,9 @@ export function writeOutgoingMsghdr(
     v.setUint32(MSGHDR.namelen, nameLen, true);
   }
   for (let i = 0; i < list.length; i++) {
-    const len = list[i].byteLength;
-    putIovec(v, iovAt + i * IOVEC_SIZE, len ? op.kernelAddress(loop, list[i], false) : 0, len);
+    const view = list[i]!; // viewList checked every entry
+    const len = view.byteLength;
+    putIovec(v, iovAt + i * IOVEC_SIZE, len ? op.kernelAddress(loop, view, false) : 0, len);
   }
   if (list.length) {
     putU64(v, MSGHDR.iov, c.address + iovAt);
@@ -101,7 +102,8 @@ export function writeIncomingMsghdr(
   putU64(v, MSGHDR.name, c.address + NAME_AT);
   v.setUint32(MSGHDR.namelen, SOCKADDR_STORAGE_SIZE, true);
   for (let i = 0; i < list.length; i++) {
-    putIovec(v, iovAt + i * IOVEC_SIZE, op.kernelAddress(loop, list[i], true), list[i].byteLength);
+    const view = list[i]!; // from viewList: every entry checked
+    putIovec(v, iovAt + i * IOVEC_SIZE, op.kernelAddress(loop, view, true), view.byteLength);
   }
   if (list.length) {
     putU64(v, MSGHDR.iov, c.address + iovAt);

@@ -158,7 +158,7 @@ export function sendmsgZc(
     const flags = checkU32("sendmsg_zc", options.flags ?? 0) | MSG_NOSIGNAL;
     prepSendmsgZc(sqe, fd, writeOutgoingMsghdr(loop, o, o.name, message), flags);
     // liburing's io_uring_prep_sendmsg_zc takes no zero-copy flags: callers OR them into sqe->ioprio.
-    if (options.reportUsage) sqe.u16[H_IOPRIO] |= IORING_SEND_ZC_REPORT_USAGE;
+    if (options.reportUsage) sqe.u16[H_IOPRIO]! |= IORING_SEND_ZC_REPORT_USAGE;
   }, message, options.reportUsage === true);
   return run(loop, op, options);
 }

@@ -97,6 +97,7 @@ it("msgRingFd passes a direct descriptor into a fixed slot of the target ring, w
         registerFilesSparse(target, 4);
         assert.equal(await msgRingFd(loop, target, 0, { targetSlot: 2, userData: 99 }), 2);
         const [cqe] = reapRing(target, 1);
+        assert.ok(cqe, "the target ring got a CQE");
         assert.equal(cqe.ud, 99);
         assert.equal(cqe.res, 0, "the target's CQE: 0 for a slot given, the slot chosen with ALLOC");
         // The target writes to slot 2 (IOSQE_FIXED_FILE): the bytes come out of our pipe.

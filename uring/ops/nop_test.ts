@@ -29,7 +29,7 @@ it("nop with IORING_NOP_FILE checks the descriptor: EBADF once closed, and in th
       libc().pipe2(spare, 0x80000);
       libc().close(spare[0]);
       libc().close(spare[1]);
-      await assert.rejects(nop(loop, { fd: spare[0] }), code("EBADF"));
+      await assert.rejects(nop(loop, { fd: spare[0]! }), code("EBADF"));
       registerFiles(loop.ring, [w, -1]);
       assert.equal(await nop(loop, { fd: 0, fixedFile: true }), 0);
       await assert.rejects(nop(loop, { fd: 1, fixedFile: true }), code("EBADF"));

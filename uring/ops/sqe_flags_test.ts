@@ -41,7 +41,9 @@ function ts(op: Operation, loop: Loop, ms: number): number {
 it("a linked timeout cancels a recv that never gets data: -ECANCELED for the recv, -ETIME for the timeout",
   false, () =>
     withLoop(async (loop) => {
-      const [, server] = socketPair().map(track);
+      const [client, server] = socketPair();
+      track(client);
+      track(server);
       const buf = new Uint8Array(8);
       const r = loop.submit(new PromiseOp("recv", (sqe, o) => {
         prepRecv(sqe, server, o.kernelAddress(loop, buf, true), buf.length, 0);
@@ -152,7 +154,9 @@ function ioWorkerRuns(): Map<string, number> {
 
 it("IOSQE_ASYNC: a recv is issued from an io-wq worker thread (one runs) and still gets its data", false, () =>
   withLoop(async (loop) => {
-    const [client, server] = socketPair().map(track);
+    const [client, server] = socketPair();
+    track(client);
+    track(server);
     const buf = new Uint8Array(16);
     const before = ioWorkerRuns();
     const r = loop.submit(new PromiseOp("recv", (sqe, o) => {

@@ -110,7 +110,7 @@ export function submitTimeout(loop: Loop, ms: number, options: TimeoutOptions = 
     putTimespec(ts.view, 0, ms, "timeout");
     prepTimeout(sqe, ts.address, count, flags);
   }, { map: (res) => res === 1 ? "expired" : "count" });
-  return start(loop, op, { signal: options.signal });
+  return start(loop, op, options.signal === undefined ? undefined : { signal: options.signal });
 }
 
 /**

@@ -255,7 +255,7 @@ export function prepAcceptDirect(
  */
 export function prepMultishotAccept(sqe: Sqe, fd: number, addr: number, addrlen: number, flags: number): void {
   prepAccept(sqe, fd, addr, addrlen, flags);
-  sqe.u16[H_IOPRIO] |= IORING_ACCEPT_MULTISHOT;
+  sqe.u16[H_IOPRIO]! |= IORING_ACCEPT_MULTISHOT;
 }
 
 /**
@@ -372,7 +372,7 @@ export function prepSend(sqe: Sqe, sockfd: number, buf: number, len: number, fla
  */
 export function prepSendBundle(sqe: Sqe, sockfd: number, len: number, flags: number): void {
   prepSend(sqe, sockfd, 0, len, flags);
-  sqe.u16[H_IOPRIO] |= IORING_RECVSEND_BUNDLE;
+  sqe.u16[H_IOPRIO]! |= IORING_RECVSEND_BUNDLE;
 }
 
 /**
@@ -497,7 +497,7 @@ export function prepSendZcFixed(
   sqe: Sqe, sockfd: number, buf: number, len: number, flags: number, zcFlags: number, bufIndex: number,
 ): void {
   prepSendZc(sqe, sockfd, buf, len, flags, zcFlags);
-  sqe.u16[H_IOPRIO] |= IORING_RECVSEND_FIXED_BUF;
+  sqe.u16[H_IOPRIO]! |= IORING_RECVSEND_FIXED_BUF;
   sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
@@ -572,7 +572,7 @@ export function prepSendmsgZc(sqe: Sqe, fd: number, msg: number, flags: number):
  */
 export function prepSendmsgZcFixed(sqe: Sqe, fd: number, msg: number, flags: number, bufIndex: number): void {
   prepSendmsgZc(sqe, fd, msg, flags);
-  sqe.u16[H_IOPRIO] |= IORING_RECVSEND_FIXED_BUF;
+  sqe.u16[H_IOPRIO]! |= IORING_RECVSEND_FIXED_BUF;
   sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
@@ -636,7 +636,7 @@ export function prepRecv(sqe: Sqe, sockfd: number, buf: number, len: number, fla
  */
 export function prepRecvMultishot(sqe: Sqe, sockfd: number, buf: number, len: number, flags: number): void {
   prepRecv(sqe, sockfd, buf, len, flags);
-  sqe.u16[H_IOPRIO] |= IORING_RECV_MULTISHOT;
+  sqe.u16[H_IOPRIO]! |= IORING_RECV_MULTISHOT;
 }
 
 /**
@@ -694,7 +694,7 @@ export function prepRecvmsg(sqe: Sqe, fd: number, msg: number, flags: number): v
  */
 export function prepRecvmsgMultishot(sqe: Sqe, fd: number, msg: number, flags: number): void {
   prepRecvmsg(sqe, fd, msg, flags);
-  sqe.u16[H_IOPRIO] |= IORING_RECV_MULTISHOT;
+  sqe.u16[H_IOPRIO]! |= IORING_RECV_MULTISHOT;
 }
 
 /**

@@ -111,15 +111,18 @@ export function mapRings(
       memory.push(sqesMap);
     }
   } catch (e) {
-    for (const m of memory) {
-      m.unpin();
-      m.free();
-    }
+    release(memory);
     throw e;
   }
 
   const sqRing = new Uint32Array(sqMap.buffer);
   const cqRing = new Uint32Array(cqMap.buffer);
+  const sqMask = sqRing[so("ring_mask") >> 2];
+  const cqMask = cqRing[co("ring_mask") >> 2];
+  if (sqMask === undefined || cqMask === undefined) {
+    release(memory);
+    throw new RangeError("the io_uring ring_mask offsets lie outside the mapped rings");
+  }
   // Without NO_SQARRAY the kernel reads SQE indices through the SQ array: map slot i to SQE i once, for good.
   if (!noSqArray) {
     const array = arrayAt >> 2;
@@ -149,15 +152,23 @@ export function mapRings(
     sqTailIdx: so("tail") >> 2,
     sqFlagsIdx: so("flags") >> 2,
     sqDroppedIdx: so("dropped") >> 2,
-    sqMask: sqRing[so("ring_mask") >> 2],
+    sqMask,
     cqHeadIdx: co("head") >> 2,
     cqTailIdx: co("tail") >> 2,
     cqOverflowIdx: co("overflow") >> 2,
     cqFlagsIdx: co("flags") >> 2,
-    cqMask: cqRing[co("ring_mask") >> 2],
+    cqMask,
     cqesWord: co("cqes") >> 2,
     sqeF64,
     sqes,
     sqes128,
   };
+}
+
+/** Unpins and frees what mapRings mapped or pinned, when it fails part way. */
+function release(memory: NativeMemory[]): void {
+  for (const m of memory) {
+    m.unpin();
+    m.free();
+  }
 }

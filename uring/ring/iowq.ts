@@ -49,7 +49,7 @@ export function registerIowqAff(ring: Ring, cpus: readonly number[]): void {
   }
   const words = Math.floor(Math.max(...cpus) / 64) + 1;
   const mask = new Uint8Array(words * 8);
-  for (const c of cpus) mask[c >> 3] |= 1 << (c & 7);
+  for (const c of cpus) mask[c >> 3]! |= 1 << (c & 7); // c < 64 * words: in bounds
   check(ring.register(IORING_REGISTER_IOWQ_AFF, mask, mask.length), op, {
     EINVAL: "a CPU is not in this thread's allowed set, or this thread has no io-wq yet",
   });
@@ -106,5 +106,5 @@ export function registerIowqMaxWorkers(ring: Ring, values: readonly [number, num
   checkU32(op, values[1], "the unbounded limit", 0x7fffffff);
   const arg = Uint32Array.of(values[0], values[1]);
   check(ring.register(IORING_REGISTER_IOWQ_MAX_WORKERS, arg, 2), op);
-  return [arg[0], arg[1]];
+  return [arg[0]!, arg[1]!];
 }

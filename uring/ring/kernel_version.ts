@@ -82,7 +82,7 @@ export function kernelVersionAtLeast(major: number, minor: number): boolean {
  * @example
  * ```ts
  * import { OPCODES, IORING_OP_PIPE } from "../abi/uapi.ts";
- * kernelAtLeastSince(OPCODES[IORING_OP_PIPE].since); // true on 6.16 and later
+ * kernelAtLeastSince(OPCODES[IORING_OP_PIPE]!.since); // OPCODES is indexed by opcode; true on 6.16 and later
  * ```
  */
 export function kernelAtLeastSince(since: string): boolean {

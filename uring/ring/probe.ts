@@ -63,7 +63,7 @@ export interface ProbeResult {
  * import { Ring } from "ringside-uring/ring";
  * declare const ring: Ring;
  * const p = registerProbe(ring);
- * const hasPipe = (p.opFlags[IORING_OP_PIPE] & IO_URING_OP_SUPPORTED) !== 0;
+ * const hasPipe = ((p.opFlags[IORING_OP_PIPE] ?? 0) & IO_URING_OP_SUPPORTED) !== 0; // older kernels list fewer ops
  * ```
  */
 export function registerProbe(ring: Ring, nrOps = 256): ProbeResult {
@@ -75,12 +75,12 @@ export function registerProbe(ring: Ring, nrOps = 256): ProbeResult {
   const arg = new Uint8Array(io_uring_probe.SIZE + nrOps * io_uring_probe_op.SIZE);
   check(ring.register(IORING_REGISTER_PROBE, arg, nrOps), op, { EINVAL: "IORING_REGISTER_PROBE needs Linux 5.6" });
   const v = new DataView(arg.buffer);
-  const opsLen = arg[io_uring_probe.ops_len];
+  const opsLen = v.getUint8(io_uring_probe.ops_len);
   const opFlags: number[] = [];
   for (let i = 0; i < opsLen; i++) {
     opFlags.push(v.getUint16(io_uring_probe.ops + i * io_uring_probe_op.SIZE + io_uring_probe_op.flags, true));
   }
-  return { lastOp: arg[io_uring_probe.last_op], opsLen, opFlags };
+  return { lastOp: v.getUint8(io_uring_probe.last_op), opsLen, opFlags };
 }
 
 // ---- Setup --------------------------------------------------------------------------------------------------

@@ -58,7 +58,9 @@ test("IORING_REGISTER_PROBE reports each opcode as supported on every kernel at 
   const sample = [IORING_OP_NOP, IORING_OP_READV, IORING_OP_TIMEOUT, IORING_OP_READ, IORING_OP_RECV,
     IORING_OP_SOCKET, IORING_OP_SEND_ZC, IORING_OP_READ_MULTISHOT, IORING_OP_BIND, IORING_OP_PIPE];
   for (const op of sample) {
-    const { name, since } = OPCODES[op];
+    const entry = OPCODES[op];
+    assert.ok(entry, `opcode ${op} is in OPCODES`);
+    const { name, since } = entry;
     if (kernelAtLeastSince(since)) {
       assert.ok(probe.isSupported(op), `${name} (${since}) on Linux ${kernelRelease()}`);
       assert.ok(probe.names.includes(name));
@@ -194,7 +196,7 @@ test("EPERM with io_uring_disabled=2 says the sysctl disables it and how to turn
 test("EPERM with io_uring_disabled=1 blames the group unless the process has CAP_SYS_ADMIN or the group", () => {
   const d = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, ioUringDisabled: 1, ioUringGroup: 42 });
   assert.match(d.reason, /io_uring_disabled \(1\).*gid 42/);
-  assert.match(d.fix[0], /gid 42/);
+  assert.match(d.fix[0] ?? "", /gid 42/);
   const unset = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, ioUringDisabled: 1 });
   assert.match(unset.fix.join("\n"), /kernel\.io_uring_group=/);
   // In the group (or with CAP_SYS_ADMIN) the sysctl is not the cause: the seccomp filter is.
@@ -208,7 +210,7 @@ test("EPERM with io_uring_disabled=1 blames the group unless the process has CAP
 test("EPERM under a seccomp filter points at the container's profile", () => {
   const d = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, seccomp: 2 });
   assert.match(d.reason, /seccomp filter/);
-  assert.match(d.fix[0], /io_uring_setup.*seccomp/);
+  assert.match(d.fix[0] ?? "", /io_uring_setup.*seccomp/);
 });
 
 test("ENOSYS explains a kernel without io_uring, or a seccomp filter", () => {
@@ -219,14 +221,14 @@ test("ENOSYS explains a kernel without io_uring, or a seccomp filter", () => {
   assert.match(noConfig.reason, /CONFIG_IO_URING/);
   const filtered = diagnoseSetupFailure(setupError("ENOSYS"), { ...ENV, seccomp: 2 });
   assert.match(filtered.reason, /seccomp/);
-  assert.match(filtered.fix[0], /seccomp/);
+  assert.match(filtered.fix[0] ?? "", /seccomp/);
 });
 
 test("ENOMEM names RLIMIT_MEMLOCK and its value, unless the process has CAP_IPC_LOCK", () => {
   const d = diagnoseSetupFailure(setupError("ENOMEM"), ENV);
   assert.equal(d.code, "ENOMEM");
   assert.match(d.reason, /RLIMIT_MEMLOCK is 64 KiB/);
-  assert.match(d.fix[0], /ulimit -l/);
+  assert.match(d.fix[0] ?? "", /ulimit -l/);
   const unlimited = diagnoseSetupFailure(setupError("ENOMEM"), { ...ENV, kernelRelease: "6.6.0",
     memlock: { soft: Infinity, hard: Infinity } });
   assert.match(unlimited.reason, /unlimited/);
@@ -240,7 +242,7 @@ test("a missing liburing and other errors are diagnosed without throwing", () =>
   missing.name = "LiburingNotFoundError";
   const d = diagnoseSetupFailure(missing, ENV);
   assert.equal(d.code, "ELIBURING");
-  assert.match(d.fix[0], /apt-get install liburing2/);
+  assert.match(d.fix[0] ?? "", /apt-get install liburing2/);
   assert.equal(diagnoseSetupFailure("weird", ENV).code, "UNKNOWN");
   assert.equal(diagnoseSetupFailure(setupError("EINVAL"), ENV).code, "EINVAL");
 });

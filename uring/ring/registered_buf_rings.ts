@@ -202,5 +202,5 @@ export function bufRingHead(ring: Ring, bgid: number): number {
     ENOENT: `buffer group ${bgid} has no ring`,
     EINVAL: `buffer group ${bgid} is not a buffer ring`,
   });
-  return arg[io_uring_buf_status.head / 4];
+  return arg[io_uring_buf_status.head / 4]!; // in bounds: arg is a whole io_uring_buf_status
 }

@@ -173,7 +173,7 @@ export function registerBuffersTags(
   checkCount(op, bufs.length, IORING_MAX_REG_BUFFERS, "the number of buffers");
   checkTags(op, tags, bufs.length);
   bufs.forEach((b, i) => {
-    if (!b && !isZero(tags[i])) refuse(op, `tags[${i}] must be 0 for an empty slot`);
+    if (!b && !isZero(tags[i]!)) refuse(op, `tags[${i}] must be 0 for an empty slot`); // checkTags: one per buffer
   });
   registerBufferTable(ring, op, bufs, tags);
 }
@@ -197,7 +197,7 @@ function registerBufferTable(
         putU64(v, io_uring_rsrc_register.data, mem.address + iovAt);
         putU64(v, io_uring_rsrc_register.tags, mem.address + tagsAt);
         writeIovecs(v, iovAt, bufs);
-        for (let i = 0; i < n; i++) putU64(v, tagsAt + i * 8, tags[i]);
+        for (const [i, tag] of tags.entries()) putU64(v, tagsAt + i * 8, tag);
         check(ring.register(IORING_REGISTER_BUFFERS2, mem.bytes.subarray(0, io_uring_rsrc_register.SIZE),
           io_uring_rsrc_register.SIZE), op, BUFFER_HINTS);
       });
@@ -268,7 +268,7 @@ export function registerBuffersUpdateTag(
   if (tags) {
     checkTags(op, tags, bufs.length);
     bufs.forEach((b, i) => {
-      if (!b && !isZero(tags[i])) refuse(op, `tags[${i}] must be 0 for an empty slot`);
+      if (!b && !isZero(tags[i]!)) refuse(op, `tags[${i}] must be 0 for an empty slot`); // checkTags: one per buffer
     });
   }
   const n = bufs.length;
@@ -283,7 +283,7 @@ export function registerBuffersUpdateTag(
       if (tags) putU64(v, io_uring_rsrc_update2.tags, mem.address + tagsAt);
       v.setUint32(io_uring_rsrc_update2.nr, n, true);
       writeIovecs(v, iovAt, bufs);
-      if (tags) for (let i = 0; i < n; i++) putU64(v, tagsAt + i * 8, tags[i]);
+      if (tags) for (const [i, tag] of tags.entries()) putU64(v, tagsAt + i * 8, tag);
       return check(ring.register(IORING_REGISTER_BUFFERS_UPDATE, mem.bytes.subarray(0, io_uring_rsrc_update2.SIZE),
         io_uring_rsrc_update2.SIZE), op, BUFFER_HINTS);
     });

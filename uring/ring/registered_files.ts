@@ -58,7 +58,7 @@ function checkFds(op: string, fds: readonly number[], allowSkip: boolean, tags?:
     if (fd !== -1 && !(allowSkip && fd === IORING_REGISTER_FILES_SKIP)) {
       checkFd(op, fd, `fds[${i}] (-1 for an empty slot${allowSkip ? ", IORING_REGISTER_FILES_SKIP to keep one" : ""})`);
     }
-    if (tags && fd < 0 && !isZero(tags[i])) {
+    if (tags && fd < 0 && !isZero(tags[i]!)) { // checkTags: one valid tag per fd
       refuse(op, `tags[${i}] must be 0 for an empty or skipped slot (fds[${i}] is ${fd})`);
     }
   }
@@ -120,9 +120,9 @@ export function registerFilesTags(ring: Ring, fds: readonly number[], tags: read
     v.setUint32(io_uring_rsrc_register.nr, n, true);
     putU64(v, io_uring_rsrc_register.data, mem.address + fdsAt);
     putU64(v, io_uring_rsrc_register.tags, mem.address + tagsAt);
-    for (let i = 0; i < n; i++) {
-      v.setInt32(fdsAt + i * 4, fds[i], true);
-      putU64(v, tagsAt + i * 8, tags[i]);
+    for (const [i, fd] of fds.entries()) {
+      v.setInt32(fdsAt + i * 4, fd, true);
+      putU64(v, tagsAt + i * 8, tags[i]!); // checkFds: one valid tag per fd
     }
     check(ring.register(IORING_REGISTER_FILES2, mem.bytes.subarray(0, io_uring_rsrc_register.SIZE),
       io_uring_rsrc_register.SIZE), op, FILE_HINTS);
@@ -177,7 +177,7 @@ export function registerFilesUpdate(ring: Ring, offset: number, fds: readonly nu
   return withScratch(fdsAt + fds.length * 4, (mem, v) => {
     v.setUint32(io_uring_files_update.offset, offset, true);
     putU64(v, io_uring_files_update.fds, mem.address + fdsAt);
-    for (let i = 0; i < fds.length; i++) v.setInt32(fdsAt + i * 4, fds[i], true);
+    for (const [i, fd] of fds.entries()) v.setInt32(fdsAt + i * 4, fd, true);
     return check(ring.register(IORING_REGISTER_FILES_UPDATE, mem.bytes.subarray(0, io_uring_files_update.SIZE),
       fds.length), op, FILE_HINTS);
   });
@@ -212,9 +212,9 @@ export function registerFilesUpdateTag(
     putU64(v, io_uring_rsrc_update2.data, mem.address + fdsAt);
     putU64(v, io_uring_rsrc_update2.tags, mem.address + tagsAt);
     v.setUint32(io_uring_rsrc_update2.nr, n, true);
-    for (let i = 0; i < n; i++) {
-      v.setInt32(fdsAt + i * 4, fds[i], true);
-      putU64(v, tagsAt + i * 8, tags[i]);
+    for (const [i, fd] of fds.entries()) {
+      v.setInt32(fdsAt + i * 4, fd, true);
+      putU64(v, tagsAt + i * 8, tags[i]!); // checkFds: one valid tag per fd
     }
     return check(ring.register(IORING_REGISTER_FILES_UPDATE2, mem.bytes.subarray(0, io_uring_rsrc_update2.SIZE),
       io_uring_rsrc_update2.SIZE), op, FILE_HINTS);

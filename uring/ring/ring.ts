@@ -337,7 +337,7 @@ export class Ring {
     const tail = this.sqeTail;
     if (tail === this.sqLimit && !this.refreshSqLimit()) return null;
     // Already zeroed: a slot is cleared when the kernel gives it back (see reclaimSqes), not here.
-    const sqe = this.sqes[tail & this.sqMask];
+    const sqe = this.sqes[tail & this.sqMask]!;
     this.sqeTail = (tail + 1) | 0;
     return sqe;
   }
@@ -391,10 +391,10 @@ export class Ring {
       // A zeroed SQE is IORING_OP_NOP; with IOSQE_CQE_SKIP_SUCCESS it consumes the slot and posts nothing.
       sqeSetFlags(pad, IOSQE_CQE_SKIP_SUCCESS);
     }
-    const first = this.sqes[this.sqeTail & this.sqMask];
+    const first = this.sqes[this.sqeTail & this.sqMask]!;
     this.sqeTail = (this.sqeTail + 2) | 0;
     // Both slots were zeroed when the kernel last gave them back (reclaimSqes).
-    return this.sqes128[first.index];
+    return this.sqes128[first.index]!;
   }
 
   /** SQEs handed out by `getSqe()` that the kernel has not consumed yet. */
@@ -467,7 +467,7 @@ export class Ring {
       this.enterChecked(toSubmit, waitNr, flags);
     }
     // Right after the enter call returned, as in afterEnter: a plain load of the CQ tail.
-    return (this.cqRing[this.cqTailIdx] - this.cqHead) >>> 0;
+    return (this.cqRing[this.cqTailIdx]! - this.cqHead) >>> 0;
   }
 
   /**
@@ -509,7 +509,7 @@ export class Ring {
     // A plain load is enough here: it follows an FFI call, which no JIT moves a memory access across, and x86 and
     // arm64 order this load after the kernel's store to the head (the kernel's own barrier on exit). The slots it
     // consumed are cleared later, when getSqe() needs them (reclaimSqes).
-    this.sqHeadSeen = this.sqRing[this.sqHeadIdx] | 0;
+    this.sqHeadSeen = this.sqRing[this.sqHeadIdx]! | 0;
     return consumed;
   }
 
@@ -598,7 +598,7 @@ export class Ring {
    */
   setEventfdEnabled(enabled: boolean): void {
     if (this.closed) return;
-    const f = this.cqRing[this.cqFlagsIdx];
+    const f = this.cqRing[this.cqFlagsIdx]!;
     const next = enabled ? f & ~IORING_CQ_EVENTFD_DISABLED : f | IORING_CQ_EVENTFD_DISABLED;
     if (next === f) return;
     if (enabled) {
@@ -642,9 +642,9 @@ export class Ring {
     try {
       for (; i < n; i++) {
         const w = base + (((head + i) & mask) << shift);
-        const hi = ring[w + 1];
+        const hi = ring[w + 1]!;
         // user_data below 2^32 (the common case) needs no floating-point arithmetic.
-        visit(hi === 0 ? ring[w] : ring[w] + hi * TWO_32, res[w + 2], ring[w + 3], w);
+        visit(hi === 0 ? ring[w]! : ring[w]! + hi * TWO_32, res[w + 2]!, ring[w + 3]!, w);
       }
     } finally {
       // A visitor that threw has still consumed its CQE and those before it: release them, or the next reap would
@@ -666,11 +666,11 @@ export class Ring {
     try {
       while (head !== tail && n < max) {
         const w = this.cqesWord + ((head & this.cqMask) << 2);
-        const flags = ring[w + 3];
+        const flags = ring[w + 3]!;
         // Past this CQE before visiting it: if the visitor throws, it is released with those before it.
         head = (head + (flags & IORING_CQE_F_32 ? 2 : 1)) >>> 0;
         if (flags & IORING_CQE_F_SKIP) continue;
-        visit(ring[w] + ring[w + 1] * TWO_32, this.cqI32[w + 2], flags, w);
+        visit(ring[w]! + ring[w + 1]! * TWO_32, this.cqI32[w + 2]!, flags, w);
         n++;
       }
     } finally {
@@ -746,7 +746,7 @@ export class Ring {
     const upd = rsrcUpdate(U32_MAX, this.fd); // offset -1: let the kernel pick a free index
     const r = this.fnRegister(this.fd, IORING_REGISTER_RING_FDS, upd, 1);
     if (r !== 1) return r;
-    this.registeredIndex = upd[io_uring_rsrc_update.offset / 4];
+    this.registeredIndex = upd[io_uring_rsrc_update.offset / 4]!; // in bounds: rsrcUpdate sized it
     this.enterFd = this.registeredIndex;
     this.enterFlags |= IORING_ENTER_REGISTERED_RING;
     return r;

@@ -89,7 +89,7 @@ export function setupEnvironment(): SetupEnvironment {
     ioUringDisabled: ioUringDisabled(),
     ioUringGroup: readProcInt("/proc/sys/kernel/io_uring_group"),
     // Gid: real, effective, saved, filesystem.
-    groups: [...new Set([...(gid.length >= 4 ? [gid[3]] : gid.slice(0, 1)), ...groups])],
+    groups: [...new Set([...(gid.length >= 4 ? gid.slice(3, 4) : gid.slice(0, 1)), ...groups])],
     capSysAdmin,
     capIpcLock,
     seccomp: num(status.get("Seccomp")),

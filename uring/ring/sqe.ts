@@ -94,7 +94,7 @@ export function sqeSetBufGroup(sqe: Sqe, bgid: number): void {
 
 /** Reads back the user_data written into an SQE (for tests and diagnostics). */
 export function sqeUserData(sqe: Sqe): number {
-  return sqe.u32[8] + sqe.u32[9] * TWO_32;
+  return sqe.u32[8]! + sqe.u32[9]! * TWO_32;
 }
 
 /**
@@ -112,7 +112,7 @@ export function sqeUserData(sqe: Sqe): number {
  * ```
  */
 export function sqeAddFlags(sqe: Sqe, flags: number): void {
-  sqe.u8[1] |= flags;
+  sqe.u8[1]! |= flags;
 }
 
 /**

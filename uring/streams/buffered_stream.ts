@@ -38,19 +38,19 @@ export interface HeldChunk {
 /** Options of the byte streams. */
 export interface ByteStreamOptions {
   /** Ends the stream with an AbortError when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Yield views into the provided buffers instead of copies: each is valid until the next pull (the buffer is
    * recycled then). Faster, and the consumer must not keep the view.
    */
-  zeroCopy?: boolean;
+  zeroCopy?: boolean | undefined;
   /**
    * Chunks that may wait unread before the stream stops receiving (the data waits in the socket, so nothing is
    * lost) and copies what waits out of the shared buffer ring, so a slow consumer cannot starve the other streams
    * of that ring. Receiving resumes once the consumer has pulled the queue down to half. Default: an eighth of the
    * ring's buffers, at least 4 but at most half of them (and 1 on a ring of one buffer, which cannot be shared).
    */
-  maxQueued?: number;
+  maxQueued?: number | undefined;
 }
 
 /**
@@ -100,7 +100,7 @@ export abstract class BufferedStream<T> extends MultishotStream<T, HeldChunk> {
 
   protected override relieve(queue: HeldChunk[], from: number): void {
     for (let i = from; i < queue.length; i++) {
-      const h = queue[i];
+      const h = queue[i]!; // from <= i < queue.length
       if (h.copy !== null) continue;
       h.copy = this.buffers.buffer(h.bid).slice(h.offset, h.offset + h.length);
       if (!h.more) this.buffers.recycle(h.bid);

@@ -223,7 +223,7 @@ test("a multishot read follows a pipe until every writer closes", async () => {
   assert.equal(libc().pipe2(fds, 0x80000), 0);
   const buffers = BufferRing.create(loop.ring, { bgid: 9, entries: 4, bufferSize: 256 });
   try {
-    const stream = new ReadStream(loop, fds[0], buffers);
+    const stream = new ReadStream(loop, fds[0]!, buffers); // pipe2 filled fds
     const lines = ["one\n", "two\n", "three\n"];
     const got: string[] = [];
     const reader = (async () => {
@@ -338,7 +338,7 @@ test("a zero-copy view sent on is not refilled by the kernel until the send fini
     while (got.length < queued + 5) {
       const n = Number(libc().read(peer, sink, sink.length));
       assert.ok(n > 0);
-      for (let i = 0; i < n; i++) got.push(sink[i]);
+      for (let i = 0; i < n; i++) got.push(sink[i]!); // n <= sink.length
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     await sent;

@@ -15,7 +15,7 @@ function localPort(fd: number): number {
   const addr = new Uint8Array(128);
   const len = new Uint32Array([128]);
   assert.equal(libc().getsockname(fd, addr, new Uint8Array(len.buffer)), 0);
-  return (addr[2] << 8) | addr[3];
+  return new DataView(addr.buffer).getUint16(2); // sin_port, big-endian
 }
 
 test("multishot recvmsg yields each datagram with its sender's address, re-arming when buffers run out", async () => {

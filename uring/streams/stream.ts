@@ -238,7 +238,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   next(): Promise<IteratorResult<T>> {
     this.consumed();
     if (this.qHead < this.queue.length) {
-      const entry = this.queue[this.qHead++];
+      const entry = this.queue[this.qHead++]!; // qHead < queue.length
       if (this.qHead === this.queue.length) {
         this.queue.length = 0;
         this.qHead = 0;
@@ -264,7 +264,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   /** Ends the stream: cancels the request (breaking out of `for await` calls this). Queued values are dropped. */
   return(): Promise<IteratorResult<T>> {
     this.cancel();
-    for (let i = this.qHead; i < this.queue.length; i++) this.discard(this.queue[i]);
+    for (let i = this.qHead; i < this.queue.length; i++) this.discard(this.queue[i]!);
     this.queue.length = 0;
     this.qHead = 0;
     return Promise.resolve({ value: undefined, done: true });
@@ -302,6 +302,11 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** Ends the stream as `return()` does: `await using stream = new RecvStream(...)` cancels it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
   }
 }
 

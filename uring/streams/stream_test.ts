@@ -69,7 +69,7 @@ test("a multishot poll reports each time a pipe becomes readable", async () => {
   const loop = new Loop();
   const fds = new Int32Array(2);
   assert.equal(libc().pipe2(fds, 0x80000), 0);
-  const [r, w] = fds;
+  const r = fds[0]!, w = fds[1]!; // pipe2 filled both
   try {
     const stream = new PollStream(loop, r, POLLIN);
     const seen: number[] = [];
@@ -127,7 +127,8 @@ function boundPort(fd: number): number {
   const inode = /socket:\[(\d+)\]/.exec(readlinkSync(`/proc/self/fd/${fd}`))![1];
   for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
     const cols = line.trim().split(/\s+/);
-    if (cols[9] === inode) return parseInt(cols[1].split(":")[1], 16);
+    const port = cols[1]?.split(":")[1]; // local_address: hex IP, colon, hex port
+    if (cols[9] === inode && port !== undefined) return parseInt(port, 16);
   }
   throw new Error(`socket ${fd} not found in /proc/net/tcp`);
 }

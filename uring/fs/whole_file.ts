@@ -1,0 +1,302 @@
+/**
+ * Whole files in one call: `readFile`, `writeFile`, `copyFile`, and `readFiles` for many paths at once. Every step
+ * is a ring operation (open, read or write, close), and the steps of many files share each `io_uring_enter`:
+ * `readFiles` keeps up to `concurrency` files in flight, so one enter carries the opens, reads and closes of that
+ * many files. Data is read straight into native memory (no bounce through the loop's arena) and copied once into
+ * the Uint8Array the caller gets. A file that grows or shrinks while read gives what `fs.readFile` gives: the bytes
+ * up to the end of file as it is found, read until a read returns 0.
+ *
+ * Errors name the path and the errno: `Cannot read "/etc/shadow": EACCES (Permission denied)`.
+ *
+ * @module
+ */
+import type { Loop } from "../loop/loop.ts";
+import type { OpOptions } from "../loop/operation.ts";
+import { NativeMemory } from "../core/memory.ts";
+import { UringError } from "../core/errors.ts";
+import { checkInt, checkPath, checkView } from "../core/_validate.ts";
+import { close, open } from "./open_close.ts";
+import { read, write } from "./read_write.ts";
+import { fstat } from "./statx.ts";
+import { O_CLOEXEC, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY } from "./constants.ts";
+import { show } from "./_fs_op.ts";
+import { type ChainResult, chainSlots, ReadChain } from "./_read_chain.ts";
+import { start } from "../loop/start.ts";
+import type { BufferLike, PathLike } from "./types.ts";
+
+/** Bytes a read asks for when the file's size is not known yet: most files are read whole by the first one. */
+const FIRST_READ = 64 * 1024;
+/** The largest single read or write (MAX_RW_COUNT, include/linux/fs.h: INT_MAX rounded down to a page). */
+const MAX_IO = 0x7ffff000;
+
+/** Options of {@link readFiles}. */
+export interface ReadFilesOptions extends OpOptions {
+  /** Files in flight at once (default 64): each holds a descriptor and up to 64 KiB of native memory. */
+  concurrency?: number | undefined;
+}
+
+/** Options of {@link writeFile}. */
+export interface WriteFileOptions extends OpOptions {
+  /** Permission bits of a created file (default 0o666, less the umask). */
+  mode?: number | undefined;
+  /** `"w"` (default: create or truncate), `"wx"` (create, fail if it exists) or `"a"` (append). */
+  flag?: "w" | "wx" | "a" | undefined;
+}
+
+/** Rethrows `e` with the path in its message, keeping the errno (and the original as the cause). */
+function withPath(verb: string, path: PathLike, e: unknown): never {
+  if (e instanceof UringError && e.errno !== 0 && !e.message.includes(show(path))) {
+    throw new UringError(`${verb} ${show(path)}`, e.errno, undefined, { cause: e });
+  }
+  throw e;
+}
+
+/** Reads the open descriptor `fd` to its end through `scratch` (native memory). */
+async function readAll(loop: Loop, fd: number, scratch: Uint8Array, options: OpOptions | undefined): Promise<Uint8Array> {
+  let n = await read(loop, fd, scratch, 0, options);
+  if (n < scratch.byteLength) {
+    // The whole file in one read: the common case, one copy into the caller's array.
+    return scratch.slice(0, n);
+  }
+  // Larger than the scratch: read the rest into memory of the size fstat gives (plus one page to see growth), and
+  // keep reading until a read returns 0, as fs.readFile does.
+  const size = (await fstat(loop, fd, options)).size;
+  let mem = NativeMemory.allocate(Math.max(size + 4096, 2 * scratch.byteLength));
+  try {
+    mem.bytes.set(scratch.subarray(0, n));
+    for (;;) {
+      if (n === mem.byteLength) {
+        const bigger = NativeMemory.allocate(mem.byteLength * 2);
+        bigger.bytes.set(mem.bytes);
+        mem.free();
+        mem = bigger;
+      }
+      const want = Math.min(mem.byteLength - n, MAX_IO);
+      const got = await read(loop, fd, mem.bytes.subarray(n, n + want), n, options);
+      if (got === 0) break;
+      n += got;
+    }
+    return mem.bytes.slice(0, n);
+  } finally {
+    mem.free();
+  }
+}
+
+/**
+ * Reads `path` with one linked chain (open direct, read, close direct: see _read_chain.ts) when `pool` has a free
+ * slot and the file fits `scratch`; otherwise, or for a larger file, through plain descriptors.
+ */
+async function readOne(
+  loop: Loop,
+  path: PathLike,
+  scratch: Uint8Array,
+  pool: number[] | null,
+  options: OpOptions | undefined,
+): Promise<Uint8Array> {
+  if (pool === null || pool.length === 0 || options?.timeoutMs !== undefined) {
+    return readPlain(loop, path, scratch, options);
+  }
+  const bytes = checkPath("read", path);
+  const slot = pool.pop()!;
+  let r: ChainResult;
+  try {
+    r = await start(loop, new ReadChain(bytes, slot, scratch), options).promise;
+  } finally {
+    pool.push(slot); // all three members have completed: the slot is empty again
+  }
+  if (r.open < 0) throw new UringError(`read ${show(path)}`, -r.open);
+  if (r.read < 0) throw new UringError(`read ${show(path)}`, -r.read);
+  if (r.read < scratch.byteLength) return scratch.slice(0, r.read);
+  // The file filled the scratch: read it whole the ordinary way.
+  return readPlain(loop, path, scratch, options);
+}
+
+/** Opens, reads whole and closes `path`, reading through `scratch`. */
+async function readPlain(loop: Loop, path: PathLike, scratch: Uint8Array, options: OpOptions | undefined): Promise<Uint8Array> {
+  let fd: number;
+  try {
+    fd = await open(loop, path, O_RDONLY | O_CLOEXEC, 0, options);
+  } catch (e) {
+    withPath("read", path, e);
+  }
+  try {
+    return await readAll(loop, fd, scratch, options);
+  } catch (e) {
+    withPath("read", path, e);
+  } finally {
+    await close(loop, fd);
+  }
+}
+
+/**
+ * Reads a whole file (open, read until the end, close).
+ *
+ * @param loop The loop.
+ * @param path The file.
+ * @param options `signal`, `timeoutMs` (each step).
+ * @returns The file's bytes.
+ *
+ * @example
+ * ```ts
+ * import { Loop } from "ringside-uring";
+ * await using loop = new Loop();
+ * console.log(new TextDecoder().decode(await readFile(loop, "/etc/hostname")));
+ * ```
+ */
+export async function readFile(loop: Loop, path: PathLike, options?: OpOptions): Promise<Uint8Array> {
+  const scratch = NativeMemory.allocate(FIRST_READ);
+  try {
+    return await readOne(loop, path, scratch.bytes, chainSlots(loop), options);
+  } finally {
+    scratch.free();
+  }
+}
+
+/**
+ * Reads many whole files, up to `concurrency` at a time, so that each `io_uring_enter` carries the steps of many
+ * files. Resolves to the files' bytes in the order of `paths`; rejects with the first failure (its message names
+ * the path), after the files already in flight have settled.
+ *
+ * @param loop The loop.
+ * @param paths The files.
+ * @param options `concurrency` (default 64), `signal`, `timeoutMs` (each step).
+ * @returns The files' bytes, in the order of `paths`.
+ *
+ * @example
+ * ```ts
+ * import { Loop } from "ringside-uring";
+ * await using loop = new Loop();
+ * const [a, b] = await readFiles(loop, ["/etc/hostname", "/etc/os-release"]);
+ * console.log(a?.byteLength, b?.byteLength);
+ * ```
+ */
+export async function readFiles(loop: Loop, paths: readonly PathLike[], options?: ReadFilesOptions): Promise<Uint8Array[]> {
+  if (!Array.isArray(paths)) throw new UringError("read files", 0, "paths must be an array");
+  const concurrency = checkInt("read files", options?.concurrency ?? 64, 1, 4096, "concurrency");
+  const workers = Math.min(concurrency, paths.length);
+  const out = new Array<Uint8Array>(paths.length);
+  if (workers === 0) return out;
+  // One native block, a 64 KiB scratch per worker: reads land in it without a bounce.
+  const scratch = NativeMemory.allocate(workers * FIRST_READ);
+  const pool = chainSlots(loop);
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async (w: number): Promise<void> => {
+    const mine = scratch.bytes.subarray(w * FIRST_READ, (w + 1) * FIRST_READ);
+    while (failure === null && next < paths.length) {
+      const i = next++;
+      try {
+        out[i] = await readOne(loop, paths[i]!, mine, pool, options);
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
+  } finally {
+    scratch.free();
+  }
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  return out;
+}
+
+/**
+ * Writes `data` to `path` whole: created (mode 0o666 less the umask) or truncated, written until every byte is
+ * down, closed.
+ *
+ * @param loop The loop.
+ * @param path The file.
+ * @param data The bytes (a string is written as UTF-8).
+ * @param options `flag` (`"w"`, `"wx"`, `"a"`), `mode`, `signal`, `timeoutMs`.
+ * @returns Once written and closed.
+ *
+ * @example
+ * ```ts
+ * import { Loop } from "ringside-uring";
+ * await using loop = new Loop();
+ * await writeFile(loop, "/tmp/ringside-write-example", "hello\n");
+ * ```
+ */
+export async function writeFile(
+  loop: Loop,
+  path: PathLike,
+  data: BufferLike | string,
+  options?: WriteFileOptions,
+): Promise<void> {
+  const view = typeof data === "string" ? new TextEncoder().encode(data) : checkView("write a file", data, "the data");
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const flag = options?.flag ?? "w";
+  let fd: number;
+  try {
+    fd = await open(loop, path, flag, options?.mode ?? 0o666, options);
+  } catch (e) {
+    withPath("write", path, e);
+  }
+  try {
+    // Append mode writes at the end whatever the offset says; otherwise offsets keep a partial write's place.
+    const append = flag === "a";
+    for (let done = 0; done < bytes.byteLength;) {
+      const len = Math.min(bytes.byteLength - done, MAX_IO);
+      done += await write(loop, fd, bytes.subarray(done, done + len), append ? -1 : done, options);
+    }
+  } catch (e) {
+    withPath("write", path, e);
+  } finally {
+    await close(loop, fd);
+  }
+}
+
+/**
+ * Copies the file `from` to `to` (created with `from`'s permission bits, or truncated), 1 MiB at a time through
+ * native memory.
+ *
+ * @param loop The loop.
+ * @param from The source file.
+ * @param to The destination.
+ * @param options `signal`, `timeoutMs` (each step).
+ * @returns The bytes copied.
+ *
+ * @example
+ * ```ts
+ * import { Loop } from "ringside-uring";
+ * await using loop = new Loop();
+ * console.log(await copyFile(loop, "/etc/hostname", "/tmp/ringside-copy-example"));
+ * ```
+ */
+export async function copyFile(loop: Loop, from: PathLike, to: PathLike, options?: OpOptions): Promise<number> {
+  let src: number;
+  try {
+    src = await open(loop, from, O_RDONLY | O_CLOEXEC, 0, options);
+  } catch (e) {
+    withPath("copy", from, e);
+  }
+  const buf = NativeMemory.allocate(1 << 20);
+  try {
+    const mode = (await fstat(loop, src, options)).mode & 0o7777;
+    let dst: number;
+    try {
+      dst = await open(loop, to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode, options);
+    } catch (e) {
+      withPath("copy to", to, e);
+    }
+    try {
+      let at = 0;
+      for (;;) {
+        const n = await read(loop, src, buf.bytes, at, options);
+        if (n === 0) return at;
+        for (let done = 0; done < n;) {
+          done += await write(loop, dst, buf.bytes.subarray(done, n), at + done, options);
+        }
+        at += n;
+      }
+    } catch (e) {
+      withPath("copy", from, e);
+    } finally {
+      await close(loop, dst);
+    }
+  } finally {
+    buf.free();
+    await close(loop, src);
+  }
+}
