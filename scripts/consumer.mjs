@@ -4,7 +4,7 @@
 //       under Deno (a workspace whose member is the unpacked package, resolved by its deno.json exports);
 //   (b) type-check that script with the tsconfig `bun init` writes (noUncheckedIndexedAccess on), plus
 //       exactOptionalPropertyTypes, and with `deno check`;
-//   (c) `bun build --compile` a small CLI and run the binary.
+//   (c) `bun build --compile` a small CLI and run the binary; run `bun build` and `deno bundle` output.
 // Each step is one test. `npm test` runs this after the type checks; alone: node scripts/consumer.mjs
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -123,6 +123,15 @@ export function consumerTest() {
       return { ok: r.ok && r.out.includes("consumer ok"), out: r.out };
     });
     step("deno check of the consumer", () => sh(ready.deno, ["check", "main.ts"], join(deno, "app")));
+    // `deno compile` would need its runtime binary (denort) from the network, which this machine cannot reach;
+    // `deno bundle` resolves the same graph (#ffi-backend included) into one file.
+    step("deno bundle output runs", () => {
+      const out = join(deno, "app", "bundle.js");
+      const b = sh(ready.deno, ["bundle", "main.ts", "-o", out], join(deno, "app"));
+      if (!b.ok) return b;
+      const r = sh(ready.deno, ["run", "--allow-ffi", "--allow-read", "--allow-env", out], join(deno, "app"));
+      return { ok: r.ok && r.out.includes("consumer ok"), out: r.out };
+    });
 
     writeFileSync(join(app, "tsconfig.json"), JSON.stringify(BUN_INIT_TSCONFIG, null, 2));
     step("tsc with the bun init tsconfig (noUncheckedIndexedAccess, exactOptionalPropertyTypes)", () =>

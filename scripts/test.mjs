@@ -22,6 +22,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { denoFiles } from "./check.mjs";
+import { consumerTest } from "./consumer.mjs";
 import { ensure, isMain, ROOT } from "./ensure.mjs";
 
 /** A runner that has not finished after this long is killed and counted as failed. */
@@ -328,6 +329,20 @@ async function docCheck(deno) {
   return { runtime: "docs", passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, notes: ok ? [] : ["docs: an example does not type-check (see above)"] };
 }
 
+/** The package as a user installs it (scripts/consumer.mjs): each step counted as one test. */
+function packageCheck() {
+  console.log("\n== package: npm pack, install into a fresh project, run, type-check and compile there");
+  const steps = consumerTest();
+  const failed = steps.filter((s) => !s.ok);
+  return {
+    runtime: "package",
+    passed: steps.length - failed.length,
+    failed: failed.length,
+    skipped: 0,
+    notes: failed.map((s) => `package: ${s.name} failed (see above)`),
+  };
+}
+
 async function main(argv) {
   let bunOnly = false;
   let denoOnly = false;
@@ -352,7 +367,7 @@ async function main(argv) {
   const ready = ensure();
   const files = collect(paths);
   const results = [];
-  if (paths.length === 0) results.push(await typecheck(), await docCheck(ready.deno));
+  if (paths.length === 0) results.push(await typecheck(), await docCheck(ready.deno), packageCheck());
   const perFile = {};
   for (const runtime of runtimes) {
     const mine = files.filter((f) => runsOn(runtime, f));

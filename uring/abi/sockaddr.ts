@@ -229,9 +229,9 @@ export interface InetSocketAddress {
   /** The port, 0 to 65535. */
   readonly port: number;
   /** IPv6 only: the flow label (`sin6_flowinfo`, in host order). */
-  readonly flowinfo?: number;
+  readonly flowinfo?: number | undefined;
   /** IPv6 only: the scope (interface index, `sin6_scope_id`) of a link-local address. */
-  readonly scopeId?: number;
+  readonly scopeId?: number | undefined;
 }
 
 /** A Unix-domain address, as decoded from a `sockaddr_un`. */

@@ -117,9 +117,9 @@ export interface BufferRingOptions {
    * Consume buffers incrementally (IOU_PBUF_RING_INC, Linux 6.12): each transfer uses only the bytes it needs and
    * the next one continues in the same buffer. Suits streams (sockets, pipes) with large buffers.
    */
-  incremental?: boolean;
+  incremental?: boolean | undefined;
   /** Let the kernel allocate the ring entries (IOU_PBUF_RING_MMAP, Linux 6.4); ringside maps them. */
-  mmap?: boolean;
+  mmap?: boolean | undefined;
 }
 
 /**
@@ -212,8 +212,8 @@ export class BufferRing implements RangeHolder {
     this.bgid = o.bgid;
     this.entries = o.entries;
     this.bufferSize = o.bufferSize;
-    this.incremental = o.incremental;
-    this.mmap = o.mmap;
+    this.incremental = o.incremental ?? false;
+    this.mmap = o.mmap ?? false;
     this.memory = memory;
     this.ringMemory = ringMemory;
     this.mask = o.entries - 1;

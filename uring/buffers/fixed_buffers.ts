@@ -58,9 +58,9 @@ export interface RegisteredBufferPoolOptions {
    * `tableOffset .. tableOffset + count - 1` of a table registered before (`registerBuffersSparse`) with
    * IORING_REGISTER_BUFFERS_UPDATE (Linux 5.13), and `close()` empties just those slots.
    */
-  tableOffset?: number;
+  tableOffset?: number | undefined;
   /** Fault the pages in at creation (MAP_POPULATE); the kernel pins them at registration anyway. */
-  populate?: boolean;
+  populate?: boolean | undefined;
 }
 
 /** One buffer of a pool: what a fixed request needs. The pool makes one per buffer; the same object is reused. */

@@ -300,7 +300,7 @@ export interface MultishotCommandOptions {
    * Let a command ringside does not know through. UNSAFE: if the driver does not support multishot for it, the
    * request never completes (and cannot be cancelled); only for drivers documented to stream this command.
    */
-  unsafeAllowUnknown?: boolean;
+  unsafeAllowUnknown?: boolean | undefined;
 }
 
 /**
@@ -341,13 +341,13 @@ export interface UringCmdStreamOptions extends MultishotCommandOptions {
   /** The provided-buffer ring the driver fills one buffer per event from (registered on the loop's ring). */
   buffers: BufferRing;
   /** The command's own bytes, copied to the SQE's command area (byte 48 on; 16 bytes, or 80 with SQE128). */
-  command?: ArrayBufferView;
+  command?: ArrayBufferView | undefined;
   /** Extra `uring_cmd_flags` bits (checked against the kernel's rules: FIXED is refused with MULTISHOT). */
-  cmdFlags?: number;
+  cmdFlags?: number | undefined;
   /** Ends the stream with an AbortError when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Yield views into the provided buffers (valid until the next pull) instead of copies. */
-  zeroCopy?: boolean;
+  zeroCopy?: boolean | undefined;
 }
 
 /**

@@ -107,35 +107,35 @@ export interface NvmeCommand {
   /** The NVMe opcode. */
   opcode: number;
   /** Must be 0 for the kernel (it answers EINVAL otherwise); settable to test that. */
-  flags?: number;
+  flags?: number | undefined;
   /** The namespace ID (0 for controller-wide admin commands). */
-  nsid?: number;
+  nsid?: number | undefined;
   /** Command dword 2. */
-  cdw2?: number;
+  cdw2?: number | undefined;
   /** Command dword 3. */
-  cdw3?: number;
+  cdw3?: number | undefined;
   /** The metadata buffer's address (UNSAFE). */
-  metadata?: number;
+  metadata?: number | undefined;
   /** The data buffer's address (UNSAFE: the kernel maps and writes or reads it). */
-  addr?: number;
+  addr?: number | undefined;
   /** The metadata buffer's length. */
-  metadataLen?: number;
+  metadataLen?: number | undefined;
   /** The data buffer's length (or the iovec count for the _VEC commands). */
-  dataLen?: number;
+  dataLen?: number | undefined;
   /** Command dword 10. */
-  cdw10?: number;
+  cdw10?: number | undefined;
   /** Command dword 11. */
-  cdw11?: number;
+  cdw11?: number | undefined;
   /** Command dword 12. */
-  cdw12?: number;
+  cdw12?: number | undefined;
   /** Command dword 13. */
-  cdw13?: number;
+  cdw13?: number | undefined;
   /** Command dword 14. */
-  cdw14?: number;
+  cdw14?: number | undefined;
   /** Command dword 15. */
-  cdw15?: number;
+  cdw15?: number | undefined;
   /** The request's timeout in milliseconds (0: the driver's default). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -433,9 +433,9 @@ export class NvmeStatusError extends Error {
 /** Options of the NVMe operations on a loop. */
 export interface NvmeOptions extends OpOptions {
   /** The data buffer: read from (writes) or written into (reads, Identify). */
-  data?: ArrayBufferView;
+  data?: ArrayBufferView | undefined;
   /** Whether the command sends `data` to the device (host to controller); default false. */
-  write?: boolean;
+  write?: boolean | undefined;
 }
 
 /** Refuses a loop whose ring cannot carry NVMe passthrough, and a descriptor that is no NVMe character device. */

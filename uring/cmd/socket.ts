@@ -324,7 +324,7 @@ export function enableTxTimestamps(
 /** What {@link getsockname} takes beside the usual options. */
 export interface GetsocknameOptions extends OpOptions {
   /** The peer's address (getpeername(2)) instead of the local one. */
-  peer?: boolean;
+  peer?: boolean | undefined;
 }
 
 let getsocknameProbe: { supported: boolean; res: number } | undefined;

@@ -25,13 +25,13 @@ import { checkUringCmdFlags } from "./multishot.ts";
 /** Options of {@link uringCmd}. */
 export interface UringCmdOptions extends OpOptions {
   /** The command's own bytes, copied to the SQE's command area (16 bytes, or 80 on an IORING_SETUP_SQE128 ring). */
-  command?: ArrayBufferView;
+  command?: ArrayBufferView | undefined;
   /** `uring_cmd_flags`: IORING_URING_CMD_FIXED (a registered buffer, `bufIndex`). MULTISHOT is a stream. */
-  cmdFlags?: number;
+  cmdFlags?: number | undefined;
   /** The registered buffer's index with IORING_URING_CMD_FIXED. */
-  bufIndex?: number;
+  bufIndex?: number | undefined;
   /** `IOSQE_*` flags: IOSQE_FIXED_FILE (`fd` is a registered file's index) and IOSQE_ASYNC. */
-  sqeFlags?: number;
+  sqeFlags?: number | undefined;
 }
 
 /** What {@link uringCmd} resolves to. */

@@ -40,7 +40,7 @@ export interface QueryReport {
   /** `IORING_REGISTER_LAST`. */
   readonly nrRegisterOpcodes: number;
   /** How many query ops exist, when the kernel says. */
-  readonly nrQueryOpcodes?: number;
+  readonly nrQueryOpcodes?: number | undefined;
   /** Every `IORING_FEAT_*` the kernel has. */
   readonly features: readonly string[];
   /** Every `IORING_SETUP_*` the kernel accepts. */
@@ -66,7 +66,7 @@ export interface Report {
   /** Whether this process can set up a ring. */
   readonly canSetup: boolean;
   /** When it cannot: the error, why, and what to do. */
-  readonly problem?: SetupDiagnosis & { readonly error: string };
+  readonly problem?: SetupDiagnosis & { readonly error: string } | undefined;
   /** The `IORING_FEAT_*` bits the kernel reports at setup. */
   readonly features: readonly string[];
   /** The setup flags a tiny ring could be set up with. */

@@ -47,17 +47,17 @@ import type { PathLike } from "./types.ts";
 /** Options of `openat2`: `struct open_how`. */
 export interface OpenHow {
   /** `O_*` flags or Node-style flags (`"r"`, `"w+"` ...). O_CLOEXEC is added unless `inherit` (not for direct). */
-  flags?: number | string;
+  flags?: number | string | undefined;
   /** Mode bits for a created file (default 0o666 with O_CREAT or O_TMPFILE; must be 0 otherwise). */
-  mode?: number;
+  mode?: number | undefined;
   /** `RESOLVE_*` restrictions on path resolution. */
-  resolve?: number;
+  resolve?: number | undefined;
 }
 
 /** Options of the open functions (and of `pipe`). */
 export interface OpenOptions extends OpOptions {
   /** Leave O_CLOEXEC off, so programs started with exec inherit the descriptor (default false). */
-  inherit?: boolean;
+  inherit?: boolean | undefined;
 }
 
 /**

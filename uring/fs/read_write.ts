@@ -40,7 +40,7 @@ import type { BufferLike, FdOptions } from "./types.ts";
 /** Options of `read` and `write`. */
 export interface RwOptions extends FdOptions {
   /** How many bytes to transfer, from the start of the buffer (default: all of it). At most the buffer's length. */
-  length?: number;
+  length?: number | undefined;
 }
 
 /**

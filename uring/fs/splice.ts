@@ -28,9 +28,9 @@ import { FsOp, setFixed } from "./_fs_op.ts";
 /** Options of {@link splice} and {@link tee}. */
 export interface SpliceOptions extends OpOptions {
   /** `fdIn` is a direct descriptor (SPLICE_F_FD_IN_FIXED). */
-  fixedIn?: boolean;
+  fixedIn?: boolean | undefined;
   /** `fdOut` is a direct descriptor (IOSQE_FIXED_FILE). */
-  fixedOut?: boolean;
+  fixedOut?: boolean | undefined;
 }
 
 /**

@@ -161,11 +161,11 @@ export function fileType(mode: number): FileType {
 /** Options of {@link statx}. */
 export interface StatxOptions extends OpOptions {
   /** Directory `path` is relative to (default `AT_FDCWD`). */
-  dirfd?: number;
+  dirfd?: number | undefined;
   /** `AT_*` flags: AT_SYMLINK_NOFOLLOW (lstat), AT_EMPTY_PATH (stat `dirfd` itself), AT_STATX_*_SYNC. */
-  flags?: number;
+  flags?: number | undefined;
   /** `STATX_*` fields wanted (default STATX_BASIC_STATS | STATX_BTIME). */
-  mask?: number;
+  mask?: number | undefined;
 }
 
 /**

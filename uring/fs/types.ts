@@ -17,7 +17,7 @@ import type { OpOptions } from "../loop/operation.ts";
 /** Options of operations on a file descriptor. */
 export interface FdOptions extends OpOptions {
   /** The descriptor is a direct descriptor: a slot of the ring's registered file table (IOSQE_FIXED_FILE). */
-  fixed?: boolean;
+  fixed?: boolean | undefined;
 }
 
 /** A path: a string (UTF-8 encoded) or raw bytes, without NUL. */

@@ -30,7 +30,7 @@ import type { BufferLike, FdOptions, PathLike } from "./types.ts";
 /** Options of the getxattr functions. */
 export interface GetxattrOptions extends OpOptions {
   /** The largest value expected (default and maximum `XATTR_SIZE_MAX`); a larger one fails with ERANGE. */
-  size?: number;
+  size?: number | undefined;
 }
 
 const encoder = new TextEncoder();

@@ -215,11 +215,11 @@ export class FuseRequest implements RequestContext {
  */
 export interface DispatchOptions {
   /** Seconds the kernel may cache names (default 1). */
-  entryTimeout?: number;
+  entryTimeout?: number | undefined;
   /** Seconds the kernel may cache attributes (default 1). */
-  attrTimeout?: number;
+  attrTimeout?: number | undefined;
   /** Called with each handler failure that was not a {@link FuseError}-like errno (reported to the kernel as EIO). */
-  onError?: (error: unknown, opcode: number) => void;
+  onError?: ((error: unknown, opcode: number) => void) | undefined;
 }
 
 /** Splits seconds into whole seconds and nanoseconds for the `*_valid` / `*_valid_nsec` pairs. */

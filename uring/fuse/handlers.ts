@@ -78,15 +78,15 @@ export interface Attr {
   /** Size in bytes. */
   size: number;
   /** Owner (default 0). */
-  uid?: number;
+  uid?: number | undefined;
   /** Group (default 0). */
-  gid?: number;
+  gid?: number | undefined;
   /** Device number of a device file (default 0). */
-  rdev?: number;
+  rdev?: number | undefined;
   /** 512-byte blocks used (default: the size rounded up). */
-  blocks?: number;
+  blocks?: number | undefined;
   /** Preferred I/O size (default 4096). */
-  blksize?: number;
+  blksize?: number | undefined;
   /** Last access. */
   atime: Timespec;
   /** Last modification of the contents. */
@@ -109,13 +109,13 @@ export interface Entry {
   /** The node ID the kernel uses in later requests (not 0; 1 is the root). */
   ino: number;
   /** The node ID's generation: (ino, generation) must be unique over the filesystem's life (default 0). */
-  generation?: number;
+  generation?: number | undefined;
   /** The inode's attributes. */
   attr: Attr;
   /** Seconds the kernel may cache the name (default: the server's `entryTimeout`). */
-  entryTimeout?: number;
+  entryTimeout?: number | undefined;
   /** Seconds the kernel may cache the attributes (default: the server's `attrTimeout`). */
-  attrTimeout?: number;
+  attrTimeout?: number | undefined;
 }
 
 /**
@@ -128,15 +128,15 @@ export interface Entry {
  */
 export interface OpenResult {
   /** A handle the kernel passes back in read, write, release ... (default 0). */
-  fh?: number;
+  fh?: number | undefined;
   /** Bypass the page cache for this open file (FOPEN_DIRECT_IO). */
-  directIo?: boolean;
+  directIo?: boolean | undefined;
   /** Keep data cached from earlier opens (FOPEN_KEEP_CACHE). */
-  keepCache?: boolean;
+  keepCache?: boolean | undefined;
   /** The file is not seekable (FOPEN_NONSEEKABLE). */
-  nonSeekable?: boolean;
+  nonSeekable?: boolean | undefined;
   /** Cache a directory's entries (FOPEN_CACHE_DIR, opendir only). */
-  cacheDir?: boolean;
+  cacheDir?: boolean | undefined;
 }
 
 /**
@@ -153,7 +153,7 @@ export interface CreateResult {
   /** The created file. */
   entry: Entry;
   /** Its open file (default fh 0, no flags). */
-  open?: OpenResult;
+  open?: OpenResult | undefined;
 }
 
 /**
@@ -166,21 +166,21 @@ export interface CreateResult {
  */
 export interface SetattrChanges {
   /** New permission bits (the type bits are the kernel's; keep the inode's own). */
-  mode?: number;
+  mode?: number | undefined;
   /** New owner. */
-  uid?: number;
+  uid?: number | undefined;
   /** New group. */
-  gid?: number;
+  gid?: number | undefined;
   /** New size (truncate). */
-  size?: number;
+  size?: number | undefined;
   /** New access time, or "now". */
-  atime?: Timespec | "now";
+  atime?: Timespec | "now" | undefined;
   /** New modification time, or "now". */
-  mtime?: Timespec | "now";
+  mtime?: Timespec | "now" | undefined;
   /** New change time. */
-  ctime?: Timespec;
+  ctime?: Timespec | undefined;
   /** The open file the change came through (ftruncate, futimens), if any. */
-  fh?: number;
+  fh?: number | undefined;
 }
 
 /**
@@ -203,11 +203,11 @@ export interface Statfs {
   /** Free inodes. */
   ffree: number;
   /** Block size (default 4096). */
-  bsize?: number;
+  bsize?: number | undefined;
   /** Longest name (default 255). */
-  namelen?: number;
+  namelen?: number | undefined;
   /** Fragment size (default `bsize`). */
-  frsize?: number;
+  frsize?: number | undefined;
 }
 
 /**

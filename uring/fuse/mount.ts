@@ -187,17 +187,17 @@ function unescapeMount(s: string): string {
  */
 export interface MountOptions {
   /** The source shown in the mount table (default "ringside"). */
-  fsname?: string;
+  fsname?: string | undefined;
   /** A subtype: the type becomes `fuse.<subtype>`. */
-  subtype?: string;
+  subtype?: string | undefined;
   /** Let the kernel check permissions from the mode bits (`default_permissions`). */
-  defaultPermissions?: boolean;
+  defaultPermissions?: boolean | undefined;
   /** Let other users than the mounting one in (`allow_other`). */
-  allowOther?: boolean;
+  allowOther?: boolean | undefined;
   /** Extra comma-separated options for the FUSE mount data. */
-  extra?: string;
+  extra?: string | undefined;
   /** mount(2) flags (default MS_NOSUID | MS_NODEV). */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 /**

@@ -100,13 +100,13 @@ import { Tick } from "./_tick.ts";
  */
 export interface FuseServerOptions extends MountOptions, DispatchOptions {
   /** `"auto"` (default): io_uring when the kernel offers it, else classic; or force one. */
-  transport?: "auto" | "io_uring" | "classic";
+  transport?: "auto" | "io_uring" | "classic" | undefined;
   /**
    * The loop to serve on. Its ring must be set up with IORING_SETUP_SQE128 for the io_uring transport. An owning
    * loop must be running (`loop.run`) while `mount` is awaited and while serving. By default the server makes an
    * integrated loop of its own (closed with the session).
    */
-  loop?: Loop;
+  loop?: Loop | undefined;
   /** The largest WRITE the kernel may send, and the read size limit (default 128 KiB; max_pages follows). */
   maxWrite?: number | undefined;
   /** Ring entries per queue (one queue per possible CPU) for the io_uring transport (default 4). */
@@ -123,11 +123,11 @@ export interface FuseServerOptions extends MountOptions, DispatchOptions {
    * in an io-wq worker (the classic FUSE server: a thread blocked in read(2)). Either way the JavaScript thread never
    * blocks in read(2).
    */
-  deviceRead?: "poll" | "blocking";
+  deviceRead?: "poll" | "blocking" | undefined;
   /** With an owning loop: the longest time (ms) the loop blocks in the kernel, so timers and signals run (50). */
-  tickMs?: number;
+  tickMs?: number | undefined;
   /** How long `mount` waits for the kernel's INIT (ms, default 10 000). */
-  initTimeoutMs?: number;
+  initTimeoutMs?: number | undefined;
 }
 
 /**

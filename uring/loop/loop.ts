@@ -88,11 +88,11 @@ export interface LoopOptions {
    * SQ size (default 256, at least 2: an operation with a timeout takes two SQEs). The CQ is four times as large,
    * so bursts of completions rarely overflow.
    */
-  entries?: number;
+  entries?: number | undefined;
   /** `"integrated"` (default) shares the runtime's event loop; `"owning"` blocks in the kernel inside `run()`. */
-  mode?: "integrated" | "owning";
+  mode?: "integrated" | "owning" | undefined;
   /** Extra ring options; `flags` are added to those the mode chooses (not IORING_SETUP_SQPOLL: refused). */
-  ring?: RingOptions;
+  ring?: RingOptions | undefined;
 }
 
 /** Counters that prove nothing is lost: every started operation is eventually completed or dropped once. */

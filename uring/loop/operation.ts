@@ -27,12 +27,12 @@ export interface OpHost {
 /** What every promise-returning operation accepts. */
 export interface OpOptions {
   /** Aborting cancels the operation in the kernel (ASYNC_CANCEL); the promise rejects with an `AbortError`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * A deadline in milliseconds, enforced by the kernel with a linked timeout (IORING_OP_LINK_TIMEOUT, Linux 5.5):
    * the operation is cancelled and the promise rejects with a `TimeoutError`.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** The lifecycle of an operation. */

@@ -38,9 +38,9 @@ function clearMsghdr(v: DataView): void {
 export function writeOutgoingMsghdr(
   loop: OpHost, op: Operation, name: string,
   msg: {
-    readonly data?: ArrayBufferView | readonly ArrayBufferView[];
-    readonly address?: SocketAddressInput;
-    readonly control?: readonly ControlMessage[];
+    readonly data?: ArrayBufferView | readonly ArrayBufferView[] | undefined;
+    readonly address?: SocketAddressInput | undefined;
+    readonly control?: readonly ControlMessage[] | undefined;
   },
 ): number {
   if (msg === null || typeof msg !== "object") refuse(name, "the message must be an object");

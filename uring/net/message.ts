@@ -47,11 +47,11 @@ const MAX_CONTROL_LENGTH = 65536;
 /** A message for {@link sendmsg} (and `sendmsgZc`). */
 export interface OutgoingMessage {
   /** The payload: one view or several (gathered in order, as iovecs). */
-  data?: ArrayBufferView | readonly ArrayBufferView[];
+  data?: ArrayBufferView | readonly ArrayBufferView[] | undefined;
   /** The destination (`msg_name`), for unconnected datagram sockets. */
-  address?: SocketAddressInput;
+  address?: SocketAddressInput | undefined;
   /** Control messages (`msg_control`), such as `scmRights([fd])`. */
-  control?: readonly ControlMessage[];
+  control?: readonly ControlMessage[] | undefined;
 }
 
 /** Where {@link recvmsg} receives. */
@@ -62,13 +62,13 @@ export interface IncomingMessage {
    * Room for control messages in bytes (`msg_controllen`, at most 65536); size it with `cmsgSpace`. Default 0:
    * file descriptors sent with SCM_RIGHTS are then closed by the kernel and MSG_CTRUNC is reported.
    */
-  controlLength?: number;
+  controlLength?: number | undefined;
 }
 
 /** Options of {@link recvmsg}. */
 export interface RecvmsgOptions extends MsgOptions {
   /** Receive SCM_RIGHTS descriptors close-on-exec (MSG_CMSG_CLOEXEC; default true). */
-  cloexec?: boolean;
+  cloexec?: boolean | undefined;
 }
 
 /** What {@link recvmsg} resolves to. */

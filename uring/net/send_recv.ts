@@ -33,7 +33,7 @@ import { ioLength, sockaddrChunk } from "./_request.ts";
 /** Options of sends and receives. */
 export interface MsgOptions extends OpOptions {
   /** `MSG_*` flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL, MSG_MORE ...). Sends always add MSG_NOSIGNAL. */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 /**

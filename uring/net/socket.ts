@@ -59,19 +59,19 @@ import { sockaddrChunk } from "./_request.ts";
 /** Options of the calls that make a descriptor. */
 export interface SocketOptions extends OpOptions {
   /** Make the new descriptor close-on-exec (default true). */
-  cloexec?: boolean;
+  cloexec?: boolean | undefined;
 }
 
 /** Options of {@link accept}. */
 export interface AcceptOptions extends SocketOptions {
   /** accept4's flags: SOCK_NONBLOCK (SOCK_CLOEXEC follows `cloexec`). */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 /** Options of {@link acceptDirect}. */
 export interface AcceptDirectOptions extends OpOptions {
   /** accept4's flags: SOCK_NONBLOCK. */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 /** What {@link accept} resolves to. */

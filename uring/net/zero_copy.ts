@@ -36,13 +36,13 @@ import type { MsgOptions } from "./send_recv.ts";
 /** Options of the zero-copy sends. */
 export interface ZcOptions extends MsgOptions {
   /** Ask whether the kernel had to copy after all (IORING_SEND_ZC_REPORT_USAGE, Linux 6.2). */
-  reportUsage?: boolean;
+  reportUsage?: boolean | undefined;
 }
 
 /** Options of {@link sendZc}. */
 export interface SendZcOptions extends ZcOptions {
   /** A destination, as sendto(2) takes, for an unconnected datagram socket. */
-  address?: SocketAddressInput;
+  address?: SocketAddressInput | undefined;
 }
 
 /** What the zero-copy sends resolve to, once the kernel has let go of the buffer. */

@@ -33,13 +33,13 @@ import {
 /** Options of the cancel functions. */
 export interface CancelOptions extends OpOptions {
   /** Cancel every match, not only the first (IORING_ASYNC_CANCEL_ALL, Linux 5.19). */
-  all?: boolean;
+  all?: boolean | undefined;
 }
 
 /** Options of {@link cancelFd}. */
 export interface CancelFdOptions extends CancelOptions {
   /** The number is a slot of the registered file table (IORING_ASYNC_CANCEL_FD_FIXED). */
-  fixed?: boolean;
+  fixed?: boolean | undefined;
 }
 
 function cancelOp(name: string, all: boolean, prep: (sqe: Sqe) => void): PromiseOp<number> {

@@ -43,9 +43,9 @@ export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 /** Options of the futex calls. */
 export interface FutexOptions extends OpOptions {
   /** The bitset: a wake reaches waiters whose mask shares a bit (default FUTEX_BITSET_MATCH_ANY). */
-  mask?: number;
+  mask?: number | undefined;
   /** Shared with other processes (the memory is MAP_SHARED): drop FUTEX2_PRIVATE. Default false. */
-  shared?: boolean;
+  shared?: boolean | undefined;
 }
 
 /** A 32-bit futex word: element 0 of a Uint32Array or Int32Array over NativeMemory. */

@@ -46,7 +46,7 @@ export interface RingMessage {
   /** The CQE's `user_data` (up to 2^53). */
   userData: number;
   /** The CQE's `flags` (IORING_MSG_RING_FLAGS_PASS, Linux 6.3); default 0. */
-  cqeFlags?: number;
+  cqeFlags?: number | undefined;
 }
 
 /**
@@ -86,11 +86,11 @@ export function msgRing(loop: Loop, target: RingTarget, message: RingMessage, op
 /** Options of {@link msgRingFd}. */
 export interface MsgRingFdOptions extends OpOptions {
   /** The slot in the target's file table, or IORING_FILE_INDEX_ALLOC (default) for a free one. */
-  targetSlot?: number;
+  targetSlot?: number | undefined;
   /** user_data of the CQE the target gets (default 0). */
-  userData?: number;
+  userData?: number | undefined;
   /** Post no CQE on the target (IORING_MSG_RING_CQE_SKIP). */
-  skipCqe?: boolean;
+  skipCqe?: boolean | undefined;
 }
 
 /**

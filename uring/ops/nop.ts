@@ -31,15 +31,15 @@ import {
 /** Options of {@link nop}: the NOP flags (`sqe->nop_flags`). */
 export interface NopOptions extends OpOptions {
   /** Complete with this result, 0 or a negative errno (IORING_NOP_INJECT_RESULT, Linux 6.10). */
-  result?: number;
+  result?: number | undefined;
   /** Look up this file descriptor first, failing with EBADF when it is not open (IORING_NOP_FILE, Linux 6.13). */
-  fd?: number;
+  fd?: number | undefined;
   /** `fd` is a slot of the registered file table (IORING_NOP_FIXED_FILE, Linux 6.13). */
-  fixedFile?: boolean;
+  fixedFile?: boolean | undefined;
   /** Look up this registered buffer first, failing with EFAULT when absent (IORING_NOP_FIXED_BUFFER, Linux 6.13). */
-  bufIndex?: number;
+  bufIndex?: number | undefined;
   /** Complete through task work instead of inline (IORING_NOP_TW, Linux 6.17). */
-  taskWork?: boolean;
+  taskWork?: boolean | undefined;
 }
 
 /**

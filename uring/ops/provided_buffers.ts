@@ -52,11 +52,11 @@ export interface ProvideBuffersOptions extends OpOptions {
   /** The size of each buffer in bytes. */
   size: number;
   /** How many buffers (default: as many as fit in the view). */
-  count?: number;
+  count?: number | undefined;
   /** The buffer group id (0-65535). */
   group: number;
   /** The id of the first buffer (default 0); the others follow. */
-  startId?: number;
+  startId?: number | undefined;
 }
 
 /**

@@ -33,24 +33,24 @@ export type TimeoutClock = "monotonic" | "boottime" | "realtime";
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
   /** Also complete once this many other requests have completed (resolving `"count"`); 0 (default): time only. */
-  count?: number;
+  count?: number | undefined;
   /** `ms` is an absolute time on the clock (IORING_TIMEOUT_ABS, Linux 5.5), in milliseconds. */
-  absolute?: boolean;
+  absolute?: boolean | undefined;
   /**
    * The clock: `"monotonic"` (default), `"boottime"` (counts suspend, IORING_TIMEOUT_BOOTTIME, Linux 5.15) or
    * `"realtime"` (wall clock: with `absolute`, `ms` is like `Date.now()`; IORING_TIMEOUT_REALTIME, Linux 5.15).
    */
-  clock?: TimeoutClock;
+  clock?: TimeoutClock | undefined;
   /** Aborting removes the timeout; the promise rejects with an `AbortError`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Options of {@link timeoutUpdate}. */
 export interface TimeoutUpdateOptions extends OpOptions {
   /** The new time is absolute on the clock. */
-  absolute?: boolean;
+  absolute?: boolean | undefined;
   /** The clock the new time is on (see {@link TimeoutOptions}). */
-  clock?: TimeoutClock;
+  clock?: TimeoutClock | undefined;
 }
 
 /** How a timeout ended: its time passed (`"expired"`, -ETIME), or `count` completions happened first (`"count"`). */
@@ -72,7 +72,7 @@ function putTimespec(v: DataView, at: number, ms: number, operation: string): vo
   writeTimespec(v, at, sec, Math.min(999_999_999, Math.round((ms - sec * 1000) * 1e6)));
 }
 
-function clockFlags(operation: string, options: { absolute?: boolean; clock?: TimeoutClock }): number {
+function clockFlags(operation: string, options: { absolute?: boolean | undefined; clock?: TimeoutClock | undefined }): number {
   let flags = options.absolute ? IORING_TIMEOUT_ABS : 0;
   const clock = options.clock ?? "monotonic";
   if (clock === "boottime") flags |= IORING_TIMEOUT_BOOTTIME;

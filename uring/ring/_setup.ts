@@ -34,11 +34,11 @@ import { IORING_MAX_CQ_ENTRIES, IORING_MAX_ENTRIES } from "./limits.ts";
 
 /** The fields of `RingOptions` setup reads (a Ring is a valid `attachWq`). */
 export interface SetupOptions {
-  flags?: number;
-  cqEntries?: number;
-  sqThreadCpu?: number;
-  sqThreadIdle?: number;
-  attachWq?: { readonly fd: number; readonly isClosed: boolean } | number;
+  flags?: number | undefined;
+  cqEntries?: number | undefined;
+  sqThreadCpu?: number | undefined;
+  sqThreadIdle?: number | undefined;
+  attachWq?: { readonly fd: number; readonly isClosed: boolean } | number | undefined;
 }
 
 /** What `io_uring_setup` gave: the ring's fd (or registered index), the params as the kernel filled them in. */

@@ -47,15 +47,15 @@ export interface NapiSettings {
 /** What {@link registerNapi} sets. */
 export interface NapiOptions {
   /** `IO_URING_NAPI_REGISTER_OP` (default), `IO_URING_NAPI_STATIC_ADD_ID` or `IO_URING_NAPI_STATIC_DEL_ID`. */
-  opcode?: number;
+  opcode?: number | undefined;
   /** REGISTER_OP: busy-poll timeout in microseconds. */
-  busyPollTimeoutUs?: number;
+  busyPollTimeoutUs?: number | undefined;
   /** REGISTER_OP: prefer busy polling over interrupts. */
-  preferBusyPoll?: boolean;
+  preferBusyPoll?: boolean | undefined;
   /** REGISTER_OP: IO_URING_NAPI_TRACKING_DYNAMIC (default: NAPI IDs of polled sockets) or _STATIC. */
-  tracking?: number;
+  tracking?: number | undefined;
   /** STATIC_ADD_ID / STATIC_DEL_ID: the NAPI ID (SO_INCOMING_NAPI_ID of a socket). */
-  napiId?: number;
+  napiId?: number | undefined;
 }
 
 /**

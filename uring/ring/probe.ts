@@ -151,7 +151,7 @@ export interface SetupFlagResult {
    * Why not, as an errno name: `"EINVAL"` means the kernel does not know the flag (or refuses the combination);
    * anything else means it knows it but refused it here (`"EPERM"` for SQPOLL without privileges before 5.11).
    */
-  readonly code?: string;
+  readonly code?: string | undefined;
 }
 
 const flagCache = new Map<number, SetupFlagResult>();

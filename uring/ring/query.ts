@@ -100,7 +100,7 @@ export interface QueryOpcodes {
   /** Every `IOSQE_*` bit, decoded. */
   readonly sqeFlags: DecodedFlags;
   /** How many `IO_URING_QUERY_*` ops exist, when the kernel reports it (it is the last field of the struct). */
-  readonly nrQueryOpcodes?: number;
+  readonly nrQueryOpcodes?: number | undefined;
   /** How many bytes of `struct io_uring_query_opcode` the kernel filled. */
   readonly size: number;
 }

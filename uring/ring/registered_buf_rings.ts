@@ -48,13 +48,13 @@ export interface BufRingOptions {
    * The ring's memory: page-aligned (every NativeMemory is) and at least `entries * 16` bytes. Omit it with
    * IOU_PBUF_RING_MMAP, where the kernel allocates the ring and ringside maps it.
    */
-  memory?: NativeMemory;
+  memory?: NativeMemory | undefined;
   /** Ring entries: a power of two, 1 to 32768. */
   entries: number;
   /** The buffer group ID, 0 to 65535. */
   bgid: number;
   /** `IOU_PBUF_RING_MMAP` (Linux 6.4) and/or `IOU_PBUF_RING_INC` (incremental consumption, Linux 6.12). */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 /**

@@ -41,11 +41,11 @@ export interface Restriction {
   /** An `IORING_RESTRICTION_*` value. */
   opcode: number;
   /** With IORING_RESTRICTION_REGISTER_OP: the register opcode allowed. */
-  registerOp?: number;
+  registerOp?: number | undefined;
   /** With IORING_RESTRICTION_SQE_OP: the SQE opcode allowed. */
-  sqeOp?: number;
+  sqeOp?: number | undefined;
   /** With IORING_RESTRICTION_SQE_FLAGS_ALLOWED / _REQUIRED: the IOSQE_* flags allowed or required. */
-  sqeFlags?: number;
+  sqeFlags?: number | undefined;
 }
 
 /**

@@ -72,15 +72,15 @@ import {
 /** What `new Ring()` takes beside the entry count: the fields of `struct io_uring_params` a caller sets. */
 export interface RingOptions {
   /** `IORING_SETUP_*` flags. CQSIZE, SQ_AFF and ATTACH_WQ are added for you when their options are given. */
-  flags?: number;
+  flags?: number | undefined;
   /** CQ ring size (IORING_SETUP_CQSIZE, Linux 5.5); by default twice the SQ size. */
-  cqEntries?: number;
+  cqEntries?: number | undefined;
   /** The CPU the SQPOLL thread is pinned to (IORING_SETUP_SQ_AFF). Needs IORING_SETUP_SQPOLL. */
-  sqThreadCpu?: number;
+  sqThreadCpu?: number | undefined;
   /** Milliseconds the SQPOLL thread spins idle before it sleeps and needs a wake-up. Needs IORING_SETUP_SQPOLL. */
-  sqThreadIdle?: number;
+  sqThreadIdle?: number | undefined;
   /** Share the async worker pool of this ring (IORING_SETUP_ATTACH_WQ, Linux 5.6). */
-  attachWq?: Ring | number;
+  attachWq?: Ring | number | undefined;
   /**
    * Register the ring's fd with the kernel at setup (`registerRingFd()`, Linux 5.18), as every ring does unless
    * this is `false`: each `io_uring_enter` then finds the ring in the thread's own table instead of taking and
@@ -88,34 +88,34 @@ export interface RingOptions {
    * and a ring given restrictions (which could refuse the unregistration at close) keep using the plain fd; an
    * IORING_SETUP_R_DISABLED ring registers it in `enable()`. `ringIndex` says which.
    */
-  registerFd?: boolean;
+  registerFd?: boolean | undefined;
 }
 
 /** How `submitAndWait` bounds its wait. */
 export interface WaitOptions {
   /** Give up after this many nanoseconds (IORING_ENTER_EXT_ARG, Linux 5.11); the call then returns normally. */
-  timeoutNs?: number;
+  timeoutNs?: number | undefined;
   /** Treat `timeoutNs` as an absolute time on the ring's clock (IORING_ENTER_ABS_TIMER, Linux 6.12). */
-  absolute?: boolean;
+  absolute?: boolean | undefined;
   /**
    * Once this many microseconds have passed and at least one CQE is ready, return even if fewer than `waitNr`
    * are (`min_wait_usec`, IORING_FEAT_MIN_TIMEOUT, Linux 6.12).
    */
-  minWaitUsec?: number;
+  minWaitUsec?: number | undefined;
   /**
    * Wait as the registered wait argument at this index says (IORING_ENTER_EXT_ARG_REG, Linux 6.13): see
    * {@link Ring.registerWaitRegion}. The kernel reads the timeout and minimum wait from the ring's region instead of
    * copying an argument in on every call. Not combined with `timeoutNs` or `minWaitUsec`; `absolute` applies.
    */
-  slot?: number;
+  slot?: number | undefined;
 }
 
 /** A registered wait argument (see {@link Ring.setWaitSlot}). */
 export interface WaitSlot {
   /** Give up after this many nanoseconds (absolute on the ring's clock when the wait says `absolute`). */
-  timeoutNs?: number;
+  timeoutNs?: number | undefined;
   /** Once this many microseconds have passed and at least one CQE is ready, return (as `WaitOptions.minWaitUsec`). */
-  minWaitUsec?: number;
+  minWaitUsec?: number | undefined;
 }
 
 /** Called for each CQE: its user_data, result (`-errno` on failure), flags, and word index in `ring.cqes32`. */

@@ -36,17 +36,17 @@ import type { Ring } from "./ring.ts";
 /** What {@link registerSyncCancel} matches and how long it waits. */
 export interface SyncCancelOptions {
   /** Match requests with this user_data (the default key when neither `fd` nor `opcode` is given). */
-  userData?: number | bigint;
+  userData?: number | bigint | undefined;
   /** Match requests on this file descriptor (IORING_ASYNC_CANCEL_FD). */
-  fd?: number;
+  fd?: number | undefined;
   /** `fd` is a registered file index (IORING_ASYNC_CANCEL_FD_FIXED). */
-  fixedFile?: boolean;
+  fixedFile?: boolean | undefined;
   /** Match requests with this opcode (IORING_ASYNC_CANCEL_OP, Linux 6.6). */
-  opcode?: number;
+  opcode?: number | undefined;
   /** Further `IORING_ASYNC_CANCEL_*` flags: ALL (every match, not the first) or ANY (every request). */
-  flags?: number;
+  flags?: number | undefined;
   /** Give up waiting for the cancelled requests to finish after this many nanoseconds (-ETIME). Default: wait. */
-  timeoutNs?: number;
+  timeoutNs?: number | undefined;
 }
 
 /**

@@ -37,7 +37,7 @@ export interface SyncMsgOptions {
   /** res of the posted CQE (an i32). */
   res: number;
   /** flags of the posted CQE (IORING_MSG_RING_FLAGS_PASS); default 0. */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 /**

@@ -38,13 +38,13 @@ export interface ListenOptions {
   /** The port; 0 lets the kernel pick a free one (read it from the result). */
   port: number;
   /** A numeric IPv4 or IPv6 address (default `"127.0.0.1"`; `"localhost"` means it too; `"::"` is every address). */
-  host?: string;
+  host?: string | undefined;
   /** The queue of connections not accepted yet (default SOMAXCONN; the kernel caps it at net.core.somaxconn). */
-  backlog?: number;
+  backlog?: number | undefined;
   /** SO_REUSEADDR: rebind a port whose old connections linger in TIME_WAIT (default true). */
-  reuseAddr?: boolean;
+  reuseAddr?: boolean | undefined;
   /** SO_REUSEPORT: several sockets (one per loop or process) share the port, the kernel spreads connections. */
-  reusePort?: boolean;
+  reusePort?: boolean | undefined;
 }
 
 /** A listening socket made by {@link listenTcp}. */

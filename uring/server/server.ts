@@ -64,27 +64,27 @@ export type ConnectionHandler = (conn: Connection) => Promise<void>;
 /** What {@link serve} listens on and how. */
 export interface ServeOptions extends ListenOptions {
   /** Stops the server: no more accepts, every connection's input ends and its pending sends are cancelled. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called once the socket listens, with the actual address (the port the kernel picked for port 0). */
-  onListen?: (address: InetSocketAddress) => void;
+  onListen?: ((address: InetSocketAddress) => void) | undefined;
   /** Buffers in the ring shared by all connections (a power of two, default 1024: 256 ran dry at 256 connections). */
-  bufferCount?: number;
+  bufferCount?: number | undefined;
   /** Bytes per buffer (default 4096): the most one recv completion carries. */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
   /**
    * Chunks a connection may have waiting unread before it stops receiving and its queue is copied out of the shared
    * ring, so a handler that stops reading cannot starve the other connections (default: an eighth of `bufferCount`).
    */
-  maxQueued?: number;
+  maxQueued?: number | undefined;
   /** The buffer group ID (default: the first free one from 0x5e00). */
-  bgid?: number;
+  bgid?: number | undefined;
   /**
    * Called with a connection's unexpected failure (default: print it to stderr). Resets, broken pipes and the
    * cancellations of a stop are expected and not reported.
    */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
   /** An object the server keeps its counts in, for whoever wants to watch them (a benchmark, a status line). */
-  stats?: ServerStats;
+  stats?: ServerStats | undefined;
 }
 
 /** What a running {@link serve} counts. */

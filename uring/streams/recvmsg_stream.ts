@@ -52,11 +52,11 @@ export interface Datagram {
 /** Options of {@link RecvmsgStream}. */
 export interface RecvmsgStreamOptions extends ByteStreamOptions {
   /** Bytes reserved for the sender's address in each buffer (default 128: any sockaddr). */
-  nameLength?: number;
+  nameLength?: number | undefined;
   /** Bytes reserved for control data in each buffer (default 0). */
-  controlLength?: number;
+  controlLength?: number | undefined;
   /** recvmsg flags (MSG_*). */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 const RECVMSG_OUT_SIZE = io_uring_recvmsg_out.SIZE;
