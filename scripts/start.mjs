@@ -13,6 +13,8 @@ export const STEPS = [
   // --floor: also the same loop with no API at all, so the table shows what the runtime itself costs against C.
   { file: "bench/nop.ts", args: ["--floor"] },
   { file: "bench/echo.ts", args: ["--quick"] },
+  // Whole-file reads and stats of many files against fs/promises and the runtime's own.
+  { file: "bench/files.ts", args: ["--quick"] },
 ];
 
 /** Runs `steps` in order; resolves to the exit status (1 when any step failed). */

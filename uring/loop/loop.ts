@@ -28,6 +28,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { backend, libc } from "../../ffi/mod.ts";
 import { type Chunk, NativeArena } from "./_arena.ts";
 import { refuse, UringError } from "../core/errors.ts";
@@ -91,6 +92,11 @@ export interface LoopOptions {
   entries?: number | undefined;
   /** `"integrated"` (default) shares the runtime's event loop; `"owning"` blocks in the kernel inside `run()`. */
   mode?: "integrated" | "owning" | undefined;
+  /**
+   * Keep the calling code's stack in the errors of rejected operations (captured as each starts: a few
+   * microseconds each, so off by default; the environment variable RINGSIDE_CALLER_STACKS=1 turns it on too).
+   */
+  callerStacks?: boolean | undefined;
   /** Extra ring options; `flags` are added to those the mode chooses (not IORING_SETUP_SQPOLL: refused). */
   ring?: RingOptions | undefined;
 }
@@ -123,6 +129,8 @@ export class Loop {
   readonly arena: NativeArena;
   /** How the loop runs. */
   readonly mode: "integrated" | "owning";
+  /** Whether rejected operations' errors carry the stack of the code that started them ({@link LoopOptions}). */
+  readonly callerStacks: boolean;
   /**
    * Messages other rings post to this one with MSG_RING (user_data from `messageUserData(tag)`), as an async
    * iterator. The loop stays awake for them while someone waits.
@@ -165,6 +173,7 @@ export class Loop {
    */
   constructor(options: LoopOptions = {}) {
     this.mode = options.mode ?? "integrated";
+    this.callerStacks = options.callerStacks ?? process.env.RINGSIDE_CALLER_STACKS === "1";
     if (this.mode !== "integrated" && this.mode !== "owning") {
       refuse("make a loop", `mode must be "integrated" or "owning", got ${JSON.stringify(this.mode)}`);
     }

@@ -381,22 +381,42 @@ export class PromiseOp<T = number> extends Operation {
       try {
         this.resolve(this.map ? this.map(res, flags, this) : (res as T));
       } catch (e) {
-        this.reject(e);
+        this.fail(e);
       }
       return;
     }
     if ((res === -ECANCELED || res === -EINTR) && this.cancelRequested) {
-      this.reject(domError("AbortError", `The ${this.name} was aborted`, reason));
+      this.fail(domError("AbortError", `The ${this.name} was aborted`, reason));
     } else if (res === -ECANCELED && this.timeoutNs) {
-      this.reject(domError("TimeoutError", `The ${this.name} timed out after ${this.timeoutNs / 1e6} ms`));
+      this.fail(domError("TimeoutError", `The ${this.name} timed out after ${this.timeoutNs / 1e6} ms`));
     } else {
-      this.reject(cqeError(this.name, res));
+      this.fail(cqeError(this.name, res));
     }
   }
 
   drop(error: Error): void {
     this.unbind();
-    this.reject(error);
+    this.fail(error);
+  }
+
+  /**
+   * Where the operation was started, when the loop keeps callers' stacks (`new Loop({ callerStacks: true })`):
+   * a rejection's error gets these frames appended, since the error is made where the CQE is reaped, far from
+   * the code that awaited it.
+   */
+  callerStack: Error | null = null;
+
+  private fail(e: unknown): void {
+    const origin = this.callerStack?.stack;
+    if (origin !== undefined && e instanceof Error) {
+      const frames = origin.slice(origin.indexOf("\n") + 1);
+      try {
+        e.stack = `${e.stack ?? `${e.name}: ${e.message}`}\n    at <the ${this.name} was started>\n${frames}`;
+      } catch {
+        // a frozen error keeps its own stack
+      }
+    }
+    this.reject(e);
   }
 
   private unbind(): void {

@@ -69,6 +69,7 @@ export function start<O extends AnyPromiseOp>(loop: Loop, op: O, options: OpOpti
       op.timeoutNs = Math.max(1, Math.round(ms * 1e6));
     }
     if (signal?.aborted) throw domError("AbortError", `The ${op.name} was aborted`, signal.reason);
+    if (loop.callerStacks) op.callerStack = new Error("started here");
     loop.submit(op);
   } catch (e) {
     if (op.state !== OpState.Done) {
