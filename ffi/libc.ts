@@ -56,6 +56,8 @@ const LIBC_TABLE = {
   getsockopt: { args: ["i32", "i32", "i32", "buffer", "buffer"], returns: "i32" },
   /** int getsockname(int fd, struct sockaddr *addr, socklen_t *len) */
   getsockname: { args: ["i32", "buffer", "buffer"], returns: "i32" },
+  /** int getpeername(int fd, struct sockaddr *addr, socklen_t *len) */
+  getpeername: { args: ["i32", "buffer", "buffer"], returns: "i32" },
   /** ssize_t send(int fd, const void *buf, size_t len, int flags) */
   send: { args: ["i32", "buffer", "usize", "i32"], returns: "i64" },
   /** ssize_t recv(int fd, void *buf, size_t len, int flags) */

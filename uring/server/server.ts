@@ -37,7 +37,7 @@ import { sendAll } from "../net/send_all.ts";
 import { cancelFd } from "../ops/cancel.ts";
 import { timeout } from "../ops/timeout.ts";
 import { domError } from "../loop/operation.ts";
-import type { InetSocketAddress } from "../abi/sockaddr.ts";
+import { decodeSockaddr, type InetSocketAddress, SOCKADDR_STORAGE_SIZE } from "../abi/sockaddr.ts";
 import { type ListenOptions, listenTcp } from "./listen.ts";
 
 /** One accepted connection, as {@link serve} hands it to the handler. */
@@ -54,8 +54,22 @@ export interface Connection {
   readonly input: RecvStream;
   /** Aborted when the server stops: pass it to anything else the handler waits for. */
   readonly signal: AbortSignal;
+  /** The listener's address, with the port the kernel picked when `serve` was given port 0. */
+  readonly localAddress: InetSocketAddress;
+  /** The peer's address and port (getpeername(2), asked the first time it is read). */
+  readonly remoteAddress: InetSocketAddress;
   /** Sends every byte of `data` (`sendAll`); cancelled when the server stops. */
   send(data: ArrayBufferView): Promise<void>;
+}
+
+/** The peer of a connected socket, from getpeername(2). */
+function peerAddress(fd: number): InetSocketAddress {
+  const c = libc();
+  const sa = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+  const lenBox = new Uint8Array(4);
+  new DataView(lenBox.buffer).setUint32(0, SOCKADDR_STORAGE_SIZE, true);
+  if (c.getpeername(fd, sa, lenBox) < 0) throw new UringError("read the peer's address", c.errno());
+  return decodeSockaddr(sa, new DataView(lenBox.buffer).getUint32(0, true)) as InetSocketAddress;
 }
 
 /** Serves one connection; the server closes the connection when the returned promise settles. */
@@ -180,7 +194,18 @@ export async function serve(loop: Loop, options: ServeOptions, handler: Connecti
         stopping
           ? Promise.reject(domError("AbortError", "The send was aborted: the server is stopping"))
           : sendAll(loop, fd, data);
-      await handler({ loop, fd, input, signal, send });
+      let peer: InetSocketAddress | undefined;
+      await handler({
+        loop,
+        fd,
+        input,
+        signal,
+        send,
+        localAddress: listener.address,
+        get remoteAddress(): InetSocketAddress {
+          return peer ??= peerAddress(fd);
+        },
+      });
     } catch (e) {
       if (!expected(e)) onError(e);
     } finally {

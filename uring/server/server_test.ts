@@ -12,3 +12,34 @@ test("serve refuses a queue limit that is not a positive integer before it liste
     await loop.close();
   }
 });
+
+test("a connection knows the listener's address (the port picked for port 0) and its peer's", async () => {
+  const { connect } = await import("node:net");
+  const loop = new Loop();
+  const stop = new AbortController();
+  let served: Promise<void> = Promise.resolve();
+  try {
+    let listening!: (port: number) => void;
+    const port = new Promise<number>((r) => (listening = r));
+    const seen = new Promise<{ local: number; remote: number; host: string }>((resolve) => {
+      served = serve(loop, { port: 0, host: "127.0.0.1", signal: stop.signal, onListen: (a) => listening(a.port) },
+        async (conn) => {
+          resolve({ local: conn.localAddress.port, remote: conn.remoteAddress.port, host: conn.remoteAddress.address });
+          for await (const _ of conn.input) { /* until the client closes */ }
+        });
+    });
+    const p = await port;
+    assert.ok(p > 0);
+    const client = connect(p, "127.0.0.1");
+    const clientPort = await new Promise<number>((r) => client.on("connect", () => r(client.localPort!)));
+    const s = await seen;
+    assert.equal(s.local, p);
+    assert.equal(s.remote, clientPort);
+    assert.equal(s.host, "127.0.0.1");
+    client.destroy();
+  } finally {
+    stop.abort();
+    await served;
+    await loop.close();
+  }
+});
