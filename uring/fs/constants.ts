@@ -18,7 +18,7 @@
  */
 import process from "node:process";
 
-export { AT_FDCWD } from "../prep/fs.ts";
+export { AT_FDCWD } from "../core/_validate.ts";
 export { IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC } from "../abi/uapi.ts";
 
 // O_DIRECTORY, O_NOFOLLOW, O_DIRECT and O_LARGEFILE differ between architectures (arch/arm64/include/uapi/asm/fcntl.h).

@@ -18,10 +18,9 @@ import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { refuse } from "../core/errors.ts";
-import { checkDirFd, checkFd, checkPath, checkSlot, checkU32 } from "../core/_validate.ts";
+import { AT_FDCWD, checkDirFd, checkFd, checkPath, checkSlot, checkU32 } from "../core/_validate.ts";
 import { IORING_FILE_INDEX_ALLOC, open_how } from "../abi/uapi.ts";
 import {
-  AT_FDCWD,
   prepClose,
   prepCloseDirect,
   prepOpenat,

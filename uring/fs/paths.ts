@@ -21,8 +21,10 @@
 import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
+import type { Sqe } from "../ring/sqe.ts";
 import { checkDirFd, checkPath, checkU32 } from "../core/_validate.ts";
-import { AT_FDCWD, prepLinkat, prepMkdirat, prepRenameat, prepSymlinkat, prepUnlinkat } from "../prep/fs.ts";
+import { prepLinkat, prepMkdirat, prepRenameat, prepSymlinkat, prepUnlinkat } from "../prep/fs.ts";
+import { AT_FDCWD } from "../core/_validate.ts";
 import { FsOp, show, toVoid } from "./_fs_op.ts";
 import { AT_REMOVEDIR } from "./constants.ts";
 import type { PathLike } from "./types.ts";
@@ -114,16 +116,8 @@ export function renameat(
   loop: Loop, oldDirfd: number, oldPath: PathLike, newDirfd: number, newPath: PathLike, flags = 0,
   options?: OpOptions,
 ): Promise<void> {
-  return run(loop, () => {
-    const name = `rename ${show(oldPath)} to ${show(newPath)}`;
-    checkDirFd(name, oldDirfd);
-    checkDirFd(name, newDirfd);
-    checkU32(name, flags, "flags");
-    const a = checkPath(name, oldPath, "old path");
-    const b = checkPath(name, newPath, "new path");
-    return new FsOp<void>(name, (sqe, op) =>
-      prepRenameat(sqe, oldDirfd, op.cstring(loop, a), newDirfd, op.cstring(loop, b), flags), toVoid);
-  }, options);
+  const name = `rename ${show(oldPath)} to ${show(newPath)}`;
+  return twoPaths(loop, name, prepRenameat, oldDirfd, oldPath, newDirfd, newPath, flags, options);
 }
 
 /**
@@ -264,16 +258,8 @@ export function linkat(
   loop: Loop, oldDirfd: number, oldPath: PathLike, newDirfd: number, newPath: PathLike, flags = 0,
   options?: OpOptions,
 ): Promise<void> {
-  return run(loop, () => {
-    const name = `link ${show(newPath)} to ${show(oldPath)}`;
-    checkDirFd(name, oldDirfd);
-    checkDirFd(name, newDirfd);
-    checkU32(name, flags, "flags");
-    const a = checkPath(name, oldPath, "old path");
-    const b = checkPath(name, newPath, "new path");
-    return new FsOp<void>(name, (sqe, op) =>
-      prepLinkat(sqe, oldDirfd, op.cstring(loop, a), newDirfd, op.cstring(loop, b), flags), toVoid);
-  }, options);
+  const name = `link ${show(newPath)} to ${show(oldPath)}`;
+  return twoPaths(loop, name, prepLinkat, oldDirfd, oldPath, newDirfd, newPath, flags, options);
 }
 
 /**
@@ -293,4 +279,26 @@ export function linkat(
  */
 export function link(loop: Loop, oldPath: PathLike, newPath: PathLike, options?: OpOptions): Promise<void> {
   return linkat(loop, AT_FDCWD, oldPath, AT_FDCWD, newPath, 0, options);
+}
+
+/** renameat and linkat: two directory descriptors, two paths and flags, checked the same way. */
+function twoPaths(
+  loop: Loop,
+  name: string,
+  prep: (sqe: Sqe, oldDirfd: number, oldPath: number, newDirfd: number, newPath: number, flags: number) => void,
+  oldDirfd: number,
+  oldPath: PathLike,
+  newDirfd: number,
+  newPath: PathLike,
+  flags: number,
+  options: OpOptions | undefined,
+): Promise<void> {
+  return run(loop, () => {
+    checkDirFd(name, oldDirfd);
+    checkDirFd(name, newDirfd);
+    checkU32(name, flags, "flags");
+    const a = checkPath(name, oldPath, "old path");
+    const b = checkPath(name, newPath, "new path");
+    return new FsOp<void>(name, (sqe, op) => prep(sqe, oldDirfd, op.cstring(loop, a), newDirfd, op.cstring(loop, b), flags), toVoid);
+  }, options);
 }

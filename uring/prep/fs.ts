@@ -45,10 +45,6 @@ import { AT_FDCWD } from "../core/_validate.ts";
 import { prepRw, setDirectTarget, setTargetFixedFile, W_ADDR, W_ADDR3, W_OP_FLAGS } from "./base.ts";
 import { setU64Words } from "../abi/_u64.ts";
 
-// Re-exported for the fs layer's importers; the constant itself is core's (core/_validate.ts), not part of the
-// prep layer's surface.
-export { AT_FDCWD };
-
 /**
  * Prepares openat(2): opens `path` relative to directory `dfd`; the result is the new file descriptor. Matches
  * liburing's `io_uring_prep_openat` (IORING_OP_OPENAT, Linux 5.6).
