@@ -27,6 +27,7 @@ import { prepCloseDirect, prepOpenatDirect } from "../prep/fs.ts";
 import { prepRead } from "../prep/rw.ts";
 import { IOSQE_FIXED_FILE, IOSQE_IO_HARDLINK, IOSQE_IO_LINK } from "../abi/uapi.ts";
 import { O_RDONLY } from "./constants.ts";
+import { ECANCELED } from "../abi/errno.ts";
 
 /** Slots of the file table kept for read chains: the most chains in flight on one loop. */
 export const CHAIN_SLOTS = 1024;
@@ -115,7 +116,10 @@ export class ReadChain extends PromiseOp<ChainResult> {
   override complete(res: number, flags: number, more: boolean): void {
     if (this.seen < 3) this.results[this.seen++] = res;
     if (more) return;
-    // Every member's result is in `results`; the promise resolves with them (the close's own res is among them).
-    super.complete(0, flags, false);
+    // Every member's result is in `results`; the promise resolves with them (the close's own res is among them),
+    // unless the chain was cancelled on request (an AbortSignal): then it rejects with an AbortError as any
+    // cancelled operation does.
+    const aborted = this.cancelRequested && this.results.includes(-ECANCELED);
+    super.complete(aborted ? -ECANCELED : 0, flags, false);
   }
 }
