@@ -59,7 +59,7 @@ function defaultRoots() {
     const include = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).test?.include;
     if (Array.isArray(include) && include.length) return include;
   } catch {
-    // fall through to the layout in DESIGN.md
+    // fall through to the folders the suite has always had
   }
   return ["ffi/", "uring/", "examples/", "bench/", "testing/"];
 }

@@ -2,7 +2,7 @@
  * Checks uring/fuse/abi.ts against the C compiler and the `linux/fuse.h` installed on this machine: every
  * constant, struct size and member offset the header has is compiled and compared. What the header is too old
  * to have (it may predate FUSE over io_uring, protocol 7.42) is compared with values spelled out below from the
- * Linux 6.18 header (include/uapi/linux/fuse.h) and fs/fuse/dev_uring.c. The io_uring facts KERNEL.md records are
+ * Linux 6.18 header (include/uapi/linux/fuse.h) and fs/fuse/dev_uring.c. The io_uring facts checked by hand on Linux 6.18 are
  * checked too.
  *
  * Without gcc or the header the compiler test is skipped with the reason; the spelled-out checks still run.
@@ -166,7 +166,7 @@ test("what the installed header lacks matches the Linux 6.18 values spelled out 
   for (const key of spelled) assert.equal(ours(key), SPELLED.get(key), key);
 });
 
-test("the FUSE over io_uring layout is the one KERNEL.md records", () => {
+test("the FUSE over io_uring layout is the one checked by hand on Linux 6.18", () => {
   // iov[0] >= 288 B header: in_out[128] @0, op_in[128] @128, ring_ent_in_out @256 {u64 flags, u64 commit_id,
   // u32 payload_sz}; command area @48 of a 128-byte SQE = {u64 flags, u64 commit_id, u16 qid}; REGISTER 1,
   // COMMIT_AND_FETCH 2; INIT opcode 26; flags2 bit 9 = FUSE_OVER_IO_URING.
