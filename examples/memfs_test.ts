@@ -96,7 +96,8 @@ async function exercise(transport: "io_uring" | "classic", extra: string[] = [])
   const files = makeTree(src);
   let restore: boolean | undefined;
   if (transport === "io_uring") restore = setFuseUringEnabled(true);
-  const server = startExample("memfs.ts", [m, ...(transport === "classic" ? ["--classic"] : []), ...extra]);
+  // The tools' workload takes more than the default 30 s on a slow machine (an emulated one, under QEMU's TCG).
+  const server = startExample("memfs.ts", [m, ...(transport === "classic" ? ["--classic"] : []), ...extra], 110_000);
   try {
     await server.waitFor("memfs: mounted at", 15_000);
     // A connection that registered its ring keeps it when the switch goes back (fs/fuse/dev_uring.c checks
@@ -185,6 +186,10 @@ async function exercise(transport: "io_uring" | "classic", extra: string[] = [])
       assert.equal(closing[1], "0");
       assert.ok(Number(closing[2]) > 1000);
     }
+  } catch (e) {
+    // A tool failing on the mount ("Transport endpoint is not connected") means the server died: say why.
+    if (e instanceof Error && server.stderr) e.message += `\nmemfs stderr:\n${server.stderr}`;
+    throw e;
   } finally {
     if (server.child.exitCode === null && server.child.signalCode === null) {
       server.child.kill("SIGKILL");

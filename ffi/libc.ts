@@ -72,6 +72,8 @@ const LIBC_TABLE = {
   fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
   /** int dup(int fd) */
   dup: { args: ["i32"], returns: "i32" },
+  /** int ftruncate(int fd, off_t length) */
+  ftruncate: { args: ["i32", "i64"], returns: "i32" },
 } as const satisfies Record<string, Declared>;
 
 /** The bound libc functions, plus `errno()` for the calling thread. */

@@ -25,8 +25,11 @@ export function runExample(name: string, args: readonly string[] = []): SpawnSyn
   return spawnSync(cmd, argv, { encoding: "utf8", env: env(), timeout: 30_000 });
 }
 
-/** Starts a long-running example; the caller ends it (by signal) and awaits `exited`. */
-export function startExample(name: string, args: readonly string[] = []) {
+/**
+ * Starts a long-running example; the caller ends it (by signal) and awaits `exited`. It is killed (SIGKILL) after
+ * `killAfterMs` (30 s) in any case, so a hung example cannot outlive its test.
+ */
+export function startExample(name: string, args: readonly string[] = [], killAfterMs = 30_000) {
   const [cmd, argv] = exampleCommand(name, args);
   const child = spawn(cmd, argv, { env: env(), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -36,7 +39,7 @@ export function startExample(name: string, args: readonly string[] = []) {
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal }))
   );
-  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
   exited.finally(() => clearTimeout(killer));
   return {
     child,

@@ -1,33 +1,19 @@
 /**
- * A connected socket pair for tests, made on a private ring (the runtimes' own sockets do not expose their fds, and
- * the test's own Loop is left alone).
+ * A connected socket pair for tests, made with libc through ffi (the runtimes' own sockets do not expose their fds,
+ * and the pair must not depend on io_uring opcodes the kernel may lack: SOCKET is Linux 5.19, BIND and LISTEN 6.11).
  *
  * @module
  */
 import { libc } from "../ffi/mod.ts";
-import { Ring } from "../uring/ring/ring.ts";
-import { NativeMemory } from "../uring/core/memory.ts";
-import { prepAccept, prepBind, prepConnect, prepListen, prepSocket } from "../uring/prep/net.ts";
-import type { Sqe } from "../uring/ring/sqe.ts";
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0x80000;
 
-/** Runs one SQE on `ring` and returns its result. */
-function run(ring: Ring, prep: (sqe: Sqe) => void): number {
-  const sqe = ring.getSqe()!;
-  prep(sqe);
-  ring.submitAndWait(1);
-  let res = 0;
-  ring.forEachCqe((_ud, r) => (res = r), 1);
-  return res;
-}
-
 /**
- * A connected AF_UNIX stream pair on an abstract address, made with SOCKET, BIND, LISTEN (Linux 6.11), CONNECT and
- * ACCEPT on a private ring. Returns `[client, server]` file descriptors; close them with `libc().close`, or hand
- * them to `track` (testing/fixtures.ts) inside `withLoop`.
+ * A connected AF_UNIX stream pair on an abstract address, made with socket(2), bind(2), listen(2), connect(2) and
+ * accept4(2) through libc, so it works on every kernel. Returns `[client, server]` file descriptors; close them with
+ * `libc().close`, or hand them to `track` (testing/fixtures.ts) inside `withLoop`.
  *
  * @example
  * ```ts
@@ -46,36 +32,34 @@ function run(ring: Ring, prep: (sqe: Sqe) => void): number {
  * ```
  */
 export function socketPair(): [number, number] {
-  const ring = new Ring(4);
-  const addr = NativeMemory.allocate(110);
+  const c = libc();
   const fds: number[] = [];
   const must = (what: string, res: number) => {
-    if (res < 0) throw new Error(`socketPair: ${what} failed with ${res}`);
+    if (res < 0) throw new Error(`socketPair: ${what} failed with errno ${c.errno()}`);
     return res;
   };
   try {
-    const name = `ringside-test-${libc().getpid()}-${Math.random().toString(36).slice(2)}`;
+    const name = `ringside-test-${c.getpid()}-${Math.random().toString(36).slice(2)}`;
+    const addr = new Uint8Array(110);
     new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
-    addr.bytes.set(new TextEncoder().encode(name), 3); // sun_path[0] = 0: the abstract namespace
+    addr.set(new TextEncoder().encode(name), 3); // sun_path[0] = 0: the abstract namespace
     const len = 3 + name.length;
     const socket = () => {
-      const fd = must("socket", run(ring, (s) => prepSocket(s, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0)));
+      const fd = must("socket", c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
       fds.push(fd);
       return fd;
     };
     const lfd = socket();
-    must("bind", run(ring, (s) => prepBind(s, lfd, addr.address, len)));
-    must("listen", run(ring, (s) => prepListen(s, lfd, 1)));
+    must("bind", c.bind(lfd, addr, len));
+    must("listen", c.listen(lfd, 1));
     const cfd = socket();
-    must("connect", run(ring, (s) => prepConnect(s, cfd, addr.address, len)));
-    const sfd = must("accept", run(ring, (s) => prepAccept(s, lfd, 0, 0, SOCK_CLOEXEC)));
-    libc().close(lfd);
+    must("connect", c.connect(cfd, addr, len)); // completes at once: the listener's backlog has room
+    const sfd = must("accept", c.accept4(lfd, null, null, SOCK_CLOEXEC));
+    fds.push(sfd);
+    c.close(lfd);
     return [cfd, sfd];
   } catch (e) {
-    for (const fd of fds) libc().close(fd);
+    for (const fd of fds) c.close(fd);
     throw e;
-  } finally {
-    addr.free();
-    ring.close();
   }
 }

@@ -1,4 +1,4 @@
-import { closeTracked, it, rawSqe, track, withLoop } from "../../testing/mod.ts";
+import { closeTracked, it, pipePair, rawSqe, track, withLoop } from "../../testing/mod.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -11,9 +11,11 @@ import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { prepUringCmd } from "../prep/cmd.ts";
 import { W_OP_FLAGS } from "../prep/base.ts";
 import { sqeSetBufGroup } from "../ring/sqe.ts";
-import { open, pipe } from "../fs/mod.ts";
+import { open } from "../fs/mod.ts";
+import { probeOpcodes, setupFlagSupported } from "../ring/probe.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
+  IORING_OP_URING_CMD,
   IORING_SETUP_CQE32,
   IORING_URING_CMD_FIXED,
   IORING_URING_CMD_MULTISHOT,
@@ -33,6 +35,11 @@ import {
 } from "./multishot.ts";
 import { uringCmd } from "./uring_cmd.ts";
 import { NVME_URING_CMD_ADMIN, NVME_URING_CMD_IO } from "./nvme.ts";
+
+// Socket commands need IORING_OP_URING_CMD (5.19) and the socket's uring_cmd hook (6.7), which no probe lists.
+const noSocketCmd = (!probeOpcodes().isSupported(IORING_OP_URING_CMD) && "IORING_OP_URING_CMD needs Linux 5.19") ||
+  (!setupFlagSupported(IORING_SETUP_CQE32) && "IORING_SETUP_CQE32 needs Linux 5.19") ||
+  (!kernelVersionAtLeast(6, 7) && "SOCKET_URING_OP_SIOCINQ (a socket's uring_cmd) needs Linux 6.7");
 
 const probe = probeMultishotUringCmd();
 const noMultishot = !probe.supported && `multishot uring_cmd is missing: ${probe.reason}`;
@@ -201,7 +208,7 @@ it("UringCmdStream refuses known commands on real descriptors before anything is
 
 it("commands ringside does not know are refused unless unsafeAllowUnknown is given", noMultishot, () =>
   withBuffers(async (loop, buffers) => {
-    const [r, w] = await pipe(loop);
+    const [r, w] = pipePair(); // pipe2(2) through libc: IORING_OP_PIPE is Linux 6.16
     track(r);
     track(w);
     assert.throws(() => new UringCmdStream(loop, r, 0x1234, { buffers }),
@@ -213,7 +220,7 @@ it("commands ringside does not know are refused unless unsafeAllowUnknown is giv
 const lacksName = "with unsafeAllowUnknown, a command the driver lacks ends the stream with the kernel's EOPNOTSUPP";
 it(lacksName, noMultishot, () =>
   withBuffers(async (loop, buffers) => {
-    const [r, w] = await pipe(loop);
+    const [r, w] = pipePair(); // pipe2(2) through libc: IORING_OP_PIPE is Linux 6.16
     track(r);
     track(w);
     // A pipe has no uring_cmd handler; a socket has no command 0x7777. Both fail, and a failure completes.
@@ -246,7 +253,7 @@ it("UringCmdStream needs a buffer ring of the loop's own ring", noMultishot, () 
 
 // ---- uringCmd: any command as a promise -------------------------------------------------------------------------
 
-it("uringCmd runs a single-shot command and says whether its CQE was 32 bytes", false, () =>
+it("uringCmd runs a single-shot command and says whether its CQE was 32 bytes", noSocketCmd, () =>
   withLoop(async (loop) => {
     const fd = udp();
     const r = await uringCmd(loop, fd, SOCKET_URING_OP_SIOCINQ);
@@ -267,7 +274,7 @@ test("cmdDriver tells sockets, block devices, /dev/null and other files apart", 
     const unix = track(libc().socket(AF_UNIX, SOCK_STREAM, 0));
     const devNull = track(await open(loop, "/dev/null", "r"));
     const devZero = track(await open(loop, "/dev/zero", "r"));
-    const [r, w] = await pipe(loop);
+    const [r, w] = pipePair(); // pipe2(2) through libc: IORING_OP_PIPE is Linux 6.16
     track(r);
     track(w);
     assert.equal(cmdDriver(sock), "socket");

@@ -9,6 +9,7 @@ import { Sqe } from "../ring/sqe.ts";
 import { UringError } from "../core/errors.ts";
 import { close, open } from "../fs/mod.ts";
 import { runExample, skipIf } from "../../testing/mod.ts";
+import { setupFlagSupported } from "../ring/probe.ts";
 import { IORING_OP_URING_CMD, IORING_SETUP_CQE32, IORING_SETUP_SQE128 } from "../abi/uapi.ts";
 import { ioc } from "./ioctl.ts";
 import {
@@ -319,7 +320,11 @@ test("NvmeStatusError names the status fields", () => {
 
 // ---- On a loop ---------------------------------------------------------------------------------------------------
 
-test("NVMe passthrough is refused on a ring without 128-byte SQEs and on what is not an NVMe device", async () => {
+const noBigRing = !setupFlagSupported(IORING_SETUP_SQE128 | IORING_SETUP_CQE32) &&
+  "IORING_SETUP_SQE128 and IORING_SETUP_CQE32 need Linux 5.19";
+
+test("NVMe passthrough is refused on a ring without 128-byte SQEs and on what is not an NVMe device",
+  skipIf(noBigRing, "NVMe passthrough refusals"), async () => {
   const plain = new Loop();
   const big = new Loop({ ring: { flags: IORING_SETUP_SQE128 | IORING_SETUP_CQE32 } });
   try {

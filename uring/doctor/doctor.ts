@@ -278,6 +278,26 @@ function wrapText(head: string, text: string, width: number): string[] {
   return lines;
 }
 
+/**
+ * `head` then `items` separated by ", ", wrapped within `width` between items (an item longer than a line keeps its
+ * own line), continuation lines indented to the first item.
+ */
+function wrapList(head: string, items: readonly string[], width: number): string[] {
+  const indent = " ".repeat(head.length);
+  const lines: string[] = [];
+  let line = head;
+  items.forEach((item, i) => {
+    const cell = i < items.length - 1 ? `${item},` : item;
+    if (line.length > indent.length && line.length + 1 + cell.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += (line.length > indent.length ? " " : "") + cell;
+  });
+  lines.push(line.trimEnd());
+  return lines;
+}
+
 /** The terminal's width, or `COLUMNS`, or 100 when the output is not a terminal. */
 function terminalWidth(): number {
   return Number(process.stdout.columns) || Number(process.env.COLUMNS) || 100;
@@ -345,15 +365,17 @@ export function formatReport(report: Report, width = terminalWidth()): string {
     const feat = new Set(report.features);
     out.push(...columns(withSince(FEATURES.filter((f) => feat.has(f.name)), "IORING_FEAT_"), width));
     const lacking = FEATURES.filter((f) => !feat.has(f.name));
-    if (lacking.length) out.push(`  missing: ${lacking.map((f) => `${strip(f.name, "IORING_FEAT_")} (${f.since})`).join(", ")}`);
+    if (lacking.length) {
+      out.push(...wrapList("  missing: ", lacking.map((f) => `${strip(f.name, "IORING_FEAT_")} (${f.since})`), width));
+    }
 
     out.push("", `setup flags (IORING_SETUP_*): ${report.setupFlags.length} of ${SETUP_FLAGS.length} known, ` +
       "each probed with a tiny ring");
     const flags = new Set(report.setupFlags);
     out.push(...columns(withSince(SETUP_FLAGS.filter((f) => flags.has(f.name)), "IORING_SETUP_"), width));
     if (report.setupFlagsRefused.length) {
-      out.push(`  refused: ${report.setupFlagsRefused.map((r) =>
-        `${strip(r.name, "IORING_SETUP_")} (${r.since}, ${r.code})`).join(", ")}`);
+      out.push(...wrapList("  refused: ", report.setupFlagsRefused.map((r) =>
+        `${strip(r.name, "IORING_SETUP_")} (${r.since}, ${r.code})`), width));
     }
 
     out.push("", `opcodes (IORING_OP_*): ${report.opcodes.length} supported` +
@@ -361,10 +383,12 @@ export function formatReport(report: Report, width = terminalWidth()): string {
     const ops = new Set(report.opcodes);
     out.push(...columns(withSince(OPCODES.filter((o) => ops.has(o.name)), "IORING_OP_"), width));
     if (report.opcodesMissing.length) {
-      out.push(`  missing: ${report.opcodesMissing.map((o) => `${strip(o.name, "IORING_OP_")} (${o.since})`)
-        .join(", ")}`);
+      const missing = report.opcodesMissing.map((o) => `${strip(o.name, "IORING_OP_")} (${o.since})`);
+      out.push(...wrapList("  missing: ", missing, width));
     }
-    if (report.opcodesUnknown.length) out.push(`  supported but unknown to ringside: ${report.opcodesUnknown.join(", ")}`);
+    if (report.opcodesUnknown.length) {
+      out.push(...wrapList("  supported but unknown to ringside: ", report.opcodesUnknown.map(String), width));
+    }
   }
 
   if (q) {
@@ -381,7 +405,7 @@ export function formatReport(report: Report, width = terminalWidth()): string {
 
   if (report.notes.length) {
     out.push("", "notes");
-    for (const n of report.notes) out.push(`  - ${n}`);
+    for (const n of report.notes) out.push(...wrapText("  ", `- ${n}`, width));
   }
   return out.join("\n");
 }

@@ -12,8 +12,8 @@
  * The direct descriptor slots come from a sparse file table the chain registers on the loop's ring the first time
  * (IORING_REGISTER_FILES with IORING_RSRC_REGISTER_SPARSE), keeping the first {@link CHAIN_SLOTS} for itself and
  * leaving the rest to opens that ask the kernel for a free slot (IORING_REGISTER_FILE_ALLOC_RANGE). A ring that
- * already has a file table (the program registered its own) is not touched: the caller falls back to plain
- * descriptors.
+ * already has a file table (the program registered its own), or a kernel before 6.0, is not touched: the caller
+ * falls back to plain descriptors.
  *
  * @module
  */
@@ -22,7 +22,13 @@ import { type OpHost, PromiseOp } from "../loop/operation.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { AT_FDCWD } from "../core/_validate.ts";
 import { type Sqe, sqeAddFlags } from "../ring/sqe.ts";
-import { registerFileAllocRange, registerFilesSparse } from "../ring/registered_files.ts";
+import {
+  fileTableUnregistrations,
+  registerFileAllocRange,
+  registerFilesSparse,
+  unregisterFiles,
+} from "../ring/registered_files.ts";
+import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { prepCloseDirect, prepOpenatDirect } from "../prep/fs.ts";
 import { prepRead } from "../prep/rw.ts";
 import { IOSQE_FIXED_FILE, IOSQE_IO_HARDLINK, IOSQE_IO_LINK } from "../abi/uapi.ts";
@@ -35,25 +41,51 @@ export const CHAIN_SLOTS = 1024;
 const TABLE_SIZE = 4096;
 
 /** Per loop: the free chain slots, or null where the ring has a file table of the program's own. */
-const pools = new WeakMap<Loop, number[] | null>();
+const pools = new WeakMap<Loop, { slots: number[] | null; unregistrations: number }>();
 
 /**
  * The free slot pool of `loop`'s ring, registering the sparse table on first use; null when the ring already had
  * a file table (or cannot have one), so that chains are not used there.
  */
 export function chainSlots(loop: Loop): number[] | null {
-  let pool = pools.get(loop);
-  if (pool !== undefined) return pool;
-  try {
-    registerFilesSparse(loop.ring, TABLE_SIZE);
-    registerFileAllocRange(loop.ring, CHAIN_SLOTS, TABLE_SIZE - CHAIN_SLOTS);
-    pool = Array.from({ length: CHAIN_SLOTS }, (_, i) => CHAIN_SLOTS - 1 - i);
-  } catch {
-    pool = null; // EBUSY: the program registered files itself; or a kernel without sparse tables (before 5.19)
+  const known = pools.get(loop);
+  if (known !== undefined) {
+    // The program unregistered the table since (to register its own, say): its slots are no longer ours to use.
+    if (known.slots !== null && fileTableUnregistrations(loop.ring) !== known.unregistrations) known.slots = null;
+    return known.slots;
   }
-  pools.set(loop, pool);
+  let pool: number[] | null = null;
+  if (chainsSupported()) {
+    try {
+      registerFilesSparse(loop.ring, TABLE_SIZE);
+      try {
+        registerFileAllocRange(loop.ring, CHAIN_SLOTS, TABLE_SIZE - CHAIN_SLOTS);
+      } catch (e) {
+        unregisterFiles(loop.ring); // the table is the chains', and they will not be used: the program may want one
+        throw e;
+      }
+      pool = Array.from({ length: CHAIN_SLOTS }, (_, i) => CHAIN_SLOTS - 1 - i);
+    } catch {
+      // EBUSY: the program registered files itself; plain descriptors then.
+    }
+  }
+  pools.set(loop, { slots: pool, unregistrations: fileTableUnregistrations(loop.ring) });
   return pool;
 }
+
+let supported: boolean | undefined;
+
+/**
+ * Whether this kernel has what chains need: sparse file tables (IORING_RSRC_REGISTER_SPARSE, Linux 5.19), opens
+ * into a direct descriptor slot (5.15) and IORING_REGISTER_FILE_ALLOC_RANGE (6.0). No probe tells; older kernels
+ * (and Debian's 5.10 with its io_uring backport) read files with plain descriptors.
+ */
+export function chainsSupported(): boolean {
+  return supported ??= kernelVersionAtLeast(6, 0);
+}
+
+/** SQEs (and CQEs) of one chain. */
+export const CHAIN_SQES = 3;
 
 /** What each member of the chain returned (CQE res). */
 export interface ChainResult {
@@ -61,7 +93,7 @@ export interface ChainResult {
   open: number;
   /** READ: the bytes read, or -errno (-ECANCELED when the open failed). */
   read: number;
-  /** CLOSE: 0, or -errno (-EBADF when the open had failed). */
+  /** CLOSE: 0, or -errno (-ECANCELED when the open had failed: the failed link cancels the rest). */
   close: number;
 }
 
@@ -70,8 +102,8 @@ export interface ChainResult {
  * rejects only when it never reached the kernel). Started through `start()`, so an AbortSignal cancels it.
  */
 export class ReadChain extends PromiseOp<ChainResult> {
-  override sqeCount = 3;
-  override cqesLeft = 3;
+  override sqeCount = CHAIN_SQES;
+  override cqesLeft = CHAIN_SQES;
   readonly results: number[] = [0, 0, 0];
   private seen = 0;
   private readonly path: Uint8Array;

@@ -20,6 +20,7 @@ import type { OpOptions } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
 import { NativeMemory, pageSize } from "../core/memory.ts";
 import { refuse } from "../core/errors.ts";
+import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { checkBytes, checkFd, checkU32, checkU53, U32_MAX } from "../core/_validate.ts";
 import { prepFadvise, prepFadvise64, prepMadvise, prepMadvise64 } from "../prep/fs.ts";
 import { FsOp, setFixed, toVoid } from "./_fs_op.ts";
@@ -31,7 +32,8 @@ const MADVICE: readonly number[] = [MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, M
 
 /**
  * Advises the kernel how a file range will be accessed, like posix_fadvise(2). `length` 0 means to the end of the
- * file. IORING_OP_FADVISE, Linux 5.6 (lengths of 4 GiB and more: Linux 6.12).
+ * file. IORING_OP_FADVISE, Linux 5.6. Kernels before 6.12 take a 32-bit length only: there a range of 4 GiB and
+ * more is advised in pieces of just under 4 GiB, one request after the other.
  *
  * @param loop The loop.
  * @param fd The file descriptor.
@@ -51,17 +53,41 @@ const MADVICE: readonly number[] = [MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, M
 export function fadvise(
   loop: Loop, fd: number, offset: number, length: number, advice: number, options?: FdOptions,
 ): Promise<void> {
-  return run(loop, () => {
-    checkFd("fadvise", fd);
+  const one = (at: number, len: number) =>
+    run(loop, () => {
+      checkFd("fadvise", fd);
+      checkU53("fadvise", at, "offset");
+      checkU53("fadvise", len, "length");
+      checkU32("fadvise", advice, "advice");
+      return new FsOp<void>("fadvise", (sqe) => {
+        if (len <= U32_MAX) prepFadvise(sqe, fd, at, len, advice);
+        else prepFadvise64(sqe, fd, at, len, advice);
+        setFixed(sqe, options?.fixed);
+      }, toVoid);
+    }, options);
+  if (!(length > U32_MAX) || fadvise64Length()) return one(offset, length);
+  return (async () => {
     checkU53("fadvise", offset, "offset");
     checkU53("fadvise", length, "length");
-    checkU32("fadvise", advice, "advice");
-    return new FsOp<void>("fadvise", (sqe) => {
-      if (length <= U32_MAX) prepFadvise(sqe, fd, offset, length, advice);
-      else prepFadvise64(sqe, fd, offset, length, advice);
-      setFixed(sqe, options?.fixed);
-    }, toVoid);
-  }, options);
+    checkU53("fadvise", offset + length, "the range's end");
+    for (let done = 0; done < length;) {
+      const len = Math.min(length - done, FADVISE_PIECE);
+      await one(offset + done, len);
+      done += len;
+    }
+  })();
+}
+
+/** The most a piece of a long fadvise range covers where the length is 32-bit: 4 GiB less a page. */
+const FADVISE_PIECE = 0xffff_f000;
+let fadvise64Cache: boolean | undefined;
+
+/**
+ * Whether IORING_OP_FADVISE reads a 64-bit length from `addr`: Linux 6.12 (io_uring/advise.c, `io_fadvise_prep`;
+ * before, a non-zero `addr` is -EINVAL). No probe tells, only the version.
+ */
+function fadvise64Length(): boolean {
+  return fadvise64Cache ??= kernelVersionAtLeast(6, 12);
 }
 
 /**

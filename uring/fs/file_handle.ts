@@ -7,9 +7,12 @@
  * @module
  */
 import type { Loop } from "../loop/loop.ts";
-import type { OpOptions } from "../loop/operation.ts";
-import { refuse } from "../core/errors.ts";
-import { checkFd } from "../core/_validate.ts";
+import { domError, type OpOptions } from "../loop/operation.ts";
+import { refuse, UringError } from "../core/errors.ts";
+import { checkFd, checkU53 } from "../core/_validate.ts";
+import { probeOpcodes } from "../ring/probe.ts";
+import { IORING_OP_FTRUNCATE } from "../abi/uapi.ts";
+import { libc } from "../../ffi/mod.ts";
 import { ftruncate } from "./allocate.ts";
 import { close, open, type OpenOptions } from "./open_close.ts";
 import { read, readv, type RwOptions, write, writev } from "./read_write.ts";
@@ -17,6 +20,28 @@ import { fstat, type Statx } from "./statx.ts";
 import { fdatasync, fsync } from "./sync.ts";
 import { O_RDONLY } from "./constants.ts";
 import type { BufferLike, FdOptions, PathLike } from "./types.ts";
+
+let ftruncateOpCache: boolean | undefined;
+
+/** Whether the kernel has IORING_OP_FTRUNCATE (Linux 6.9), by its opcode probe, asked once. */
+function ftruncateOp(): boolean {
+  if (ftruncateOpCache === undefined) {
+    try {
+      ftruncateOpCache = probeOpcodes().isSupported(IORING_OP_FTRUNCATE);
+    } catch {
+      ftruncateOpCache = false; // no probe (before 5.6): no FTRUNCATE either
+    }
+  }
+  return ftruncateOpCache;
+}
+
+/** ftruncate(2) through libc, for kernels without IORING_OP_FTRUNCATE: done when it returns. */
+function truncateNow(fd: number, length: number, options: OpOptions | undefined): void {
+  checkU53("ftruncate", length, "length");
+  const signal = options?.signal;
+  if (signal?.aborted) throw domError("AbortError", "The ftruncate was aborted", signal.reason);
+  if (libc().ftruncate(fd, length) !== 0) throw new UringError("ftruncate", libc().errno());
+}
 
 /**
  * An open file: {@link openFile} gives one, or {@link FileHandle.from} wraps a descriptor you have. Reads and writes
@@ -217,7 +242,8 @@ export class FileHandle implements AsyncDisposable {
   }
 
   /**
-   * Sets the file's length: cut, or extended with zeros (IORING_OP_FTRUNCATE, Linux 6.9).
+   * Sets the file's length: cut, or extended with zeros (IORING_OP_FTRUNCATE, Linux 6.9; where the kernel lacks
+   * it, ftruncate(2) is called directly, which blocks the thread for as long as the file system takes).
    *
    * @param length The new length in bytes.
    * @param options `signal`, `timeoutMs`.
@@ -233,7 +259,9 @@ export class FileHandle implements AsyncDisposable {
    */
   truncate(length = 0, options?: FdOptions): Promise<void> {
     try {
-      return ftruncate(this.loop, this.#open("truncate"), length, { ...options, fixed: false });
+      const fd = this.#open("truncate");
+      if (ftruncateOp()) return ftruncate(this.loop, fd, length, { ...options, fixed: false });
+      return Promise.resolve(truncateNow(fd, length, options));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -2,11 +2,18 @@
  * mkdir, symlink, link, rename, unlink and rmdir (and their *at forms) on the real kernel, checked by the directory
  * as node:fs sees it.
  */
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir, withLoop } from "../../testing/mod.ts";
+import { it, tempDir, withLoop } from "../../testing/mod.ts";
+import { probeOpcodes } from "../ring/probe.ts";
+import {
+  IORING_OP_LINKAT,
+  IORING_OP_MKDIRAT,
+  IORING_OP_RENAMEAT,
+  IORING_OP_SYMLINKAT,
+  IORING_OP_UNLINKAT,
+} from "../abi/uapi.ts";
 import {
   AT_REMOVEDIR,
   close,
@@ -29,7 +36,15 @@ import {
 
 const { dir } = tempDir("ringside-paths-");
 
-test("mkdirat, symlinkat, linkat, renameat and unlinkat change the directory as node:fs sees it", () =>
+const has = (op: number, name: string, version: string) =>
+  !probeOpcodes().isSupported(op) && `${name} needs Linux ${version}`;
+const noMkdir = has(IORING_OP_MKDIRAT, "IORING_OP_MKDIRAT", "5.15") ||
+  has(IORING_OP_SYMLINKAT, "IORING_OP_SYMLINKAT", "5.15") || has(IORING_OP_LINKAT, "IORING_OP_LINKAT", "5.15");
+const noRename = has(IORING_OP_RENAMEAT, "IORING_OP_RENAMEAT", "5.11") ||
+  has(IORING_OP_UNLINKAT, "IORING_OP_UNLINKAT", "5.11");
+const noTree = noMkdir || noRename;
+
+it("mkdirat, symlinkat, linkat, renameat and unlinkat change the directory as node:fs sees it", noTree, () =>
   withLoop(async (loop) => {
     const root = join(dir, "tree");
     await mkdir(loop, root);
@@ -67,6 +82,34 @@ test("mkdirat, symlinkat, linkat, renameat and unlinkat change the directory as 
       await assert.rejects(unlink(loop, join(root, "gone")), { code: "ENOENT" });
       await unlink(loop, join(root, "soft"));
       await unlink(loop, join(root, "file"));
+      await assert.rejects(rmdir(loop, dir), { code: "ENOTEMPTY" });
+    } finally {
+      await close(loop, dfd);
+    }
+    await rmdir(loop, root);
+    assert.ok(!existsSync(root));
+  }));
+
+it("renameat, rename, unlinkat, unlink and rmdir change a directory made with node:fs", noRename, () =>
+  withLoop(async (loop) => {
+    const root = join(dir, "by-node");
+    mkdirSync(join(root, "sub"), { recursive: true });
+    writeFileSync(join(root, "file"), "content");
+    const dfd = await open(loop, root, O_RDONLY | O_DIRECTORY);
+    try {
+      await renameat(loop, dfd, "file", dfd, "moved");
+      assert.ok(!existsSync(join(root, "file")));
+      assert.equal(readFileSync(join(root, "moved"), "utf8"), "content");
+      writeFileSync(join(root, "other"), "x");
+      await assert.rejects(renameat(loop, dfd, "moved", dfd, "other", RENAME_NOREPLACE), { code: "EEXIST" });
+      await rename(loop, join(root, "moved"), join(root, "sub", "moved"));
+      assert.deepEqual(readdirSync(join(root, "sub")), ["moved"]);
+      await unlinkat(loop, dfd, "other");
+      await assert.rejects(unlinkat(loop, dfd, "sub"), { code: "EISDIR" });
+      await unlink(loop, join(root, "sub", "moved"));
+      await unlinkat(loop, dfd, "sub", AT_REMOVEDIR);
+      assert.deepEqual(readdirSync(root), []);
+      await assert.rejects(unlink(loop, join(root, "gone")), { code: "ENOENT" });
       await assert.rejects(rmdir(loop, dir), { code: "ENOTEMPTY" });
     } finally {
       await close(loop, dfd);

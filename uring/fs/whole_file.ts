@@ -14,13 +14,17 @@ import type { Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
+import { EIO } from "../abi/errno.ts";
+import { libc } from "../../ffi/mod.ts";
 import { checkInt, checkPath, checkView } from "../core/_validate.ts";
 import { close, open } from "./open_close.ts";
 import { read, write } from "./read_write.ts";
 import { fstat } from "./statx.ts";
 import { O_CLOEXEC, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY } from "./constants.ts";
+import { S_IFMT, S_IFREG } from "../abi/structs.ts";
 import { show } from "./_fs_op.ts";
-import { type ChainResult, chainSlots, ReadChain } from "./_read_chain.ts";
+import { CHAIN_SQES, type ChainResult, chainSlots, ReadChain } from "./_read_chain.ts";
+import { type Statx, statx } from "./statx.ts";
 import { start } from "../loop/start.ts";
 import type { BufferLike, PathLike } from "./types.ts";
 
@@ -51,34 +55,45 @@ function withPath(verb: string, path: PathLike, e: unknown): never {
   throw e;
 }
 
-/** Reads the open descriptor `fd` to its end through `scratch` (native memory). */
+/** Frees `mem` unless a request the loop gave up on still holds it (then it stays mapped: leaked, never reused). */
+function release(mem: NativeMemory): void {
+  if (!mem.isPinned && !mem.isFreed) mem.free();
+}
+
+/**
+ * Reads the open descriptor `fd` to its end through `scratch` (native memory), at the file position (offset -1),
+ * so FIFOs and character devices read as files do. A short first read ends the file only for a regular file whose
+ * size fstat confirms: procfs files (size 0), sysfs files (size 4096) and pipes hand out less than asked long
+ * before their end, and keep being read until a read returns 0, as fs.readFile does.
+ */
 async function readAll(loop: Loop, fd: number, scratch: Uint8Array, options: OpOptions | undefined): Promise<Uint8Array> {
-  let n = await read(loop, fd, scratch, 0, options);
-  if (n < scratch.byteLength) {
+  let n = await read(loop, fd, scratch, -1, options);
+  const st = await fstat(loop, fd, options);
+  if (n < scratch.byteLength && (st.mode & S_IFMT) === S_IFREG && st.size > 0 && n >= st.size) {
     // The whole file in one read: the common case, one copy into the caller's array.
     return scratch.slice(0, n);
   }
-  // Larger than the scratch: read the rest into memory of the size fstat gives (plus one page to see growth), and
-  // keep reading until a read returns 0, as fs.readFile does.
-  const size = (await fstat(loop, fd, options)).size;
-  let mem = NativeMemory.allocate(Math.max(size + 4096, 2 * scratch.byteLength));
+  if (n === 0) return new Uint8Array(0);
+  // More to come: read the rest into memory of the size fstat gives (plus one page to see growth), growing it as
+  // needed, until a read returns 0.
+  let mem = NativeMemory.allocate(Math.max(st.size + 4096, 2 * scratch.byteLength));
   try {
     mem.bytes.set(scratch.subarray(0, n));
     for (;;) {
       if (n === mem.byteLength) {
         const bigger = NativeMemory.allocate(mem.byteLength * 2);
         bigger.bytes.set(mem.bytes);
-        mem.free();
+        release(mem);
         mem = bigger;
       }
       const want = Math.min(mem.byteLength - n, MAX_IO);
-      const got = await read(loop, fd, mem.bytes.subarray(n, n + want), n, options);
+      const got = await read(loop, fd, mem.bytes.subarray(n, n + want), -1, options);
       if (got === 0) break;
       n += got;
     }
     return mem.bytes.slice(0, n);
   } finally {
-    mem.free();
+    release(mem);
   }
 }
 
@@ -93,21 +108,35 @@ async function readOne(
   pool: number[] | null,
   options: OpOptions | undefined,
 ): Promise<Uint8Array> {
-  if (pool === null || pool.length === 0 || options?.timeoutMs !== undefined) {
+  if (pool === null || pool.length === 0 || options?.timeoutMs !== undefined || loop.ring.sqEntries < CHAIN_SQES) {
     return readPlain(loop, path, scratch, options);
   }
+  // Only a regular file whose size is known may be read by a chain: it ends at its first short read. A FIFO or a
+  // character device would block or hand out a part, and what the chain's read took could not be given back.
+  let st: Statx;
+  try {
+    st = await statx(loop, path, options);
+  } catch (e) {
+    withPath("read", path, e);
+  }
+  // procfs files say size 0, sysfs files 4096 whatever they hold: the plain path reads those until a read gives 0.
+  if ((st.mode & S_IFMT) !== S_IFREG || st.size === 0 || st.size >= scratch.byteLength) {
+    return readPlain(loop, path, scratch, options);
+  }
+  // One page more than the size: a file that grew since statx shows it by filling the read.
+  const want = Math.min(scratch.byteLength, st.size + 4096);
   const bytes = checkPath("read", path);
   const slot = pool.pop()!;
   let r: ChainResult;
   try {
-    r = await start(loop, new ReadChain(bytes, slot, scratch), options).promise;
+    r = await start(loop, new ReadChain(bytes, slot, scratch.subarray(0, want)), options).promise;
   } finally {
-    pool.push(slot); // all three members have completed: the slot is empty again
+    pool.push(slot); // every member has completed: the slot is empty again
   }
   if (r.open < 0) throw new UringError(`read ${show(path)}`, -r.open);
   if (r.read < 0) throw new UringError(`read ${show(path)}`, -r.read);
-  if (r.read < scratch.byteLength) return scratch.slice(0, r.read);
-  // The file filled the scratch: read it whole the ordinary way.
+  if (r.read < want && r.read >= st.size) return scratch.slice(0, r.read);
+  // It grew, shrank or was replaced since statx: read it whole the ordinary way (a regular file reads again).
   return readPlain(loop, path, scratch, options);
 }
 
@@ -124,7 +153,7 @@ async function readPlain(loop: Loop, path: PathLike, scratch: Uint8Array, option
   } catch (e) {
     withPath("read", path, e);
   } finally {
-    await close(loop, fd);
+    await closeQuietly(loop, fd);
   }
 }
 
@@ -148,7 +177,7 @@ export async function readFile(loop: Loop, path: PathLike, options?: OpOptions):
   try {
     return await readOne(loop, path, scratch.bytes, chainSlots(loop), options);
   } finally {
-    scratch.free();
+    release(scratch);
   }
 }
 
@@ -195,7 +224,7 @@ export async function readFiles(loop: Loop, paths: readonly PathLike[], options?
   try {
     await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
   } finally {
-    scratch.free();
+    release(scratch);
   }
   if (failure !== null) throw (failure as { error: unknown }).error;
   return out;
@@ -238,12 +267,32 @@ export async function writeFile(
     const append = flag === "a";
     for (let done = 0; done < bytes.byteLength;) {
       const len = Math.min(bytes.byteLength - done, MAX_IO);
-      done += await write(loop, fd, bytes.subarray(done, done + len), append ? -1 : done, options);
+      done += progress(await write(loop, fd, bytes.subarray(done, done + len), append ? -1 : done, options));
     }
   } catch (e) {
     withPath("write", path, e);
   } finally {
+    await closeQuietly(loop, fd);
+  }
+}
+
+/** A write's count, refusing 0 for a non-empty buffer: a loop of writes that make no progress would never end. */
+function progress(n: number): number {
+  if (n === 0) throw new UringError("write", EIO, "the write made no progress");
+  return n;
+}
+
+/**
+ * Closes `fd` through the ring. If the loop refused the close without submitting it (it closed meanwhile), the
+ * descriptor is still open: close it with libc, so none is left behind; the error already on its way is the one
+ * the caller sees. A close the kernel may have run (given up on by a closing loop) is left alone: closing the
+ * number again could close a descriptor opened since.
+ */
+async function closeQuietly(loop: Loop, fd: number): Promise<void> {
+  try {
     await close(loop, fd);
+  } catch (e) {
+    if (e instanceof UringError && e.errno === 0 && e.operation !== "finish the operation") libc().close(fd);
   }
 }
 
@@ -271,32 +320,55 @@ export async function copyFile(loop: Loop, from: PathLike, to: PathLike, options
   } catch (e) {
     withPath("copy", from, e);
   }
-  const buf = NativeMemory.allocate(1 << 20);
+  let buf: NativeMemory | null = null;
   try {
-    const mode = (await fstat(loop, src, options)).mode & 0o7777;
+    const st = await fstat(loop, src, options).catch((e) => withPath("copy", from, e));
+    // Opened without O_TRUNC first: when `to` is `from` (the same path, a hard link, a symlink to it), truncating
+    // would destroy the source before it is read. Same device and inode: nothing to do, as libuv's copyfile does.
     let dst: number;
     try {
-      dst = await open(loop, to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode, options);
+      dst = await open(loop, to, O_WRONLY | O_CREAT | O_CLOEXEC, st.mode & 0o7777, options);
     } catch (e) {
       withPath("copy to", to, e);
     }
     try {
+      const dt = await fstat(loop, dst, options).catch((e) => withPath("copy to", to, e));
+      if (dt.devMajor === st.devMajor && dt.devMinor === st.devMinor && dt.ino === st.ino) return st.size;
+    } catch (e) {
+      await closeQuietly(loop, dst);
+      throw e;
+    }
+    await closeQuietly(loop, dst);
+    try {
+      dst = await open(loop, to, O_WRONLY | O_TRUNC | O_CLOEXEC, 0, options);
+    } catch (e) {
+      withPath("copy to", to, e);
+    }
+    buf = NativeMemory.allocate(1 << 20);
+    try {
       let at = 0;
       for (;;) {
-        const n = await read(loop, src, buf.bytes, at, options);
+        let n: number;
+        try {
+          n = await read(loop, src, buf.bytes, at, options);
+        } catch (e) {
+          withPath("copy", from, e);
+        }
         if (n === 0) return at;
         for (let done = 0; done < n;) {
-          done += await write(loop, dst, buf.bytes.subarray(done, n), at + done, options);
+          try {
+            done += progress(await write(loop, dst, buf.bytes.subarray(done, n), at + done, options));
+          } catch (e) {
+            withPath("copy to", to, e);
+          }
         }
         at += n;
       }
-    } catch (e) {
-      withPath("copy", from, e);
     } finally {
-      await close(loop, dst);
+      await closeQuietly(loop, dst);
     }
   } finally {
-    buf.free();
-    await close(loop, src);
+    if (buf) release(buf);
+    await closeQuietly(loop, src);
   }
 }

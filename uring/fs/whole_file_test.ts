@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
-import { tempDir, withLoop } from "../../testing/mod.ts";
+import { it, tempDir, withLoop } from "../../testing/mod.ts";
 import { UringError } from "../core/errors.ts";
 import { copyFile, readFile, readFiles, writeFile } from "./whole_file.ts";
+import { chainsSupported } from "./_read_chain.ts";
 
 const tmp = tempDir("ringside-whole-file-");
 
@@ -80,15 +81,16 @@ test("writeFile creates, truncates, appends and refuses to replace with wx; copy
   });
 });
 
-test("readFiles reads each small file with one linked chain (open direct, read, close direct)", async () => {
-  await withLoop(async (loop) => {
-    const paths = Array.from({ length: 100 }, (_, i) => tmp.file(pattern(100 + i, i)));
-    const before = loop.stats.started;
-    const got = await readFiles(loop, paths, { concurrency: 32 });
-    assert.equal(loop.stats.started - before, paths.length, "one operation per file");
-    for (let i = 0; i < paths.length; i++) assert.deepEqual(got[i], pattern(100 + i, i));
-  });
-});
+it("readFiles reads each small file with one linked chain (open direct, read, close direct)",
+  !chainsSupported() && "sparse file tables and IORING_REGISTER_FILE_ALLOC_RANGE (the chains' slots) need Linux 6.0",
+  () =>
+    withLoop(async (loop) => {
+      const paths = Array.from({ length: 100 }, (_, i) => tmp.file(pattern(100 + i, i)));
+      const before = loop.stats.started;
+      const got = await readFiles(loop, paths, { concurrency: 32 });
+      assert.equal(loop.stats.started - before, 2 * paths.length, "a statx and one chain per file");
+      for (let i = 0; i < paths.length; i++) assert.deepEqual(got[i], pattern(100 + i, i));
+    }));
 
 test("chains keep exactly-once on a 4-entry ring, where a 3-SQE chain waits for room, with aborts mixed in", async () => {
   await withLoop(async (loop) => {
@@ -118,6 +120,80 @@ test("a ring with a file table of the program's own is left alone: readFiles use
       const got = await readFiles(loop, paths);
       assert.ok(loop.stats.started - before >= 3 * paths.length, "open, read and close per file");
       for (let i = 0; i < paths.length; i++) assert.deepEqual(got[i], pattern(50, i));
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+test("files that hand out less than asked before their end are read to the end: procfs, FIFOs", async () => {
+  const { spawn } = await import("node:child_process");
+  const { execFileSync } = await import("node:child_process");
+  await withLoop(async (loop) => {
+    for (const p of ["/proc/self/mountinfo", "/proc/kallsyms"]) {
+      const [viaRing] = await readFiles(loop, [p]);
+      const one = await readFile(loop, p);
+      const expected = readFileSync(p).byteLength;
+      // The files change a little between reads (mountinfo as tests mount); far more than one page must come back.
+      assert.ok(viaRing!.byteLength > 8192 || expected <= 8192, `${p}: ${viaRing!.byteLength} of ~${expected}`);
+      assert.ok(one.byteLength > 8192 || expected <= 8192, `${p}: ${one.byteLength} of ~${expected}`);
+    }
+    const fifo = tmp.path("fifo");
+    execFileSync("mkfifo", [fifo]);
+    // io_uring opens a FIFO without waiting for a writer (the open is tried non-blocking first), so a read before
+    // any writer is there would see the end at once. This test holds a write end itself (O_RDWR, never read from)
+    // while a writer writes twice with a pause, then lets go: a reader that stopped at the first short read would
+    // miss "second"; one that reads to the end gets both, and the end once every writer is gone.
+    const { openSync, closeSync, constants } = await import("node:fs");
+    const keeper = openSync(fifo, constants.O_RDWR);
+    const writer = spawn("sh", ["-c", `exec 3>${fifo}; printf first >&3; sleep 0.3; printf second >&3`]);
+    const reading = readFile(loop, fifo);
+    await new Promise((r) => writer.on("exit", r));
+    closeSync(keeper);
+    assert.equal(new TextDecoder().decode(await reading), "firstsecond");
+  });
+});
+
+test("copyFile onto itself (same path or a hard link) leaves the file as it was", async () => {
+  const { linkSync } = await import("node:fs");
+  await withLoop(async (loop) => {
+    const p = tmp.file(pattern(5000, 1));
+    assert.equal(await copyFile(loop, p, p), 5000);
+    assert.deepEqual(new Uint8Array(readFileSync(p)), pattern(5000, 1));
+    const l = tmp.path("hardlink");
+    linkSync(p, l);
+    await copyFile(loop, p, l);
+    assert.deepEqual(new Uint8Array(readFileSync(p)), pattern(5000, 1));
+  });
+});
+
+test("a ring too small for a chain still reads files (plain descriptors)", async () => {
+  await withLoop(async (loop) => {
+    const p = tmp.file(pattern(3000, 2));
+    assert.deepEqual(await readFile(loop, p), pattern(3000, 2));
+    assert.deepEqual((await readFiles(loop, [p, p]))[1], pattern(3000, 2));
+  }, { entries: 2 });
+});
+
+test("after the program replaces the table readFiles registered, readFiles leaves the new table's slots alone", async () => {
+  const { openSync, closeSync } = await import("node:fs");
+  const { registerFiles, unregisterFiles } = await import("../ring/registered_files.ts");
+  const { read } = await import("./read_write.ts");
+  await withLoop(async (loop) => {
+    const p = tmp.file(pattern(100, 5));
+    assert.deepEqual(await readFile(loop, p), pattern(100, 5)); // may register the chains' table
+    try {
+      unregisterFiles(loop.ring);
+    } catch {
+      // no table was registered (an old kernel): nothing to replace
+    }
+    const fd = openSync(p, "r");
+    try {
+      registerFiles(loop.ring, [fd]);
+      assert.deepEqual(await readFile(loop, p), pattern(100, 5));
+      const buf = new Uint8Array(100);
+      assert.equal(await read(loop, 0, buf, 0, { fixed: true }), 100, "slot 0 still holds the program's file");
+      assert.deepEqual(buf, pattern(100, 5));
     } finally {
       closeSync(fd);
     }

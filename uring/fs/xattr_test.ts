@@ -11,6 +11,8 @@ import { Buffer } from "node:buffer";
 import { Loop } from "../loop/loop.ts";
 import type { UringError } from "../core/errors.ts";
 import { skipIf, tempDir, withLoop } from "../../testing/mod.ts";
+import { probeOpcodes } from "../ring/probe.ts";
+import { IORING_OP_SETXATTR } from "../abi/uapi.ts";
 import { close, fgetxattr, fsetxattr, getxattr, O_RDWR, open, setxattr, XATTR_CREATE, XATTR_REPLACE } from "./mod.ts";
 
 const { dir, file: tmpPath } = tempDir("ringside-xattr-");
@@ -20,8 +22,13 @@ const dec = new TextDecoder();
 /** A refusal by ringside before the kernel. */
 const refused = { name: "UringError", code: "ERINGSIDE" };
 
+/** Why the xattr opcodes cannot run: the kernel lacks them (Linux 5.19), or the filesystem refuses user.* ones. */
+const noXattr: string | false = !probeOpcodes().isSupported(IORING_OP_SETXATTR) ?
+  "IORING_OP_SETXATTR, GETXATTR, FSETXATTR and FGETXATTR need Linux 5.19" :
+  await xattrRefused();
+
 /** Whether the test directory's filesystem takes user.* extended attributes (tmpfs and ext4 do; some do not). */
-const noXattr: string | false = await (async () => {
+async function xattrRefused(): Promise<string | false> {
   const loop = new Loop();
   const p = tmpPath("probe");
   try {
@@ -35,7 +42,7 @@ const noXattr: string | false = await (async () => {
     await loop.close();
     rmSync(p, { force: true });
   }
-})();
+}
 
 test("setxattr/getxattr and fsetxattr/fgetxattr store and return the bytes", skipIf(noXattr, "xattr"), () =>
   withLoop(async (loop) => {

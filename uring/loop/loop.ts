@@ -56,10 +56,14 @@ import {
   IOSQE_BUFFER_SELECT,
   IOSQE_CQE_SKIP_SUCCESS,
   IOSQE_IO_LINK,
+  io_uring_sqe,
 } from "../abi/uapi.ts";
 import { setupFlagSupported } from "../ring/probe.ts";
 import { Inbox } from "./inbox.ts";
 import { markLoopRing, MESSAGE_BASE, OPERATION_USER_DATA_MIN } from "../ring/_loop_user_data.ts";
+
+/** The byte of an SQE that holds its opcode. */
+const SQE_OPCODE = io_uring_sqe.opcode;
 
 /**
  * user_data = generation * SLOTS + slot: 2^24 slots, the generation in 28 more bits, so operations stay below
@@ -292,6 +296,11 @@ export class Loop {
         refuse("submit an operation", `a chain of ${op.sqeCount} SQEs does not fit an SQ of ${this.ring.sqEntries}`);
       }
       if (op.timeoutNs) refuse("submit an operation", "a chain of SQEs takes no per-operation timeout");
+      // Its memory is released at the last CQE it counts: counting fewer than its members post would free memory
+      // a later member still uses.
+      if (!Number.isInteger(op.cqesLeft) || op.cqesLeft < 1 || op.cqesLeft > op.sqeCount) {
+        refuse("submit an operation", `a chain of ${op.sqeCount} SQEs cannot end after ${op.cqesLeft} CQEs`);
+      }
     }
     this.stats_.started++;
     if (this.head !== null || !this.place(op)) this.enqueue(op);
@@ -370,6 +379,7 @@ export class Loop {
       return true;
     }
     sqeSetData(sqe, op.userData);
+    op.opcode = sqe.u8[SQE_OPCODE]!; // for the error of an -EINVAL (operation.ts cqeError)
     op.bufferGroup = -1;
     if (sqe.u8[B_FLAGS]! & IOSQE_BUFFER_SELECT) {
       // It may pick a provided buffer of this group and still fill it after the buffers were removed from the group
@@ -568,6 +578,9 @@ export class Loop {
       // A chain whose members each post a CQE: the last one ends the operation.
       op.cqesLeft--;
       more = true;
+      // A cancel finds only the member running when it arrives; the next one is issued after this CQE (task work),
+      // so a chain whose cancellation was asked for is asked again, until its last member.
+      if (op.cancelRequested) this.submitInternal((sqe) => prepCancel64(sqe, op.userData, 0));
     }
     if (more) {
       try {

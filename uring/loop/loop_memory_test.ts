@@ -6,9 +6,8 @@ import { Loop } from "./loop.ts";
 import { PromiseOp } from "./operation.ts";
 import { prepNop } from "../prep/nop.ts";
 import { prepRead, prepWrite } from "../prep/rw.ts";
+import { prepRecv } from "../prep/net.ts";
 import { NativeMemory } from "../core/memory.ts";
-import { BufferRing } from "../buffers/buffer_ring.ts";
-import { RecvStream } from "../streams/recv_stream.ts";
 import { backend, libc } from "../../ffi/mod.ts";
 import { socketPair } from "../../testing/mod.ts";
 import type { Sqe } from "../ring/sqe.ts";
@@ -18,8 +17,9 @@ function heapMiB(): number {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
-// Its own time limit: 10 M operations take 6-7 s on this 2-core VM, past `bun test`'s default of 5 s.
-test("ten million operations leave the heap bounded", { timeout: 120_000 }, async () => {
+// Its own time limit: 10 M operations take 6-7 s on this 2-core VM, past `bun test`'s default of 5 s, and 100-150 s
+// in a guest emulated by QEMU without KVM (scripts/kernels.mjs).
+test("ten million operations leave the heap bounded", { timeout: 600_000 }, async () => {
   const loop = new Loop({ entries: 1024 });
   try {
     const prep = (sqe: Sqe) => prepNop(sqe);
@@ -82,12 +82,14 @@ test("forced garbage collection while reads are in flight loses no data", async 
 test("integrated mode: a timer and a fetch to a local server make progress while a recv is pending", async () => {
   const loop = new Loop();
   const [client, server] = socketPair();
-  const buffers = BufferRing.create(loop.ring, { bgid: 11, entries: 4, bufferSize: 256 });
   const http = createServer((_req, res) => res.end("pong"));
   await new Promise<void>((res) => http.listen(0, "127.0.0.1", () => res()));
   try {
-    const stream = new RecvStream(loop, server, buffers);
-    const pending = stream.next();
+    // A plain single-shot recv (Linux 5.6): multishot streams and buffer rings are not what this is about.
+    const buf = new Uint8Array(256);
+    const pending = loop.submit(new PromiseOp("recv", (sqe, o) => {
+      prepRecv(sqe, server, o.kernelAddress(loop, buf, true), buf.byteLength, 0);
+    })).promise;
     // The 10 ms timer must fire promptly while the recv waits in the kernel (a held JS thread would delay it).
     const t0 = performance.now();
     await new Promise((res) => setTimeout(res, 10));
@@ -98,13 +100,11 @@ test("integrated mode: a timer and a fetch to a local server make progress while
     assert.equal(body, "pong");
     assert.equal(loop.stats.inFlight, 1, "the recv is still pending");
     libc().write(client, new TextEncoder().encode("late"), 4);
-    const { value } = await pending;
-    assert.equal(new TextDecoder().decode(value!), "late");
-    await stream.return();
+    const n = await pending;
+    assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "late");
   } finally {
     await new Promise((res) => http.close(() => res(undefined)));
     await loop.close();
-    buffers.close();
     libc().close(client);
     libc().close(server);
   }

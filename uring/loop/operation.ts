@@ -10,7 +10,8 @@ import type { Sqe } from "../ring/sqe.ts";
 import { ARENA_CLASSES, type Chunk, type NativeArena } from "./_arena.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
-import { ECANCELED, EINTR } from "../abi/errno.ts";
+import { ECANCELED, EINTR, EINVAL } from "../abi/errno.ts";
+import { missingOpcode } from "./_missing_opcode.ts";
 
 /**
  * What an operation needs of the loop that runs it: its arena (for bounce buffers, iovecs and timespecs) and a
@@ -83,6 +84,11 @@ export abstract class Operation {
   cancelRequested = false;
   /** @internal The buffer group its SQE selects from (IOSQE_BUFFER_SELECT), or -1: set by the loop. */
   bufferGroup = -1;
+  /**
+   * @internal The opcode of its (first) SQE, or -1 before it is written: set by the loop, so that an -EINVAL for
+   * an opcode this kernel lacks can say which Linux version it needs (see {@link cqeError}).
+   */
+  opcode = -1;
   /** Native chunks released when the final CQE arrives (after the kernel is done with them). */
   chunks: Chunk[] | null = null;
   /**
@@ -292,9 +298,29 @@ export function domError(name: "AbortError" | "TimeoutError", message: string, c
   return e;
 }
 
-/** The error a failed CQE becomes: a {@link UringError} naming the operation and the errno. */
-export function cqeError(operation: string, res: number): UringError {
-  return new UringError(operation, -res, res === -ECANCELED ? "the operation was cancelled" : undefined);
+/**
+ * The error a failed CQE becomes: a {@link UringError} naming the operation and the errno. Given the request's
+ * `opcode`, an -EINVAL for an opcode this kernel does not support (IORING_REGISTER_PROBE, asked once, on the first
+ * such -EINVAL) also says which Linux version added it: "Cannot ftruncate: EINVAL (Invalid argument):
+ * IORING_OP_FTRUNCATE needs Linux 6.9 (this kernel is 6.1)".
+ *
+ * @param operation What failed, for the message (`"read"`, `"mkdir \"/tmp/x\""`).
+ * @param res The CQE's negative result.
+ * @param opcode The request's `IORING_OP_*`, when known.
+ * @returns The error to reject or throw with.
+ *
+ * @example
+ * ```ts
+ * import { IORING_OP_FTRUNCATE } from "ringside-uring/abi";
+ * const e = cqeError("ftruncate", -22, IORING_OP_FTRUNCATE);
+ * console.log(e.code, e.message); // "EINVAL", and on a kernel before 6.9 the version it needs
+ * ```
+ */
+export function cqeError(operation: string, res: number, opcode = -1): UringError {
+  let detail: string | undefined;
+  if (res === -ECANCELED) detail = "the operation was cancelled";
+  else if (res === -EINVAL && opcode >= 0) detail = missingOpcode(opcode);
+  return new UringError(operation, -res, detail);
 }
 
 /**
@@ -390,7 +416,7 @@ export class PromiseOp<T = number> extends Operation {
     } else if (res === -ECANCELED && this.timeoutNs) {
       this.fail(domError("TimeoutError", `The ${this.name} timed out after ${this.timeoutNs / 1e6} ms`));
     } else {
-      this.fail(cqeError(this.name, res));
+      this.fail(cqeError(this.name, res, this.opcode));
     }
   }
 

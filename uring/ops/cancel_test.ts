@@ -22,28 +22,38 @@ it("cancel by user_data: the target rejects with ECANCELED; a second cancel find
     assert.equal(await cancel(loop, poll), 1);
     await assert.rejects(poll.promise, code("ECANCELED"));
     await assert.rejects(cancel(loop, poll), code("ENOENT"));
-    assert.equal(await cancel(loop, poll, { all: true }), 0, "ALL reports a count, 0 here");
   }));
 
-it("cancel by fd: one match, or all of them with IORING_ASYNC_CANCEL_ALL; by fixed fd", false, () =>
-  withLoop(async (loop) => {
-    const [r, w] = makePipe();
-    const polls = [submitPoll(loop, r, POLLIN), submitPoll(loop, r, POLLIN), submitPoll(loop, r, POLLIN)];
-    assert.equal(await cancelFd(loop, r), 1);
-    assert.equal(await cancelFd(loop, r, { all: true }), 2);
-    for (const p of polls) await assert.rejects(p.promise, code("ECANCELED"));
-    await assert.rejects(cancelFd(loop, r), code("ENOENT"));
-
-    registerFiles(loop.ring, [w, r]);
-    const fixed = loop.submit(new PromiseOp("poll", (sqe) => {
-      prepPollAdd(sqe, 1, POLLIN);
-      sqeAddFlags(sqe, IOSQE_FIXED_FILE);
+it("cancel by user_data with IORING_ASYNC_CANCEL_ALL reports a count: 1, then 0",
+  since(5, 19, "IORING_ASYNC_CANCEL_ALL"), () =>
+    withLoop(async (loop) => {
+      const [r] = makePipe();
+      const poll = submitPoll(loop, r, POLLIN);
+      assert.equal(await cancel(loop, poll, { all: true }), 1);
+      await assert.rejects(poll.promise, code("ECANCELED"));
+      assert.equal(await cancel(loop, poll, { all: true }), 0, "ALL reports a count, 0 here");
     }));
-    // With FD_FIXED the number is a slot (1 holds the pipe's read end), not descriptor 1 (stdout).
-    await assert.rejects(cancelFd(loop, 1), code("ENOENT"));
-    assert.equal(await cancelFd(loop, 1, { fixed: true }), 1);
-    await assert.rejects(fixed.promise, code("ECANCELED"));
-  }));
+
+it("cancel by fd: one match, or all of them with IORING_ASYNC_CANCEL_ALL; by fixed fd",
+  since(5, 19, "IORING_ASYNC_CANCEL_FD"), () =>
+    withLoop(async (loop) => {
+      const [r, w] = makePipe();
+      const polls = [submitPoll(loop, r, POLLIN), submitPoll(loop, r, POLLIN), submitPoll(loop, r, POLLIN)];
+      assert.equal(await cancelFd(loop, r), 1);
+      assert.equal(await cancelFd(loop, r, { all: true }), 2);
+      for (const p of polls) await assert.rejects(p.promise, code("ECANCELED"));
+      await assert.rejects(cancelFd(loop, r), code("ENOENT"));
+
+      registerFiles(loop.ring, [w, r]);
+      const fixed = loop.submit(new PromiseOp("poll", (sqe) => {
+        prepPollAdd(sqe, 1, POLLIN);
+        sqeAddFlags(sqe, IOSQE_FIXED_FILE);
+      }));
+      // With FD_FIXED the number is a slot (1 holds the pipe's read end), not descriptor 1 (stdout).
+      await assert.rejects(cancelFd(loop, 1), code("ENOENT"));
+      assert.equal(await cancelFd(loop, 1, { fixed: true }), 1);
+      await assert.rejects(fixed.promise, code("ECANCELED"));
+    }));
 
 it("cancel by opcode (IORING_ASYNC_CANCEL_OP) and cancel any (IORING_ASYNC_CANCEL_ANY)",
   since(6, 6, "IORING_ASYNC_CANCEL_OP"), () =>

@@ -26,6 +26,12 @@ import { prepProvideBuffers, prepRemoveBuffers } from "../prep/buffers.ts";
 
 /** The most buffers one group holds (MAX_BIDS_PER_BGID, io_uring/kbuf.h). */
 const MAX_BIDS = 1 << 16;
+/**
+ * The most buffers one REMOVE_BUFFERS may ask for on every kernel: before MAX_BIDS_PER_BGID (kbuf.c; backported to
+ * some stable series, not to Debian's 5.10) the kernel refuses more than USHRT_MAX with EINVAL, and a group there
+ * never holds more than that.
+ */
+const REMOVE_ALL = 0xffff;
 
 // Memory handed to the kernel as provided buffers stays pinned until the group is emptied by removeBuffers or the
 // ring closes: the kernel may write into any of it whenever a request picks a buffer.
@@ -110,12 +116,13 @@ export function provideBuffers(loop: Loop, memory: ArrayBufferView, options: Pro
 
 /**
  * Takes up to `count` unused buffers back from group `group` (IORING_OP_REMOVE_BUFFERS, Linux 5.7) and resolves to
- * how many were removed; rejects with ENOENT when the group has none. When fewer than `count` come back the group
- * is empty and the memory given to it is unpinned.
+ * how many were removed; rejects with ENOENT when the group has none (and, before Linux 5.19, once it was emptied).
+ * When fewer than `count` come back the group is empty and the memory given to it is unpinned.
  *
  * @param loop The loop.
  * @param group The buffer group id.
- * @param count The most to remove (default 65536: all).
+ * @param count The most to remove (default 65535, the most every kernel accepts: all of a group, but for the last
+ *   one of a group of 65536, which a second call takes).
  * @param options `signal`, `timeoutMs`.
  * @returns How many were removed.
  *
@@ -126,7 +133,7 @@ export function provideBuffers(loop: Loop, memory: ArrayBufferView, options: Pro
  * const n = await removeBuffers(loop, 1);
  * ```
  */
-export function removeBuffers(loop: Loop, group: number, count = MAX_BIDS, options: OpOptions = {}): Promise<number> {
+export function removeBuffers(loop: Loop, group: number, count = REMOVE_ALL, options: OpOptions = {}): Promise<number> {
   const release = () => {
     const groups = pinsOf(loop);
     const list = groups.get(group) ?? [];

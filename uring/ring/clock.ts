@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { check } from "../core/errors.ts";
 import { checkU32 } from "../core/_validate.ts";
 import { io_uring_clock_register, IORING_REGISTER_CLOCK } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import type { Ring } from "./ring.ts";
 
 /**
@@ -40,7 +40,7 @@ export function registerClock(ring: Ring, clockid: number): void {
   checkU32(op, clockid, "clockid", 0x7fffffff);
   const arg = new Uint32Array(io_uring_clock_register.SIZE / 4);
   arg[io_uring_clock_register.clockid / 4] = clockid;
-  check(ring.register(IORING_REGISTER_CLOCK, arg, 0), op, {
+  checkRegister(ring.register(IORING_REGISTER_CLOCK, arg, 0), IORING_REGISTER_CLOCK, op, {
     EINVAL: "only CLOCK_MONOTONIC (1) and CLOCK_BOOTTIME (7) are accepted",
   });
 }

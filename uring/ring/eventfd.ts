@@ -17,10 +17,10 @@
  *
  * @module
  */
-import { check } from "../core/errors.ts";
 import { checkFd } from "../core/_validate.ts";
 import { IORING_REGISTER_EVENTFD, IORING_REGISTER_EVENTFD_ASYNC, IORING_UNREGISTER_EVENTFD } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import type { Ring } from "./ring.ts";
 
 /**
@@ -58,7 +58,7 @@ export function registerEventfdAsync(ring: Ring, fd: number): void {
 function eventfd(ring: Ring, fd: number, opcode: number, op: string): void {
   live(ring, op);
   checkFd(op, fd);
-  check(ring.register(opcode, Int32Array.of(fd), 1), op, {
+  checkRegister(ring.register(opcode, Int32Array.of(fd), 1), opcode, op, {
     EBUSY: "an eventfd is registered already: unregister it first",
     EBADF: "the fd is not an eventfd",
   });
@@ -78,5 +78,7 @@ function eventfd(ring: Ring, fd: number, opcode: number, op: string): void {
 export function unregisterEventfd(ring: Ring): void {
   const op = "unregister the eventfd (IORING_UNREGISTER_EVENTFD)";
   live(ring, op);
-  check(ring.register(IORING_UNREGISTER_EVENTFD, null, 0), op, { ENXIO: "no eventfd is registered" });
+  checkRegister(ring.register(IORING_UNREGISTER_EVENTFD, null, 0), IORING_UNREGISTER_EVENTFD, op, {
+    ENXIO: "no eventfd is registered",
+  });
 }

@@ -18,10 +18,11 @@
  */
 import { readFileSync } from "node:fs";
 import { cpus as osCpus } from "node:os";
-import { check, refuse } from "../core/errors.ts";
+import { refuse } from "../core/errors.ts";
 import { checkU32 } from "../core/_validate.ts";
 import { IORING_REGISTER_IOWQ_AFF, IORING_REGISTER_IOWQ_MAX_WORKERS, IORING_UNREGISTER_IOWQ_AFF } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import type { Ring } from "./ring.ts";
 
 /**
@@ -50,7 +51,7 @@ export function registerIowqAff(ring: Ring, cpus: readonly number[]): void {
   const words = Math.floor(Math.max(...cpus) / 64) + 1;
   const mask = new Uint8Array(words * 8);
   for (const c of cpus) mask[c >> 3]! |= 1 << (c & 7); // c < 64 * words: in bounds
-  check(ring.register(IORING_REGISTER_IOWQ_AFF, mask, mask.length), op, {
+  checkRegister(ring.register(IORING_REGISTER_IOWQ_AFF, mask, mask.length), IORING_REGISTER_IOWQ_AFF, op, {
     EINVAL: "a CPU is not in this thread's allowed set, or this thread has no io-wq yet",
   });
 }
@@ -81,7 +82,7 @@ function possibleCpus(): number {
 export function unregisterIowqAff(ring: Ring): void {
   const op = "clear io-wq CPU affinity (IORING_UNREGISTER_IOWQ_AFF)";
   live(ring, op);
-  check(ring.register(IORING_UNREGISTER_IOWQ_AFF, null, 0), op);
+  checkRegister(ring.register(IORING_UNREGISTER_IOWQ_AFF, null, 0), IORING_UNREGISTER_IOWQ_AFF, op);
 }
 
 /**
@@ -105,6 +106,6 @@ export function registerIowqMaxWorkers(ring: Ring, values: readonly [number, num
   checkU32(op, values[0], "the bounded limit", 0x7fffffff);
   checkU32(op, values[1], "the unbounded limit", 0x7fffffff);
   const arg = Uint32Array.of(values[0], values[1]);
-  check(ring.register(IORING_REGISTER_IOWQ_MAX_WORKERS, arg, 2), op);
+  checkRegister(ring.register(IORING_REGISTER_IOWQ_MAX_WORKERS, arg, 2), IORING_REGISTER_IOWQ_MAX_WORKERS, op);
   return [arg[0]!, arg[1]!];
 }

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { check, refuse } from "../core/errors.ts";
+import { refuse } from "../core/errors.ts";
 import { checkU32 } from "../core/_validate.ts";
 import {
   io_uring_napi,
@@ -32,6 +32,7 @@ import {
   IORING_UNREGISTER_NAPI,
 } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import type { Ring } from "./ring.ts";
 
 /** NAPI busy-poll settings, as the kernel reports the previous ones. */
@@ -95,11 +96,16 @@ export function registerNapi(ring: Ring, options: NapiOptions): NapiSettings {
     refuse(op, `opcode must be an IO_URING_NAPI_* operation, got ${opcode}`);
   }
   arg[io_uring_napi.opcode] = opcode;
-  check(ring.register(IORING_REGISTER_NAPI, arg, 1), op, {
+  checkRegister(ring.register(IORING_REGISTER_NAPI, arg, 1), IORING_REGISTER_NAPI, op, {
     EOPNOTSUPP: "this kernel lacks NAPI busy polling (CONFIG_NET_RX_BUSY_POLL)",
     EINVAL: "not on IOPOLL rings; static IDs need static tracking registered first, and a NAPI ID that exists",
     ENOENT: "that NAPI ID is not in the static list",
-  });
+  }, [{
+    used: opcode !== IO_URING_NAPI_REGISTER_OP ||
+      (o.tracking ?? IO_URING_NAPI_TRACKING_DYNAMIC) !== IO_URING_NAPI_TRACKING_DYNAMIC,
+    what: "static NAPI tracking (io_uring_napi.opcode and op_param)",
+    since: "6.13",
+  }]);
   return napiFrom(arg);
 }
 
@@ -118,7 +124,7 @@ export function unregisterNapi(ring: Ring): Omit<NapiSettings, "tracking"> {
   const op = "unregister NAPI busy polling (IORING_UNREGISTER_NAPI)";
   live(ring, op);
   const arg = new Uint8Array(io_uring_napi.SIZE);
-  check(ring.register(IORING_UNREGISTER_NAPI, arg, 1), op, {
+  checkRegister(ring.register(IORING_UNREGISTER_NAPI, arg, 1), IORING_UNREGISTER_NAPI, op, {
     EOPNOTSUPP: "this kernel lacks NAPI busy polling (CONFIG_NET_RX_BUSY_POLL)",
   });
   const { busyPollTimeoutUs, preferBusyPoll } = napiFrom(arg);

@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { check } from "../core/errors.ts";
 import { checkU32 } from "../core/_validate.ts";
 import { IORING_REGISTER_PERSONALITY, IORING_UNREGISTER_PERSONALITY } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import type { Ring } from "./ring.ts";
 
 /**
@@ -38,7 +38,7 @@ import type { Ring } from "./ring.ts";
 export function registerPersonality(ring: Ring): number {
   const op = "register a personality (IORING_REGISTER_PERSONALITY)";
   live(ring, op);
-  return check(ring.register(IORING_REGISTER_PERSONALITY, null, 0), op);
+  return checkRegister(ring.register(IORING_REGISTER_PERSONALITY, null, 0), IORING_REGISTER_PERSONALITY, op);
 }
 
 /**
@@ -57,5 +57,7 @@ export function unregisterPersonality(ring: Ring, id: number): void {
   const op = "unregister a personality (IORING_UNREGISTER_PERSONALITY)";
   live(ring, op);
   checkU32(op, id, "id", 0xffff);
-  check(ring.register(IORING_UNREGISTER_PERSONALITY, null, id), op, { EINVAL: `no personality ${id} is registered` });
+  checkRegister(ring.register(IORING_UNREGISTER_PERSONALITY, null, id), IORING_UNREGISTER_PERSONALITY, op, {
+    EINVAL: `no personality ${id} is registered`,
+  });
 }

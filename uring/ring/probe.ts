@@ -32,6 +32,7 @@ import {
   IORING_SETUP_REGISTERED_FD_ONLY,
   IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_SQ_AFF,
+  IORING_SETUP_SQE_MIXED,
   IORING_SETUP_SQPOLL,
   IORING_SETUP_TASKRUN_FLAG,
   OPCODES,
@@ -160,7 +161,8 @@ const flagCache = new Map<number, SetupFlagResult>();
  * Probes `flags` (one `IORING_SETUP_*` flag or several) by setting up and closing a one-entry ring with them,
  * adding the partner flags the kernel demands (DEFER_TASKRUN needs SINGLE_ISSUER, TASKRUN_FLAG needs COOP_TASKRUN,
  * REGISTERED_FD_ONLY needs NO_MMAP, SQ_AFF needs SQPOLL, HYBRID_IOPOLL needs IOPOLL) and the parameters some flags
- * read (a CQ size for CQSIZE, a CPU for SQ_AFF, a short idle for SQPOLL, a ring to share for ATTACH_WQ).
+ * read (a CQ size for CQSIZE, a CPU for SQ_AFF, a short idle for SQPOLL, a ring to share for ATTACH_WQ); SQE_MIXED
+ * gets two entries, since a 128-byte SQE takes two slots.
  * Results are cached per `flags`.
  *
  * Throws the setup error when io_uring cannot be set up even without flags: then no flag can be probed
@@ -195,7 +197,8 @@ export function probeSetupFlag(flags: number): SetupFlagResult {
       wq = new Ring(1);
       options.attachWq = wq;
     }
-    const r = attempt(1, options);
+    // A mixed SQ needs room for a 128-byte SQE, two slots: one entry is EOVERFLOW (io_uring/io_uring.c rings_size).
+    const r = attempt(tried & IORING_SETUP_SQE_MIXED ? 2 : 1, options);
     const result: SetupFlagResult = r.ok
       ? { flags, tried, supported: true }
       : { flags, tried, supported: false, code: r.code };

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { check, refuse } from "../core/errors.ts";
+import { refuse } from "../core/errors.ts";
 import { NativeMemory, pageSize } from "../core/memory.ts";
 import { checkCount, checkU32 } from "../core/_validate.ts";
 import { putU64 } from "../abi/_u64.ts";
@@ -37,6 +37,7 @@ import {
 } from "../abi/uapi.ts";
 import { ENOENT } from "../abi/errno.ts";
 import { type BufRingRegistration, type BufRingState, live, stateOf, states } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import { IORING_MAX_BUF_RING_ENTRIES } from "./limits.ts";
 import type { Ring } from "./ring.ts";
 
@@ -118,11 +119,14 @@ export function registerBufRing(ring: Ring, options: BufRingOptions): BufRingReg
   const res = ring.register(IORING_REGISTER_PBUF_RING, arg, 1);
   if (res < 0) {
     memory?.unpin();
-    check(res, op, {
+    checkRegister(res, IORING_REGISTER_PBUF_RING, op, {
       EEXIST: `buffer group ${bgid} already has a ring or classic provided buffers`,
       EINVAL: "a flag, the entry count or the alignment was refused by this kernel",
       ENOMEM: "the ring exceeds the locked-memory limit (RLIMIT_MEMLOCK, `ulimit -l`)",
-    });
+    }, [
+      { used: mmap, what: "IOU_PBUF_RING_MMAP", since: "6.4" },
+      { used: (flags & IOU_PBUF_RING_INC) !== 0, what: "IOU_PBUF_RING_INC", since: "6.12" },
+    ]);
   }
   let mem = memory;
   if (mmap) {
@@ -174,9 +178,10 @@ export function unregisterBufRing(ring: Ring, bgid: number): void {
     br.memory.unpin();
     if (br.owned) br.memory.free();
   }
-  check(res, op, {
+  checkRegister(res, IORING_UNREGISTER_PBUF_RING, op, {
     ENOENT: `buffer group ${bgid} has no ring`,
-    EINVAL: `buffer group ${bgid} holds classic provided buffers, not a ring`,
+    EINVAL: `buffer group ${bgid} holds classic provided buffers, not a ring (or, before Linux 6.10, a group below ` +
+      "64 that has no ring at all)",
   });
 }
 
@@ -198,7 +203,7 @@ export function bufRingHead(ring: Ring, bgid: number): number {
   checkU32(op, bgid, "bgid", 0xffff);
   const arg = new Uint32Array(io_uring_buf_status.SIZE / 4);
   arg[io_uring_buf_status.buf_group / 4] = bgid;
-  check(ring.register(IORING_REGISTER_PBUF_STATUS, arg, 1), op, {
+  checkRegister(ring.register(IORING_REGISTER_PBUF_STATUS, arg, 1), IORING_REGISTER_PBUF_STATUS, op, {
     ENOENT: `buffer group ${bgid} has no ring`,
     EINVAL: `buffer group ${bgid} is not a buffer ring`,
   });

@@ -46,6 +46,7 @@ import {
 } from "../abi/uapi.ts";
 import { ENXIO } from "../abi/errno.ts";
 import { align8, checkTags, isZero, live, setSlots, stateOf, states, withScratch } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import { IORING_MAX_REG_BUFFER_SIZE, IORING_MAX_REG_BUFFERS } from "./limits.ts";
 import type { Ring } from "./ring.ts";
 
@@ -187,7 +188,8 @@ function registerBufferTable(
     if (!tags) {
       withScratch(n * IOVEC_SIZE, (mem, v) => {
         writeIovecs(v, 0, bufs);
-        check(ring.register(IORING_REGISTER_BUFFERS, mem.bytes.subarray(0, n * IOVEC_SIZE), n), op, BUFFER_HINTS);
+        const res = ring.register(IORING_REGISTER_BUFFERS, mem.bytes.subarray(0, n * IOVEC_SIZE), n);
+        checkRegister(res, IORING_REGISTER_BUFFERS, op, BUFFER_HINTS);
       });
     } else {
       const iovAt = align8(io_uring_rsrc_register.SIZE);
@@ -198,8 +200,8 @@ function registerBufferTable(
         putU64(v, io_uring_rsrc_register.tags, mem.address + tagsAt);
         writeIovecs(v, iovAt, bufs);
         for (const [i, tag] of tags.entries()) putU64(v, tagsAt + i * 8, tag);
-        check(ring.register(IORING_REGISTER_BUFFERS2, mem.bytes.subarray(0, io_uring_rsrc_register.SIZE),
-          io_uring_rsrc_register.SIZE), op, BUFFER_HINTS);
+        checkRegister(ring.register(IORING_REGISTER_BUFFERS2, mem.bytes.subarray(0, io_uring_rsrc_register.SIZE),
+          io_uring_rsrc_register.SIZE), IORING_REGISTER_BUFFERS2, op, BUFFER_HINTS);
       });
     }
   } catch (e) {
@@ -233,7 +235,8 @@ export function registerBuffersSparse(ring: Ring, n: number): void {
   const v = new DataView(arg.buffer);
   v.setUint32(io_uring_rsrc_register.nr, n, true);
   v.setUint32(io_uring_rsrc_register.flags, IORING_RSRC_REGISTER_SPARSE, true);
-  check(ring.register(IORING_REGISTER_BUFFERS2, arg, io_uring_rsrc_register.SIZE), op, BUFFER_HINTS);
+  checkRegister(ring.register(IORING_REGISTER_BUFFERS2, arg, io_uring_rsrc_register.SIZE), IORING_REGISTER_BUFFERS2, op,
+    BUFFER_HINTS, [{ used: true, what: "IORING_RSRC_REGISTER_SPARSE", since: "5.19" }]);
   const s = stateOf(ring);
   setSlots(s, 0, [], s.buffers.length);
   s.buffers = new Array<NativeMemory | null>(n).fill(null);
@@ -284,8 +287,9 @@ export function registerBuffersUpdateTag(
       v.setUint32(io_uring_rsrc_update2.nr, n, true);
       writeIovecs(v, iovAt, bufs);
       if (tags) for (const [i, tag] of tags.entries()) putU64(v, tagsAt + i * 8, tag);
-      return check(ring.register(IORING_REGISTER_BUFFERS_UPDATE, mem.bytes.subarray(0, io_uring_rsrc_update2.SIZE),
-        io_uring_rsrc_update2.SIZE), op, BUFFER_HINTS);
+      const res = ring.register(IORING_REGISTER_BUFFERS_UPDATE, mem.bytes.subarray(0, io_uring_rsrc_update2.SIZE),
+        io_uring_rsrc_update2.SIZE);
+      return checkRegister(res, IORING_REGISTER_BUFFERS_UPDATE, op, BUFFER_HINTS);
     });
   } catch (e) {
     unpinAll(bufs);
@@ -411,12 +415,13 @@ export function cloneBuffersOffset(
   while (cloned.length < count) cloned.push(null);
   for (const m of cloned) m?.pin();
   try {
-    check(dst.register(IORING_REGISTER_CLONE_BUFFERS, arg, 1), op, {
+    checkRegister(dst.register(IORING_REGISTER_CLONE_BUFFERS, arg, 1), IORING_REGISTER_CLONE_BUFFERS, op, {
       EBUSY: "the destination already has registered buffers (pass IORING_REGISTER_DST_REPLACE to replace them)",
       ENXIO: "the source ring has no registered buffers",
       EINVAL: "the range goes past the source's table, or the rings belong to different users",
       EEXIST: "the source ring is SINGLE_ISSUER and owned by another thread",
-    });
+    }, [{ used: nr !== 0 || srcOff !== 0 || dstOff !== 0, what: "cloning a range (src_off, dst_off, nr)",
+      since: "6.13" }]);
   } catch (e) {
     for (const m of cloned) m?.unpin();
     throw e;

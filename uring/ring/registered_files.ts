@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { check, refuse } from "../core/errors.ts";
+import { refuse } from "../core/errors.ts";
 import { checkCount, checkFd, checkU32 } from "../core/_validate.ts";
 import { putU64 } from "../abi/_u64.ts";
 import {
@@ -38,6 +38,7 @@ import {
   IORING_UNREGISTER_FILES,
 } from "../abi/uapi.ts";
 import { align8, checkTags, isZero, live, withScratch } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import { IORING_MAX_FIXED_FILES } from "./limits.ts";
 import type { Ring } from "./ring.ts";
 
@@ -91,7 +92,8 @@ export function registerFiles(ring: Ring, fds: readonly number[]): void {
   live(ring, op);
   checkFds(op, fds, false);
   checkCount(op, fds.length, IORING_MAX_FIXED_FILES, "the number of files");
-  check(ring.register(IORING_REGISTER_FILES, Int32Array.from(fds), fds.length), op, FILE_HINTS);
+  const res = ring.register(IORING_REGISTER_FILES, Int32Array.from(fds), fds.length);
+  checkRegister(res, IORING_REGISTER_FILES, op, FILE_HINTS);
 }
 
 /**
@@ -124,8 +126,8 @@ export function registerFilesTags(ring: Ring, fds: readonly number[], tags: read
       v.setInt32(fdsAt + i * 4, fd, true);
       putU64(v, tagsAt + i * 8, tags[i]!); // checkFds: one valid tag per fd
     }
-    check(ring.register(IORING_REGISTER_FILES2, mem.bytes.subarray(0, io_uring_rsrc_register.SIZE),
-      io_uring_rsrc_register.SIZE), op, FILE_HINTS);
+    checkRegister(ring.register(IORING_REGISTER_FILES2, mem.bytes.subarray(0, io_uring_rsrc_register.SIZE),
+      io_uring_rsrc_register.SIZE), IORING_REGISTER_FILES2, op, FILE_HINTS);
   });
 }
 
@@ -149,7 +151,8 @@ export function registerFilesSparse(ring: Ring, n: number): void {
   const v = new DataView(arg.buffer);
   v.setUint32(io_uring_rsrc_register.nr, n, true);
   v.setUint32(io_uring_rsrc_register.flags, IORING_RSRC_REGISTER_SPARSE, true);
-  check(ring.register(IORING_REGISTER_FILES2, arg, io_uring_rsrc_register.SIZE), op, FILE_HINTS);
+  checkRegister(ring.register(IORING_REGISTER_FILES2, arg, io_uring_rsrc_register.SIZE), IORING_REGISTER_FILES2, op,
+    FILE_HINTS, [{ used: true, what: "IORING_RSRC_REGISTER_SPARSE", since: "5.19" }]);
 }
 
 /**
@@ -178,8 +181,8 @@ export function registerFilesUpdate(ring: Ring, offset: number, fds: readonly nu
     v.setUint32(io_uring_files_update.offset, offset, true);
     putU64(v, io_uring_files_update.fds, mem.address + fdsAt);
     for (const [i, fd] of fds.entries()) v.setInt32(fdsAt + i * 4, fd, true);
-    return check(ring.register(IORING_REGISTER_FILES_UPDATE, mem.bytes.subarray(0, io_uring_files_update.SIZE),
-      fds.length), op, FILE_HINTS);
+    return checkRegister(ring.register(IORING_REGISTER_FILES_UPDATE, mem.bytes.subarray(0, io_uring_files_update.SIZE),
+      fds.length), IORING_REGISTER_FILES_UPDATE, op, FILE_HINTS);
   });
 }
 
@@ -216,8 +219,8 @@ export function registerFilesUpdateTag(
       v.setInt32(fdsAt + i * 4, fd, true);
       putU64(v, tagsAt + i * 8, tags[i]!); // checkFds: one valid tag per fd
     }
-    return check(ring.register(IORING_REGISTER_FILES_UPDATE2, mem.bytes.subarray(0, io_uring_rsrc_update2.SIZE),
-      io_uring_rsrc_update2.SIZE), op, FILE_HINTS);
+    return checkRegister(ring.register(IORING_REGISTER_FILES_UPDATE2, mem.bytes.subarray(0, io_uring_rsrc_update2.SIZE),
+      io_uring_rsrc_update2.SIZE), IORING_REGISTER_FILES_UPDATE2, op, FILE_HINTS);
   });
 }
 
@@ -235,7 +238,29 @@ export function registerFilesUpdateTag(
 export function unregisterFiles(ring: Ring): void {
   const op = "unregister files (IORING_UNREGISTER_FILES)";
   live(ring, op);
-  check(ring.register(IORING_UNREGISTER_FILES, null, 0), op, FILE_HINTS);
+  checkRegister(ring.register(IORING_UNREGISTER_FILES, null, 0), IORING_UNREGISTER_FILES, op, FILE_HINTS);
+  unregistered.set(ring, fileTableUnregistrations(ring) + 1);
+}
+
+const unregistered = new WeakMap<Ring, number>();
+
+/**
+ * How many times `ring`'s file table was unregistered: a layer that registered a table for itself (readFiles)
+ * compares it with what it saw then, and leaves the table alone once the program replaced it.
+ *
+ * @param ring The ring.
+ * @returns The count.
+ *
+ * @example
+ * ```ts
+ * import { Ring } from "ringside-uring/ring";
+ * const ring = new Ring(4);
+ * console.log(fileTableUnregistrations(ring)); // 0
+ * ring.close();
+ * ```
+ */
+export function fileTableUnregistrations(ring: Ring): number {
+  return unregistered.get(ring) ?? 0;
 }
 
 /**
@@ -258,7 +283,7 @@ export function registerFileAllocRange(ring: Ring, off: number, len: number): vo
   const arg = new Uint32Array(io_uring_file_index_range.SIZE / 4);
   arg[io_uring_file_index_range.off / 4] = off;
   arg[io_uring_file_index_range.len / 4] = len;
-  check(ring.register(IORING_REGISTER_FILE_ALLOC_RANGE, arg, 0), op, {
+  checkRegister(ring.register(IORING_REGISTER_FILE_ALLOC_RANGE, arg, 0), IORING_REGISTER_FILE_ALLOC_RANGE, op, {
     EINVAL: "the range goes past the end of the registered file table",
     ENXIO: "no file table is registered",
   });

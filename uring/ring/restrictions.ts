@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { check, refuse } from "../core/errors.ts";
+import { refuse } from "../core/errors.ts";
 import { checkU32 } from "../core/_validate.ts";
 import {
   io_uring_restriction,
@@ -29,6 +29,7 @@ import {
   IORING_SETUP_R_DISABLED,
 } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import type { Ring } from "./ring.ts";
 
 /**
@@ -100,7 +101,8 @@ export function registerRestrictions(ring: Ring, restrictions: readonly Restrict
     arg[at + io_uring_restriction.opcode] = r.opcode; // u16, little-endian: the high byte stays 0
     arg[at + io_uring_restriction.register_op] = value; // the union of register_op, sqe_op and sqe_flags
   });
-  check(ring.register(IORING_REGISTER_RESTRICTIONS, arg, restrictions.length), op, {
+  const res = ring.register(IORING_REGISTER_RESTRICTIONS, arg, restrictions.length);
+  checkRegister(res, IORING_REGISTER_RESTRICTIONS, op, {
     EBADFD: "the ring is already enabled: restrictions must come before ring.enable()",
     EBUSY: "restrictions were registered already (only once per ring)",
     EINVAL: "an opcode is beyond what this kernel knows",

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { check, refuse } from "../core/errors.ts";
+import { refuse } from "../core/errors.ts";
 import { checkFd, checkU32, checkU64 } from "../core/_validate.ts";
 import { putU64 } from "../abi/_u64.ts";
 import { writeTimespecNs } from "../abi/timespec.ts";
@@ -31,6 +31,7 @@ import {
   IORING_REGISTER_SYNC_CANCEL,
 } from "../abi/uapi.ts";
 import { live } from "./_register.ts";
+import { checkRegister } from "./_since.ts";
 import type { Ring } from "./ring.ts";
 
 /** What {@link registerSyncCancel} matches and how long it waits. */
@@ -109,10 +110,17 @@ export function registerSyncCancel(ring: Ring, options: SyncCancelOptions): numb
     writeTimespecNs(v, ts, o.timeoutNs);
   }
   arg[io_uring_sync_cancel_reg.opcode] = o.opcode ?? 0;
-  const res = check(ring.register(IORING_REGISTER_SYNC_CANCEL, arg, 1), op, {
+  const res = checkRegister(ring.register(IORING_REGISTER_SYNC_CANCEL, arg, 1), IORING_REGISTER_SYNC_CANCEL, op, {
     ENOENT: "no in-flight request matched",
     EALREADY: "a matching request is running and could not be interrupted before the timeout",
     ETIME: "the timeout passed before the cancelled requests completed",
-  });
+  }, [
+    { used: (flags & IORING_ASYNC_CANCEL_OP) !== 0, what: "IORING_ASYNC_CANCEL_OP (matching by opcode)", since: "6.6" },
+    {
+      used: (flags & IORING_ASYNC_CANCEL_USERDATA) !== 0,
+      what: "IORING_ASYNC_CANCEL_USERDATA (matching user_data together with fd or opcode)",
+      since: "6.6",
+    },
+  ]);
   return flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY) ? res : 1;
 }

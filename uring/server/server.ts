@@ -54,21 +54,23 @@ export interface Connection {
   readonly input: RecvStream;
   /** Aborted when the server stops: pass it to anything else the handler waits for. */
   readonly signal: AbortSignal;
-  /** The listener's address, with the port the kernel picked when `serve` was given port 0. */
+  /**
+   * The connection's own address: the address it was accepted on, with the listener's port (the one the kernel
+   * picked when `serve` was given port 0). From getsockname(2) at accept.
+   */
   readonly localAddress: InetSocketAddress;
-  /** The peer's address and port (getpeername(2), asked the first time it is read). */
+  /** The peer's address and port, from getpeername(2) at accept. */
   readonly remoteAddress: InetSocketAddress;
   /** Sends every byte of `data` (`sendAll`); cancelled when the server stops. */
   send(data: ArrayBufferView): Promise<void>;
 }
 
-/** The peer of a connected socket, from getpeername(2). */
-function peerAddress(fd: number): InetSocketAddress {
-  const c = libc();
+/** A connected socket's own address (`"getsockname"`) or its peer's (`"getpeername"`), or null once reset. */
+function socketAddress(fd: number, which: "getsockname" | "getpeername"): InetSocketAddress | null {
   const sa = new Uint8Array(SOCKADDR_STORAGE_SIZE);
   const lenBox = new Uint8Array(4);
   new DataView(lenBox.buffer).setUint32(0, SOCKADDR_STORAGE_SIZE, true);
-  if (c.getpeername(fd, sa, lenBox) < 0) throw new UringError("read the peer's address", c.errno());
+  if (libc()[which](fd, sa, lenBox) < 0) return null;
   return decodeSockaddr(sa, new DataView(lenBox.buffer).getUint32(0, true)) as InetSocketAddress;
 }
 
@@ -176,6 +178,14 @@ export async function serve(loop: Loop, options: ServeOptions, handler: Connecti
   };
 
   const connection = async (fd: number) => {
+    // Asked now, while the descriptor is this connection's: a peer that already reset it answers ENOTCONN, and
+    // there is nothing to serve.
+    const localAddress = socketAddress(fd, "getsockname");
+    const remoteAddress = localAddress && socketAddress(fd, "getpeername");
+    if (!localAddress || !remoteAddress) {
+      libc().close(fd);
+      return;
+    }
     let input: RecvStream;
     try {
       // Zero-copy views: each is sent before the next pull, which gives its buffer back to the shared ring.
@@ -194,17 +204,14 @@ export async function serve(loop: Loop, options: ServeOptions, handler: Connecti
         stopping
           ? Promise.reject(domError("AbortError", "The send was aborted: the server is stopping"))
           : sendAll(loop, fd, data);
-      let peer: InetSocketAddress | undefined;
       await handler({
         loop,
         fd,
         input,
         signal,
         send,
-        localAddress: listener.address,
-        get remoteAddress(): InetSocketAddress {
-          return peer ??= peerAddress(fd);
-        },
+        localAddress,
+        remoteAddress,
       });
     } catch (e) {
       if (!expected(e)) onError(e);
