@@ -97,6 +97,11 @@ export function consumerTest() {
       return { ok: stray.length === 0, out: `unexpected files in the tarball: ${stray.join(", ")}` };
     });
     if (!packed) return results;
+    // JSR's checks, offline: no slow types (every exported function typed explicitly), a license, the files.
+    step("deno publish --dry-run (JSR: no slow types)", () => {
+      const r = sh(ready.deno, ["publish", "--dry-run", "--allow-dirty"], ROOT);
+      return { ok: r.ok && r.out.includes("Dry run complete"), out: r.out };
+    });
 
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }, null, 2));
     writeFileSync(join(app, "main.ts"), MAIN);

@@ -327,7 +327,7 @@ const DISABLED_MEANING = [
  * console.log(formatReport(doctor(), 100));
  * ```
  */
-export function formatReport(report: Report, width = terminalWidth()): string {
+export function formatReport(report: Report, width: number = terminalWidth()): string {
   const out: string[] = ["ringside doctor", ""];
   const fact = (k: string, v: string) => out.push(...wrapText(`  ${k.padEnd(20)} `, v, width));
   fact("runtime", `${report.runtime.name} ${report.runtime.version}`);
