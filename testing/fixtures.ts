@@ -13,6 +13,7 @@ import { libc } from "../ffi/mod.ts";
 import { Loop, type LoopOptions } from "../uring/loop/loop.ts";
 import { UringError } from "../uring/core/errors.ts";
 import { Ring } from "../uring/ring/ring.ts";
+import { setupFlagSupported } from "../uring/ring/probe.ts";
 import { BufferRing } from "../uring/buffers/buffer_ring.ts";
 import { IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_SINGLE_ISSUER } from "../uring/abi/uapi.ts";
 import { type Sqe, sqeSetData } from "../uring/ring/sqe.ts";
@@ -174,6 +175,10 @@ export function incrementalRefused(): string | false {
 
 /** Why this kernel cannot resize rings (IORING_REGISTER_RESIZE_RINGS on a DEFER_TASKRUN ring), or false. */
 export function resizeRefused(): string | false {
+  // Asked of a DEFER_TASKRUN ring (6.1): a kernel without one cannot resize either.
+  if (!setupFlagSupported(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)) {
+    return "IORING_SETUP_DEFER_TASKRUN needs Linux 6.1 (and IORING_REGISTER_RESIZE_RINGS 6.13)";
+  }
   const ring = new Ring(2, { flags: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN });
   return einvalMeans("IORING_REGISTER_RESIZE_RINGS needs Linux 6.13", ring, (r) => r.resize(4));
 }
