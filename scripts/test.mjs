@@ -332,6 +332,41 @@ async function docCheck(deno) {
   return { runtime: "docs", passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, notes: ok ? [] : ["docs: an example does not type-check (see above)"] };
 }
 
+/** The files the old-kernel smoke runs: the scheduler, the streams and the server. */
+const SMOKE_FILES = ["uring/loop", "uring/streams", "uring/server"];
+
+/**
+ * One old kernel kept honest: Debian's 5.10 under QEMU (scripts/kernels.mjs), doctor and the scheduler, stream and
+ * server tests under Bun, its counts added to the total. RINGSIDE_SKIP_KERNEL_SMOKE=1 leaves it out (counted as
+ * one skip, said so).
+ */
+async function kernelSmoke() {
+  if (process.env.RINGSIDE_SKIP_KERNEL_SMOKE === "1") {
+    return { runtime: "kernel 5.10", passed: 0, failed: 0, skipped: 1, notes: ["kernel 5.10: skipped (RINGSIDE_SKIP_KERNEL_SMOKE=1)"] };
+  }
+  const json = join(ROOT, "node_modules", ".cache", "ringside-smoke-5.10.json");
+  const args = [join(ROOT, "scripts", "kernels.mjs"), "--kernels", "5.10", "--runtimes", "bun", "--json", json,
+    "--timeout", "900", "--files", ...SMOKE_FILES];
+  console.log(`\n== kernel 5.10: node scripts/kernels.mjs ${args.slice(1).join(" ")}`);
+  const r = await stream("kernel 5.10", process.execPath, args, { ...process.env }, 20 * 60 * 1000);
+  try {
+    const run = JSON.parse(readFileSync(json, "utf8")).kernels?.[0]?.runs?.bun;
+    if (run && typeof run.passed === "number") {
+      const failed = run.failed + (r.code === 0 || run.failed > 0 ? 0 : 1);
+      return {
+        runtime: "kernel 5.10",
+        passed: run.passed,
+        failed,
+        skipped: run.skipped,
+        notes: failed ? ["kernel 5.10: failures in the old-kernel smoke (see above)"] : [],
+      };
+    }
+  } catch {
+    // no JSON: counted below
+  }
+  return { runtime: "kernel 5.10", passed: 0, failed: 1, skipped: 0, notes: ["kernel 5.10: the smoke gave no result (see above)"] };
+}
+
 /** The package as a user installs it (scripts/consumer.mjs): each step counted as one test. */
 function packageCheck() {
   console.log("\n== package: npm pack, install into a fresh project, run, type-check and compile there");
@@ -370,7 +405,7 @@ async function main(argv) {
   const ready = ensure();
   const files = collect(paths);
   const results = [];
-  if (paths.length === 0) results.push(await typecheck(), await docCheck(ready.deno), packageCheck());
+  if (paths.length === 0) results.push(await typecheck(), await docCheck(ready.deno), packageCheck(), await kernelSmoke());
   const perFile = {};
   for (const runtime of runtimes) {
     const mine = files.filter((f) => runsOn(runtime, f));

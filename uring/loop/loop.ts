@@ -33,6 +33,7 @@ import { backend, libc } from "../../ffi/mod.ts";
 import { type Chunk, NativeArena } from "./_arena.ts";
 import { refuse, UringError } from "../core/errors.ts";
 import { domError, Operation, OpState } from "./operation.ts";
+import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { prepNop } from "../prep/nop.ts";
 import { setImmediate } from "node:timers";
 import { Ring, type RingOptions } from "../ring/ring.ts";
@@ -764,14 +765,28 @@ export class Loop {
     this.head = this.tail = null;
     if (this.inflight > 0) {
       for (const op of this.ops) if (op) op.cancelRequested = true;
-      // One cancel for everything; if the SQ has no room yet (the kernel refused SQEs), try again each round.
+      // One cancel for everything (IORING_ASYNC_CANCEL_ANY | ALL, Linux 5.19); before that, one per operation by
+      // its user_data (5.5). If the SQ has no room yet (the kernel refused SQEs), try again each round.
       let cancelQueued = false;
+      const cancelled = new Set<Operation>();
       const queueCancel = () => {
-        const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
-        if (!sqe) return;
-        prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
-        sqeSetData(sqe, IGNORED_USER_DATA);
-        sqeAddFlags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+        if (kernelVersionAtLeast(5, 19)) {
+          const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
+          if (!sqe) return;
+          prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+          sqeSetData(sqe, IGNORED_USER_DATA);
+          sqeAddFlags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+          cancelQueued = true;
+          return;
+        }
+        for (const op of this.ops) {
+          if (!op || cancelled.has(op)) continue;
+          const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
+          if (!sqe) return;
+          prepCancel64(sqe, op.userData, 0);
+          sqeSetData(sqe, IGNORED_USER_DATA);
+          cancelled.add(op);
+        }
         cancelQueued = true;
       };
       queueCancel();
