@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readFile as fsReadFile, stat as fsStat } from "node:fs/promises";
 import { join } from "node:path";
 import { Loop, readFiles, statx } from "ringside-uring";
@@ -45,7 +45,9 @@ const native = ((await import(which)) as { native: NativeFiles }).native;
 function generate(dir: string, count: number, min: number, max: number): string[] {
   const stamp = join(dir, ".complete");
   const paths = Array.from({ length: count }, (_, i) => join(dir, `d${i % 100}`, `f${i}`));
-  if (existsSync(stamp)) return paths;
+  // The stamp records what was generated: a set made for --quick is not the full one.
+  const what = `${count} ${min} ${max}`;
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === what) return paths;
   let seed = 12345;
   const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const block = new Uint8Array(max);
@@ -54,7 +56,7 @@ function generate(dir: string, count: number, min: number, max: number): string[
     mkdirSync(join(dir, `d${i % 100}`), { recursive: true });
     writeFileSync(paths[i]!, block.subarray(0, min + Math.floor(rand() * (max - min + 1))));
   }
-  writeFileSync(stamp, "");
+  writeFileSync(stamp, what);
   return paths;
 }
 

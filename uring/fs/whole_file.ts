@@ -66,7 +66,13 @@ function release(mem: NativeMemory): void {
  * size fstat confirms: procfs files (size 0), sysfs files (size 4096) and pipes hand out less than asked long
  * before their end, and keep being read until a read returns 0, as fs.readFile does.
  */
-async function readAll(loop: Loop, fd: number, scratch: Uint8Array, options: OpOptions | undefined): Promise<Uint8Array> {
+async function readAll(
+  loop: Loop,
+  fd: number,
+  scratch: Uint8Array,
+  big: BigBuffer,
+  options: OpOptions | undefined,
+): Promise<Uint8Array> {
   let n = await read(loop, fd, scratch, -1, options);
   const st = await fstat(loop, fd, options);
   if (n < scratch.byteLength && (st.mode & S_IFMT) === S_IFREG && st.size > 0 && n >= st.size) {
@@ -76,24 +82,43 @@ async function readAll(loop: Loop, fd: number, scratch: Uint8Array, options: OpO
   if (n === 0) return new Uint8Array(0);
   // More to come: read the rest into memory of the size fstat gives (plus one page to see growth), growing it as
   // needed, until a read returns 0.
-  let mem = NativeMemory.allocate(Math.max(st.size + 4096, 2 * scratch.byteLength));
-  try {
-    mem.bytes.set(scratch.subarray(0, n));
-    for (;;) {
-      if (n === mem.byteLength) {
-        const bigger = NativeMemory.allocate(mem.byteLength * 2);
-        bigger.bytes.set(mem.bytes);
-        release(mem);
-        mem = bigger;
-      }
-      const want = Math.min(mem.byteLength - n, MAX_IO);
-      const got = await read(loop, fd, mem.bytes.subarray(n, n + want), -1, options);
-      if (got === 0) break;
-      n += got;
+  let mem = big.at(Math.max(st.size + 4096, 2 * scratch.byteLength), 0);
+  mem.bytes.set(scratch.subarray(0, n));
+  for (;;) {
+    if (n === mem.byteLength) mem = big.at(mem.byteLength * 2, n);
+    const want = Math.min(mem.byteLength - n, MAX_IO);
+    const got = await read(loop, fd, mem.bytes.subarray(n, n + want), -1, options);
+    if (got === 0) break;
+    n += got;
+  }
+  return mem.bytes.slice(0, n);
+}
+
+/**
+ * The native memory a reader of large files keeps between files: allocated with MAP_POPULATE (the pages mapped in
+ * one pass: a page fault per 4 KiB page costs more than the copy on a virtual machine) and reused by the next
+ * file, grown when a file needs more.
+ */
+class BigBuffer {
+  private mem: NativeMemory | null = null;
+
+  /** Memory of at least `size` bytes whose first `keep` bytes are those of the previous one. */
+  at(size: number, keep: number): NativeMemory {
+    const old = this.mem;
+    if (old && old.byteLength >= size) return old;
+    const mem = NativeMemory.allocate(size, { populate: true });
+    if (old) {
+      if (keep > 0) mem.bytes.set(old.bytes.subarray(0, keep));
+      release(old);
     }
-    return mem.bytes.slice(0, n);
-  } finally {
-    release(mem);
+    this.mem = mem;
+    return mem;
+  }
+
+  /** Lets the memory go (unless a request a closing loop gave up on still holds it). */
+  free(): void {
+    if (this.mem) release(this.mem);
+    this.mem = null;
   }
 }
 
@@ -105,11 +130,12 @@ async function readOne(
   loop: Loop,
   path: PathLike,
   scratch: Uint8Array,
+  big: BigBuffer,
   pool: number[] | null,
   options: OpOptions | undefined,
 ): Promise<Uint8Array> {
   if (pool === null || pool.length === 0 || options?.timeoutMs !== undefined || loop.ring.sqEntries < CHAIN_SQES) {
-    return readPlain(loop, path, scratch, options);
+    return readPlain(loop, path, scratch, big, options);
   }
   // Only a regular file whose size is known may be read by a chain: it ends at its first short read. A FIFO or a
   // character device would block or hand out a part, and what the chain's read took could not be given back.
@@ -121,7 +147,7 @@ async function readOne(
   }
   // procfs files say size 0, sysfs files 4096 whatever they hold: the plain path reads those until a read gives 0.
   if ((st.mode & S_IFMT) !== S_IFREG || st.size === 0 || st.size >= scratch.byteLength) {
-    return readPlain(loop, path, scratch, options);
+    return readPlain(loop, path, scratch, big, options);
   }
   // One page more than the size: a file that grew since statx shows it by filling the read.
   const want = Math.min(scratch.byteLength, st.size + 4096);
@@ -137,11 +163,17 @@ async function readOne(
   if (r.read < 0) throw new UringError(`read ${show(path)}`, -r.read);
   if (r.read < want && r.read >= st.size) return scratch.slice(0, r.read);
   // It grew, shrank or was replaced since statx: read it whole the ordinary way (a regular file reads again).
-  return readPlain(loop, path, scratch, options);
+  return readPlain(loop, path, scratch, big, options);
 }
 
 /** Opens, reads whole and closes `path`, reading through `scratch`. */
-async function readPlain(loop: Loop, path: PathLike, scratch: Uint8Array, options: OpOptions | undefined): Promise<Uint8Array> {
+async function readPlain(
+  loop: Loop,
+  path: PathLike,
+  scratch: Uint8Array,
+  big: BigBuffer,
+  options: OpOptions | undefined,
+): Promise<Uint8Array> {
   let fd: number;
   try {
     fd = await open(loop, path, O_RDONLY | O_CLOEXEC, 0, options);
@@ -149,7 +181,7 @@ async function readPlain(loop: Loop, path: PathLike, scratch: Uint8Array, option
     withPath("read", path, e);
   }
   try {
-    return await readAll(loop, fd, scratch, options);
+    return await readAll(loop, fd, scratch, big, options);
   } catch (e) {
     withPath("read", path, e);
   } finally {
@@ -174,9 +206,11 @@ async function readPlain(loop: Loop, path: PathLike, scratch: Uint8Array, option
  */
 export async function readFile(loop: Loop, path: PathLike, options?: OpOptions): Promise<Uint8Array> {
   const scratch = NativeMemory.allocate(FIRST_READ);
+  const big = new BigBuffer();
   try {
-    return await readOne(loop, path, scratch.bytes, chainSlots(loop), options);
+    return await readOne(loop, path, scratch.bytes, big, chainSlots(loop), options);
   } finally {
+    big.free();
     release(scratch);
   }
 }
@@ -212,13 +246,18 @@ export async function readFiles(loop: Loop, paths: readonly PathLike[], options?
   let failure: { error: unknown } | null = null;
   const worker = async (w: number): Promise<void> => {
     const mine = scratch.bytes.subarray(w * FIRST_READ, (w + 1) * FIRST_READ);
-    while (failure === null && next < paths.length) {
-      const i = next++;
-      try {
-        out[i] = await readOne(loop, paths[i]!, mine, pool, options);
-      } catch (e) {
-        failure ??= { error: e };
+    const big = new BigBuffer();
+    try {
+      while (failure === null && next < paths.length) {
+        const i = next++;
+        try {
+          out[i] = await readOne(loop, paths[i]!, mine, big, pool, options);
+        } catch (e) {
+          failure ??= { error: e };
+        }
       }
+    } finally {
+      big.free();
     }
   };
   try {
