@@ -368,26 +368,17 @@ test("registerBuffersUpdateTag replaces a slot: the old memory is unpinned and i
   }
 });
 
-test("cloneBuffers shares the registered buffers with a second ring and pins the memory for each",
-  skipIf(noClone, "cloneBuffers"), () => {
+/** Two rings, a pipe and two native buffers for the cloning tests, all released after `body`. */
+function withCloneSetup(
+  body: (src: Ring, dst: Ring, r: number, w: number, mem: NativeMemory, other: NativeMemory) => void,
+): void {
   const src = new Ring(4);
   const dst = new Ring(4);
   const [r, w] = pipe();
   const mem = NativeMemory.allocate(4096);
   const other = NativeMemory.allocate(4096);
   try {
-    registerBuffers(src, [mem]);
-    cloneBuffers(dst, src);
-    assert.equal(registrations(dst).buffers[0], mem);
-    writeText(w, "cloned");
-    prepReadFixed(sqeOf(dst, 1), r, mem.address, 4096, -1, 0);
-    assert.equal(reapOne(dst).res, 6);
-    assert.equal(text(mem, 6), "cloned");
-    unregisterBuffers(src);
-    assert.ok(mem.isPinned, "still registered with dst");
-    assert.throws(() => mem.free(), refused);
-    unregisterBuffers(dst);
-    assert.ok(!mem.isPinned);
+    body(src, dst, r, w, mem, other);
   } finally {
     src.close();
     dst.close();
@@ -397,39 +388,42 @@ test("cloneBuffers shares the registered buffers with a second ring and pins the
     other.free();
     closeAll(r, w);
   }
-});
+}
+
+test("cloneBuffers shares the registered buffers with a second ring and pins the memory for each",
+  skipIf(noClone, "cloneBuffers"), () =>
+    withCloneSetup((src, dst, r, w, mem) => {
+      registerBuffers(src, [mem]);
+      cloneBuffers(dst, src);
+      assert.equal(registrations(dst).buffers[0], mem);
+      writeText(w, "cloned");
+      prepReadFixed(sqeOf(dst, 1), r, mem.address, 4096, -1, 0);
+      assert.equal(reapOne(dst).res, 6);
+      assert.equal(text(mem, 6), "cloned");
+      unregisterBuffers(src);
+      assert.ok(mem.isPinned, "still registered with dst");
+      assert.throws(() => mem.free(), refused);
+      unregisterBuffers(dst);
+      assert.ok(!mem.isPinned);
+    }));
 
 test("cloneBuffersOffset clones a range into a table that has one, with IORING_REGISTER_DST_REPLACE",
-  skipIf(noCloneRange, "cloneBuffersOffset"), () => {
-  const src = new Ring(4);
-  const dst = new Ring(4);
-  const [r, w] = pipe();
-  const mem = NativeMemory.allocate(4096);
-  const other = NativeMemory.allocate(4096);
-  try {
-    registerBuffers(src, [mem]);
-    cloneBuffers(dst, src);
-    unregisterBuffers(src);
-    registerBuffers(src, [other]);
-    cloneBuffersOffset(dst, src, 1, 0, 1, IORING_REGISTER_DST_REPLACE);
-    assert.deepEqual(registrations(dst).buffers, [mem, other]);
-    writeText(w, "range");
-    prepReadFixed(sqeOf(dst, 1), r, other.address, 4096, -1, 1);
-    assert.equal(reapOne(dst).res, 5);
-    assert.equal(text(other, 5), "range");
-    unregisterBuffers(dst);
-    unregisterBuffers(src);
-    assert.ok(!mem.isPinned && !other.isPinned);
-  } finally {
-    src.close();
-    dst.close();
-    releaseRegistrations(src);
-    releaseRegistrations(dst);
-    mem.free();
-    other.free();
-    closeAll(r, w);
-  }
-});
+  skipIf(noCloneRange, "cloneBuffersOffset"), () =>
+    withCloneSetup((src, dst, r, w, mem, other) => {
+      registerBuffers(src, [mem]);
+      cloneBuffers(dst, src);
+      unregisterBuffers(src);
+      registerBuffers(src, [other]);
+      cloneBuffersOffset(dst, src, 1, 0, 1, IORING_REGISTER_DST_REPLACE);
+      assert.deepEqual(registrations(dst).buffers, [mem, other]);
+      writeText(w, "range");
+      prepReadFixed(sqeOf(dst, 1), r, other.address, 4096, -1, 1);
+      assert.equal(reapOne(dst).res, 5);
+      assert.equal(text(other, 5), "range");
+      unregisterBuffers(dst);
+      unregisterBuffers(src);
+      assert.ok(!mem.isPinned && !other.isPinned);
+    }));
 
 test("ring.close() releases the pins of registered memory; releaseRegistrations refuses an open ring", () => {
   const ring = new Ring(4);
