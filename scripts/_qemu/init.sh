@@ -65,7 +65,9 @@ mount -t devtmpfs devtmpfs "$root/dev" 2>/dev/null || mount -o bind /dev "$root/
 mkdir -p "$root/dev/pts" "$root/dev/shm" 2>/dev/null
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts "$root/dev/pts" 2>/dev/null
 mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
-mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+# /tmp stays the host's under the overlay (writes land in the tmpfs upper layer): a checkout under /tmp, as a CI
+# clone may be, must be visible in the guest. Without overlayfs it gets a tmpfs of its own.
+[ "$root" = /host ] && mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 mkdir -p "$root/run/ringside"
 mount -o bind /out "$root/run/ringside" || fatal "cannot bind the output directory"
