@@ -674,8 +674,8 @@ export function prepFadvise(sqe: Sqe, fd: number, offset: number, len: number, a
  * Prepares posix_fadvise(2) with a 64-bit length. Matches liburing's `io_uring_prep_fadvise64` (IORING_OP_FADVISE,
  * Linux 5.6; the 64-bit length in `addr` 6.12).
  *
- * Kernels before 6.12 read only the 32-bit `len`, which this leaves 0: they apply the advice to the end of the file
- * instead of to the range.
+ * Kernels before 6.12 refuse it with EINVAL (they take the length from the 32-bit `len` and reject a non-zero
+ * `addr`, found on Debian's 5.10 and 6.1): use `prepFadvise` there, in pieces under 4 GiB.
  *
  * @param sqe The SQE (from `ring.getSqe()`).
  * @param fd The file descriptor, or a registered-file index when IOSQE_FIXED_FILE is set afterwards.
