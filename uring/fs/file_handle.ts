@@ -8,7 +8,7 @@
  */
 import type { Loop } from "../loop/loop.ts";
 import { domError, type OpOptions } from "../loop/operation.ts";
-import { refuse, UringError } from "../core/errors.ts";
+import { UringError } from "../core/errors.ts";
 import { checkFd, checkU53 } from "../core/_validate.ts";
 import { probeOpcodes } from "../ring/probe.ts";
 import { IORING_OP_FTRUNCATE } from "../abi/uapi.ts";
@@ -93,9 +93,10 @@ export class FileHandle implements AsyncDisposable {
     return this.#closing ? -1 : this.#fd;
   }
 
-  #open(operation: string): number {
-    if (this.#closing) refuse(operation, "the file handle is closed");
-    return this.#fd;
+  /** Runs `fn` on the descriptor, or rejects (never throws) once the handle is closed. */
+  #with<T>(operation: string, fn: (fd: number) => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new UringError(operation, 0, "the file handle is closed"));
+    return fn(this.#fd);
   }
 
   /**
@@ -115,11 +116,7 @@ export class FileHandle implements AsyncDisposable {
    * ```
    */
   read(buf: BufferLike, position = -1, options?: Omit<RwOptions, "fixed">): Promise<number> {
-    try {
-      return read(this.loop, this.#open("read"), buf, position, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#with("read", (fd) => read(this.loop, fd, buf, position, options));
   }
 
   /**
@@ -139,11 +136,7 @@ export class FileHandle implements AsyncDisposable {
    * ```
    */
   write(buf: BufferLike, position = -1, options?: Omit<RwOptions, "fixed">): Promise<number> {
-    try {
-      return write(this.loop, this.#open("write"), buf, position, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#with("write", (fd) => write(this.loop, fd, buf, position, options));
   }
 
   /**
@@ -163,11 +156,7 @@ export class FileHandle implements AsyncDisposable {
    * ```
    */
   readv(bufs: readonly BufferLike[], position = -1, options?: OpOptions): Promise<number> {
-    try {
-      return readv(this.loop, this.#open("readv"), bufs, position, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#with("readv", (fd) => readv(this.loop, fd, bufs, position, options));
   }
 
   /**
@@ -188,11 +177,7 @@ export class FileHandle implements AsyncDisposable {
    * ```
    */
   writev(bufs: readonly BufferLike[], position = -1, options?: OpOptions): Promise<number> {
-    try {
-      return writev(this.loop, this.#open("writev"), bufs, position, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#with("writev", (fd) => writev(this.loop, fd, bufs, position, options));
   }
 
   /**
@@ -210,11 +195,7 @@ export class FileHandle implements AsyncDisposable {
    * ```
    */
   stat(options?: OpOptions): Promise<Statx> {
-    try {
-      return fstat(this.loop, this.#open("stat"), options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#with("stat", (fd) => fstat(this.loop, fd, options));
   }
 
   /**
@@ -233,12 +214,7 @@ export class FileHandle implements AsyncDisposable {
    * ```
    */
   sync(options?: OpOptions & { dataOnly?: boolean | undefined }): Promise<void> {
-    try {
-      const fd = this.#open("sync");
-      return options?.dataOnly ? fdatasync(this.loop, fd, options) : fsync(this.loop, fd, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#with("sync", (fd) => options?.dataOnly ? fdatasync(this.loop, fd, options) : fsync(this.loop, fd, options));
   }
 
   /**
@@ -258,13 +234,9 @@ export class FileHandle implements AsyncDisposable {
    * ```
    */
   truncate(length = 0, options?: FdOptions): Promise<void> {
-    try {
-      const fd = this.#open("truncate");
-      if (ftruncateOp()) return ftruncate(this.loop, fd, length, { ...options, fixed: false });
-      return Promise.resolve(truncateNow(fd, length, options));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // async: what truncateNow throws (bad input, the errno of ftruncate(2)) becomes the rejection.
+    return this.#with("truncate", async (fd) =>
+      ftruncateOp() ? await ftruncate(this.loop, fd, length, { ...options, fixed: false }) : truncateNow(fd, length, options));
   }
 
   /**

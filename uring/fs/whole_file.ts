@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Loop } from "../loop/loop.ts";
+import { LEAKED_OPERATION, type Loop } from "../loop/loop.ts";
 import type { OpOptions } from "../loop/operation.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
@@ -331,7 +331,7 @@ async function closeQuietly(loop: Loop, fd: number): Promise<void> {
   try {
     await close(loop, fd);
   } catch (e) {
-    if (e instanceof UringError && e.errno === 0 && e.operation !== "finish the operation") libc().close(fd);
+    if (e instanceof UringError && e.errno === 0 && e.operation !== LEAKED_OPERATION) libc().close(fd);
   }
 }
 

@@ -72,6 +72,12 @@ const SQE_OPCODE = io_uring_sqe.opcode;
  */
 const SLOTS = OPERATION_USER_DATA_MIN; // 2^24: with generations from 1, operations start at 2^24 (inbox.ts)
 const GEN_LIMIT = 2 ** 28;
+/**
+ * The `operation` of the error an operation gets when a closing loop gives up on it: the kernel may still run it
+ * (a close among them), so its effects are unknown.
+ */
+export const LEAKED_OPERATION = "finish the operation";
+
 /** user_data of requests whose completions nobody waits for (cancel requests, linked timeouts). */
 const IGNORED_USER_DATA = 2 ** 53 - 1;
 
@@ -807,7 +813,7 @@ export class Loop {
       this.ops[slot] = undefined;
       op.leak();
       op.state = OpState.Leaked;
-      op.abandon(new UringError("finish the operation", 0, `the loop was closed before the kernel completed it`));
+      op.abandon(new UringError(LEAKED_OPERATION, 0, `the loop was closed before the kernel completed it`));
     }
     this.leaked_ = leaked;
     this.closedFlag = true;
