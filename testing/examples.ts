@@ -50,10 +50,16 @@ export function startExample(name: string, args: readonly string[] = [], killAft
     get stderr() {
       return stderr;
     },
-    /** Resolves once stdout contains `text` (rejects after `ms`). */
-    async waitFor(text: string, ms = 10_000): Promise<void> {
+    /**
+     * Resolves once stdout contains `text`; rejects when the example exits first or after `ms` (by default as long
+     * as the example may live: a slow start, as under emulation or on a loaded machine, is not a failure).
+     */
+    async waitFor(text: string, ms = killAfterMs): Promise<void> {
       const t0 = Date.now();
+      let gone = false; // every output stream closed: nothing more will come
+      child.once("close", () => (gone = true));
       while (!stdout.includes(text)) {
+        if (gone) throw new Error(`example ${name} ended before printing ${JSON.stringify(text)}: ${stdout}${stderr}`);
         if (Date.now() - t0 > ms) throw new Error(`example ${name} did not print ${JSON.stringify(text)}: ${stdout}${stderr}`);
         await new Promise((r) => setTimeout(r, 10));
       }
