@@ -1,8 +1,10 @@
 /**
- * FUSE over io_uring against classic /dev/fuse: 4 KiB random reads (requests per second) and 1 MiB sequential
- * reads (MB/s) through examples/memfs.ts, the same filesystem code behind both transports.
+ * FUSE over io_uring against classic /dev/fuse: 4 KiB random reads (requests per second), 1 MiB sequential
+ * reads (MB/s), and metadata operations (files created, stat'ed, unlinked per second; entries `find` walks per
+ * second) through examples/memfs.ts, the same filesystem code behind both transports.
  *
- * The bench mounts three memfs servers as child processes (this runtime, `--direct-io --max-write 1048576`):
+ * The bench mounts three memfs servers as child processes (this runtime, `--direct-io --max-write 1048576
+ * --timeout 0`):
  *
  * - `classic` (the baseline): `--classic --blocking-reads`, the classic FUSE server: requests read from /dev/fuse by
  *   a read that blocks (here in an io-wq worker, through the ring), replies written with write(2);
@@ -19,15 +21,22 @@
  * It times itself after a warm-up and reports getrusage CPU times. Variants run interleaved (classic, io_uring,
  * classic-poll, io_uring, ...), medians over the rounds; ratios are over `classic`.
  *
+ * The metadata rows: `--timeout 0` keeps the kernel from caching names and attributes, so each operation reaches
+ * the server. `create`, `stat` and `unlink` are `bench/c/fuse_meta.c` doing that to `--files N` (10 000) files in
+ * a fresh directory, one call at a time (on Linux 6.18 a stat is 3 FUSE requests, a file created and unlinked 11);
+ * a sample is one pass over the files, however long it takes (`--ms` does not apply). `find` is find(1) printing
+ * the type and size of every entry of a tree of 10 x 10 directories holding the files (READDIRPLUS, then a stat
+ * of each entry), timed from spawn to exit.
+ *
  *   bun bench/fuse.ts [--json] [--quick] [--rounds N] [--ms N] [--cpu N | --no-pin] [--loop integrated|owning]
- *                     [--file-mib N] [--only rand4k,seq1m]
+ *                     [--file-mib N] [--files N] [--only rand4k,seq1m,create,stat,unlink,find]
  *   deno run -A bench/fuse.ts ...
  *
  * `--loop owning` runs both servers' loops in owning mode (blocking in io_uring_enter between requests). The
  * bench pins itself, and so its children (both servers and the client), to one CPU (the last by default): each
  * request is then a hand-off between two tasks on one CPU, without cross-CPU wake-ups; `--no-pin` lets the
  * scheduler place them. Needs root, /dev/fuse, gcc, and for the io_uring variant Linux 6.14 with
- * CONFIG_FUSE_IO_URING.
+ * CONFIG_FUSE_IO_URING; the find row needs find(1).
  *
  * @module
  */
@@ -50,6 +59,9 @@ const WORKLOADS = [
   { name: "seq1m", block: 1 << 20, mode: "seq", threads: 1 },
 ] as const;
 
+/** The metadata workloads: fuse_meta's modes, and find(1) over a tree. */
+const META_WORKLOADS = ["create", "stat", "unlink", "find"] as const;
+
 /** The servers compared: the variant's name, memfs's transport, and its extra arguments. */
 const VARIANTS = [
   { name: "classic", transport: "classic", args: ["--blocking-reads"] },
@@ -71,7 +83,7 @@ interface Server {
 /** Starts memfs on `dir` and resolves once it printed its mounted line. */
 async function startServer(v: (typeof VARIANTS)[number], dir: string, owning: boolean): Promise<Server> {
   const transport = v.transport;
-  const args = [MEMFS, dir, "--direct-io", "--max-write", String(1 << 20), ...v.args];
+  const args = [MEMFS, dir, "--direct-io", "--max-write", String(1 << 20), "--timeout", "0", ...v.args];
   if (transport === "classic") args.push("--classic");
   if (owning) args.push("--owning");
   const argv = runtime.name === "deno" ? ["run", "-A", ...args] : args;
@@ -105,32 +117,49 @@ async function stopServer(s: Server): Promise<void> {
   if (findMount(s.dir)) umount2Sync(s.dir, MNT_DETACH);
 }
 
-function parseRest(rest: string[]): { owning: boolean; fileMib: number; only: Set<string> } {
-  const o = { owning: false, fileMib: 64, only: new Set<string>(WORKLOADS.map((w) => w.name)) };
+function parseRest(rest: string[]): { owning: boolean; fileMib: number; files: number; only: Set<string> } {
+  const names: string[] = [...WORKLOADS.map((w) => w.name), ...META_WORKLOADS];
+  const o = { owning: false, fileMib: 64, files: 10_000, only: new Set<string>(names) };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === "--loop" && (rest[i + 1] === "owning" || rest[i + 1] === "integrated")) o.owning = rest[++i] === "owning";
     else if (a === "--file-mib" && Number(rest[i + 1]) >= 8) o.fileMib = Number(rest[++i]);
-    else if (a === "--only" && rest[i + 1] !== undefined) o.only = new Set(rest[++i]!.split(","));
-    else throw new Error(`Unknown argument ${a}; fuse.ts also takes --loop integrated|owning --file-mib N --only A,B`);
-  }
-  for (const w of o.only) {
-    if (!WORKLOADS.some((x) => x.name === w)) {
-      throw new Error(`Bad --only: no workload ${w} (${WORKLOADS.map((x) => x.name).join(", ")})`);
+    else if (a === "--files" && Number.isSafeInteger(Number(rest[i + 1])) && Number(rest[i + 1]) >= 100) {
+      o.files = Number(rest[++i]);
+    } else if (a === "--only" && rest[i + 1] !== undefined) o.only = new Set(rest[++i]!.split(","));
+    else {
+      throw new Error(`Unknown argument ${a}; fuse.ts also takes --loop integrated|owning --file-mib N --files N ` +
+        "--only A,B");
     }
   }
+  for (const w of o.only) {
+    if (!names.includes(w)) throw new Error(`Bad --only: no workload ${w} (${names.join(", ")})`);
+  }
   return o;
+}
+
+/** The tree `find` walks: TREE_FANOUT x TREE_FANOUT leaf directories sharing `--files` files. */
+const TREE_FANOUT = 10;
+
+/** One walk of `tree` by find(1), printing each entry's type and size (a stat of each): a sample of entries. */
+function findTree(tree: string): Sample {
+  const r = spawnTimed("find", [tree, "-printf", "%y %s\n"], bench.cpu);
+  if (r.status !== 0) throw new Error(`find ${tree} failed (status ${r.status}): ${r.stderr.trim()}`);
+  return { ops: r.stdout.split("\n").length - 1, ns: r.wallNs };
 }
 
 const bench = new Bench("fuse", { rounds: 7, ms: 300, warmup: 1 });
 const opts = parseRest(bench.options.rest);
 const exe = buildC("fuse_read");
+const meta = buildC("fuse_meta");
 const why = (process.getuid?.() ?? 0) !== 0
   ? "mounting FUSE needs root"
   : !existsSync("/dev/fuse")
   ? "/dev/fuse is missing (modprobe fuse)"
   : exe.path === null
   ? `the C client cannot be built: ${exe.reason}`
+  : meta.path === null
+  ? `the C client cannot be built: ${meta.reason}`
   : "";
 if (why) {
   bench.note(`fuse: skipped: ${why}`);
@@ -169,9 +198,15 @@ try {
     }
     const made = spawnTimed(exe.path!, ["--create", join(dir, "f"), String(opts.fileMib)]);
     if (made.status !== 0) throw new Error(`Cannot write the bench file in ${dir}: ${made.stderr}`);
+    if (opts.only.has("find")) {
+      const perDir = String(Math.ceil(opts.files / TREE_FANOUT ** 2));
+      const tree = spawnTimed(meta.path!, [dir, "tree", String(TREE_FANOUT), perDir]);
+      if (tree.status !== 0) throw new Error(`Cannot make the tree in ${dir}: ${tree.stderr}`);
+    }
   }
   bench.note(`fuse: memfs on ${runtime.name} ${runtime.version}, ${opts.owning ? "owning" : "integrated"} loop, ` +
-    `${opts.fileMib} MiB file, FOPEN_DIRECT_IO, client bench/c/fuse_read.c (pread, queue depth 1)`);
+    `${opts.fileMib} MiB file, FOPEN_DIRECT_IO, client bench/c/fuse_read.c (pread, queue depth 1); metadata: ` +
+    `${opts.files} files, --timeout 0, client bench/c/fuse_meta.c and find(1)`);
 
   for (const w of WORKLOADS) {
     if (!opts.only.has(w.name)) continue;
@@ -204,6 +239,17 @@ try {
         bench.note(`fuse: ${w.name} ${s.variant}: ${value} MB/s median`);
       }
     }
+  }
+  for (const w of META_WORKLOADS) {
+    if (!opts.only.has(w)) continue;
+    const variants: Variant[] = servers.map((s) => ({
+      name: s.variant,
+      run: (): Sample =>
+        w === "find"
+          ? findTree(join(s.dir, "tree"))
+          : runChild(meta.path!, [s.dir, w, String(opts.files)], bench.cpu),
+    }));
+    await bench.compare({ workload: w, block: 0, threads: 1 }, "classic", variants);
   }
 } finally {
   process.off("SIGINT", onSignal);

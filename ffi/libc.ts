@@ -74,6 +74,14 @@ const LIBC_TABLE = {
   dup: { args: ["i32"], returns: "i32" },
   /** int ftruncate(int fd, off_t length) */
   ftruncate: { args: ["i32", "i64"], returns: "i32" },
+  /** int setxattr(const char *path, const char *name, const void *value, size_t size, int flags) */
+  setxattr: { args: ["buffer", "buffer", "buffer", "usize", "i32"], returns: "i32" },
+  /** ssize_t getxattr(const char *path, const char *name, void *value, size_t size) */
+  getxattr: { args: ["buffer", "buffer", "buffer", "usize"], returns: "i64" },
+  /** ssize_t listxattr(const char *path, char *list, size_t size) */
+  listxattr: { args: ["buffer", "buffer", "usize"], returns: "i64" },
+  /** int removexattr(const char *path, const char *name) */
+  removexattr: { args: ["buffer", "buffer"], returns: "i32" },
 } as const satisfies Record<string, Declared>;
 
 /** The bound libc functions, plus `errno()` for the calling thread. */

@@ -7,7 +7,7 @@
  * Struct layouts are objects of byte offsets with a `SIZE`, as in `../uapi.ts`. INIT flags above bit 31 (the
  * kernel's `1ULL << n`) are numbers up to 2^53: split them into `flags` and `flags2` with {@link initFlagsLow} and
  * {@link initFlagsHigh}. `abi_test.ts` compiles a C program against the installed `linux/fuse.h` and compares every
- * constant and offset it has; the newer ones (7.39-7.44) are checked there against values spelled out from the
+ * constant and offset it has; the newer ones (7.39-7.45) are checked there against values spelled out from the
  * Linux 6.18 header.
  *
  * @example
@@ -26,10 +26,10 @@
 /** The FUSE protocol's major version. */
 export const FUSE_KERNEL_VERSION = 7;
 /**
- * The protocol minor version this implementation speaks (Linux 6.18's header says 44). The session uses the
- * smaller of this and the kernel's.
+ * The protocol minor version this implementation speaks (7.45, Linux 6.18: FUSE_COPY_FILE_RANGE_64). The session
+ * uses the smaller of this and the kernel's.
  */
-export const FUSE_KERNEL_MINOR_VERSION = 44;
+export const FUSE_KERNEL_MINOR_VERSION = 45;
 /** The node ID of the root inode. */
 export const FUSE_ROOT_ID = 1;
 /** The smallest buffer a read() of /dev/fuse accepts (it also has to hold max_write plus the headers). */
@@ -145,6 +145,11 @@ export const FUSE_SYNCFS = 50;
 export const FUSE_TMPFILE = 51;
 /** statx(2) attributes. Protocol 7.39 */
 export const FUSE_STATX = 52;
+/**
+ * copy_file_range(2) answering a 64-bit count (`fuse_copy_file_range_out`); a server that answers ENOSYS gets
+ * FUSE_COPY_FILE_RANGE instead from then on (fs/fuse/file.c __fuse_copy_file_range). Protocol 7.45
+ */
+export const FUSE_COPY_FILE_RANGE_64 = 53;
 
 /** The names of the opcodes, for diagnostics. */
 export const FUSE_OPCODE_NAMES: Readonly<Record<number, string>> = Object.freeze({
@@ -155,7 +160,19 @@ export const FUSE_OPCODE_NAMES: Readonly<Record<number, string>> = Object.freeze
   33: "SETLKW", 34: "ACCESS", 35: "CREATE", 36: "INTERRUPT", 37: "BMAP", 38: "DESTROY", 39: "IOCTL", 40: "POLL",
   41: "NOTIFY_REPLY", 42: "BATCH_FORGET", 43: "FALLOCATE", 44: "READDIRPLUS", 45: "RENAME2", 46: "LSEEK",
   47: "COPY_FILE_RANGE", 48: "SETUPMAPPING", 49: "REMOVEMAPPING", 50: "SYNCFS", 51: "TMPFILE", 52: "STATX",
+  53: "COPY_FILE_RANGE_64",
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// enum fuse_notify_code: messages the server writes on its own (fuse_out_header.unique 0, the code in `error`)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Drop the kernel's cached attributes of an inode, and with `off` >= 0 its cached pages from `off` for `len` bytes
+ * (0: to the end); a `struct fuse_notify_inval_inode_out` follows the header (fs/fuse/inode.c
+ * fuse_reverse_inval_inode). Protocol 7.12
+ */
+export const FUSE_NOTIFY_INVAL_INODE = 2;
 
 // ---------------------------------------------------------------------------------------------------------
 // INIT flags (fuse_init_in.flags / flags2 and fuse_init_out.flags / flags2)
@@ -217,7 +234,13 @@ export const FUSE_EXPLICIT_INVAL_DATA = 1 << 25;
 export const FUSE_MAP_ALIGNMENT = 1 << 26;
 /** Automount submounts. */
 export const FUSE_SUBMOUNTS = 1 << 27;
-/** The filesystem kills suid/sgid/caps (v2). */
+/**
+ * The filesystem kills suid/sgid/caps (v2): on a write, a truncate and a chown it clears S_ISUID, S_ISGID (on a
+ * write or truncate only with group-execute set, and only for a caller without CAP_FSETID, which the kernel tells
+ * with FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID and FUSE_OPEN_KILL_SUIDGID) and the security.capability
+ * attribute. In exchange the kernel sets SB_NOSEC on the superblock (fs/fuse/inode.c process_init_reply), so that a
+ * write stops asking for security.capability (GETXATTR) each time (fs/inode.c file_remove_privs). Protocol 7.33
+ */
 export const FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
 /** Extended fuse_setxattr_in. */
 export const FUSE_SETXATTR_EXT = 1 << 29;
@@ -322,6 +345,11 @@ export const FOPEN_PARALLEL_DIRECT_WRITES = 1 << 6;
 /** fuse_open_out.open_flags: passthrough to backing_id. Protocol 7.40 */
 export const FOPEN_PASSTHROUGH = 1 << 7;
 
+/**
+ * fuse_open_in.open_flags and fuse_create_in.open_flags: kill suid and sgid (FUSE_HANDLE_KILLPRIV_V2; an open with
+ * O_TRUNC by a caller without CAP_FSETID, fs/fuse/file.c fuse_send_open and fs/fuse/dir.c fuse_create_open).
+ */
+export const FUSE_OPEN_KILL_SUIDGID = 1 << 0;
 /** fuse_release_in.release_flags: flush as well. */
 export const FUSE_RELEASE_FLUSH = 1 << 0;
 /** fuse_release_in.release_flags: release flock locks. */
@@ -338,6 +366,15 @@ export const FUSE_WRITE_KILL_SUIDGID = 1 << 2;
 export const FUSE_READ_LOCKOWNER = 1 << 1;
 /** fuse_fsync_in.fsync_flags: data only. */
 export const FUSE_FSYNC_FDATASYNC = 1 << 0;
+/** fuse_lk_in.lk_flags: the lock is a BSD flock(2) lock, not a POSIX (fcntl) one. */
+export const FUSE_LK_FLOCK = 1 << 0;
+/** fuse_setxattr_in.setxattr_flags (FUSE_SETXATTR_EXT only): clear SGID when setting system.posix_acl_access. */
+export const FUSE_SETXATTR_ACL_KILL_SGID = 1 << 0;
+/**
+ * The size of `struct fuse_setxattr_in` the kernel sends unless FUSE_SETXATTR_EXT was agreed: `size` and `flags`
+ * only (fs/fuse/xattr.c fuse_setxattr).
+ */
+export const FUSE_COMPAT_SETXATTR_IN_SIZE = 8;
 
 // ---------------------------------------------------------------------------------------------------------
 // FUSE over io_uring (protocol 7.42, Linux 6.14; fs/fuse/dev_uring.c)
@@ -516,8 +553,54 @@ export const fuse_statfs_out = Object.freeze({ SIZE: 80, st: 0 } as const);
 export const fuse_fsync_in = Object.freeze({ SIZE: 16, fh: 0, fsync_flags: 8, padding: 12 } as const);
 /** struct fuse_access_in: ACCESS's argument. */
 export const fuse_access_in = Object.freeze({ SIZE: 8, mask: 0, padding: 4 } as const);
-/** struct fuse_interrupt_in: INTERRUPT's argument. */
+/** struct fuse_notify_inval_inode_out: FUSE_NOTIFY_INVAL_INODE's argument (`off` -1: attributes only). */
+export const fuse_notify_inval_inode_out = Object.freeze({ SIZE: 24, ino: 0, off: 8, len: 16 } as const);
+/** struct fuse_interrupt_in: INTERRUPT's argument: the unique ID of the request to interrupt. */
 export const fuse_interrupt_in = Object.freeze({ SIZE: 8, unique: 0 } as const);
+
+/**
+ * struct fuse_setxattr_in: SETXATTR's argument, followed by the name and the value. Only `size` and `flags`
+ * ({@link FUSE_COMPAT_SETXATTR_IN_SIZE} bytes) unless FUSE_SETXATTR_EXT was agreed (7.33).
+ */
+export const fuse_setxattr_in = Object.freeze({ SIZE: 16, size: 0, flags: 4, setxattr_flags: 8, padding: 12 } as const);
+/** struct fuse_getxattr_in: GETXATTR's (followed by the name) and LISTXATTR's argument: the caller's buffer size. */
+export const fuse_getxattr_in = Object.freeze({ SIZE: 8, size: 0, padding: 4 } as const);
+/** struct fuse_getxattr_out: reply to GETXATTR and LISTXATTR asked with size 0: the size a buffer needs. */
+export const fuse_getxattr_out = Object.freeze({ SIZE: 8, size: 0, padding: 4 } as const);
+/** struct fuse_file_lock: a byte range lock (`end` inclusive; type F_RDLCK, F_WRLCK or F_UNLCK; pid a tgid). */
+export const fuse_file_lock = Object.freeze({ SIZE: 24, start: 0, end: 8, type: 16, pid: 20 } as const);
+/** struct fuse_lk_in: GETLK's, SETLK's and SETLKW's argument; `lk` is a fuse_file_lock. */
+export const fuse_lk_in = Object.freeze({ SIZE: 48, fh: 0, owner: 8, lk: 16, lk_flags: 40, padding: 44 } as const);
+/** struct fuse_lk_out: reply to GETLK: the conflicting lock, or type F_UNLCK. */
+export const fuse_lk_out = Object.freeze({ SIZE: 24, lk: 0 } as const);
+/** struct fuse_fallocate_in: FALLOCATE's argument. */
+export const fuse_fallocate_in = Object.freeze({
+  SIZE: 32,
+  fh: 0,
+  offset: 8,
+  length: 16,
+  mode: 24,
+  padding: 28,
+} as const);
+/** struct fuse_lseek_in: LSEEK's argument (whence SEEK_DATA or SEEK_HOLE). */
+export const fuse_lseek_in = Object.freeze({ SIZE: 24, fh: 0, offset: 8, whence: 16, padding: 20 } as const);
+/** struct fuse_lseek_out: reply to LSEEK. */
+export const fuse_lseek_out = Object.freeze({ SIZE: 8, offset: 0 } as const);
+
+/** struct fuse_copy_file_range_in: COPY_FILE_RANGE's and COPY_FILE_RANGE_64's argument. */
+export const fuse_copy_file_range_in = Object.freeze({
+  SIZE: 56,
+  fh_in: 0,
+  off_in: 8,
+  nodeid_out: 16,
+  fh_out: 24,
+  off_out: 32,
+  len: 40,
+  flags: 48,
+} as const);
+
+/** struct fuse_copy_file_range_out: reply to COPY_FILE_RANGE_64 (COPY_FILE_RANGE answers a fuse_write_out). 7.45 */
+export const fuse_copy_file_range_out = Object.freeze({ SIZE: 8, bytes_copied: 0 } as const);
 
 /** struct fuse_init_in: INIT's argument (flags2 and the reserved words since 7.36). */
 export const fuse_init_in = Object.freeze({
@@ -592,8 +675,8 @@ export const fuse_uring_cmd_req = Object.freeze({
  * The size of each opcode's first argument, its per-opcode struct: what fuse-over-io_uring delivers in
  * `op_in`, and what /dev/fuse delivers right after the fuse_in_header. The rest of the request (names, data)
  * follows it on /dev/fuse and is the payload over io_uring. Opcodes whose first argument is a name (LOOKUP,
- * UNLINK, RMDIR, SYMLINK) or who have none have 0: since Linux 6.14 the kernel gives them an empty first argument
- * (`fuse_set_zero_arg0()`), so that over io_uring the name lands in the payload.
+ * UNLINK, RMDIR, SYMLINK, REMOVEXATTR) or who have none have 0: since Linux 6.14 the kernel gives them an empty
+ * first argument (`fuse_set_zero_arg0()`), so that over io_uring the name lands in the payload.
  */
 export const FUSE_OP_IN_SIZE: Readonly<Record<number, number>> = Object.freeze({
   [FUSE_FORGET]: fuse_forget_in.SIZE,
@@ -620,4 +703,15 @@ export const FUSE_OP_IN_SIZE: Readonly<Record<number, number>> = Object.freeze({
   [FUSE_INIT]: fuse_init_in.SIZE,
   [FUSE_INTERRUPT]: fuse_interrupt_in.SIZE,
   [FUSE_BATCH_FORGET]: fuse_batch_forget_in.SIZE,
+  // The server never asks for FUSE_SETXATTR_EXT, so SETXATTR's struct is the 8-byte compat one.
+  [FUSE_SETXATTR]: FUSE_COMPAT_SETXATTR_IN_SIZE,
+  [FUSE_GETXATTR]: fuse_getxattr_in.SIZE,
+  [FUSE_LISTXATTR]: fuse_getxattr_in.SIZE,
+  [FUSE_GETLK]: fuse_lk_in.SIZE,
+  [FUSE_SETLK]: fuse_lk_in.SIZE,
+  [FUSE_SETLKW]: fuse_lk_in.SIZE,
+  [FUSE_FALLOCATE]: fuse_fallocate_in.SIZE,
+  [FUSE_LSEEK]: fuse_lseek_in.SIZE,
+  [FUSE_COPY_FILE_RANGE]: fuse_copy_file_range_in.SIZE,
+  [FUSE_COPY_FILE_RANGE_64]: fuse_copy_file_range_in.SIZE,
 });

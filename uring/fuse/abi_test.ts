@@ -40,6 +40,10 @@ const CHANGED = new Map<string, string>([
 /** Values from the Linux 6.18 header and fs/fuse/dev_uring.c, for what older installed headers lack. */
 const SPELLED = new Map<string, number>([
   ["FUSE_STATX", 52],
+  // Protocol 7.45 (Linux 6.18): FUSE_COPY_FILE_RANGE_64 and its reply, struct fuse_copy_file_range_out { u64 }.
+  ["FUSE_COPY_FILE_RANGE_64", 53],
+  ["fuse_copy_file_range_out.SIZE", 8],
+  ["fuse_copy_file_range_out.bytes_copied", 0],
   ["FUSE_CREATE_SUPP_GROUP", 2 ** 34],
   ["FUSE_HAS_EXPIRE_ONLY", 2 ** 35],
   ["FUSE_DIRECT_IO_ALLOW_MMAP", 2 ** 36],
@@ -190,8 +194,23 @@ test("every first-argument size is the size of the struct the kernel sends as th
   assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_WRITE], abi.fuse_write_in.SIZE);
   assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_CREATE], abi.fuse_create_in.SIZE);
   assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_SETATTR], abi.fuse_setattr_in.SIZE);
+  assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_GETXATTR], abi.fuse_getxattr_in.SIZE);
+  assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_LISTXATTR], abi.fuse_getxattr_in.SIZE);
+  for (const op of [abi.FUSE_GETLK, abi.FUSE_SETLK, abi.FUSE_SETLKW]) {
+    assert.equal(abi.FUSE_OP_IN_SIZE[op], abi.fuse_lk_in.SIZE);
+  }
+  assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_FALLOCATE], abi.fuse_fallocate_in.SIZE);
+  assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_LSEEK], abi.fuse_lseek_in.SIZE);
+  assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_COPY_FILE_RANGE], abi.fuse_copy_file_range_in.SIZE);
+  assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_COPY_FILE_RANGE_64], abi.fuse_copy_file_range_in.SIZE);
+  // Without FUSE_SETXATTR_EXT (never asked for) the kernel sends the 8-byte compat struct (fs/fuse/xattr.c).
+  assert.equal(abi.FUSE_OP_IN_SIZE[abi.FUSE_SETXATTR], abi.FUSE_COMPAT_SETXATTR_IN_SIZE);
+  assert.equal(abi.fuse_setxattr_in.setxattr_flags, abi.FUSE_COMPAT_SETXATTR_IN_SIZE);
   // Since 6.14 a name-only request has an empty first argument (fuse_set_zero_arg0): the name is payload.
-  for (const op of [abi.FUSE_LOOKUP, abi.FUSE_UNLINK, abi.FUSE_RMDIR, abi.FUSE_SYMLINK, abi.FUSE_READLINK]) {
+  for (
+    const op of [abi.FUSE_LOOKUP, abi.FUSE_UNLINK, abi.FUSE_RMDIR, abi.FUSE_SYMLINK, abi.FUSE_READLINK,
+      abi.FUSE_REMOVEXATTR]
+  ) {
     assert.equal(abi.FUSE_OP_IN_SIZE[op], undefined, abi.FUSE_OPCODE_NAMES[op] ?? `opcode ${op}`);
   }
   for (const size of Object.values(abi.FUSE_OP_IN_SIZE)) assert.ok(size <= abi.FUSE_URING_OP_IN_OUT_SZ);

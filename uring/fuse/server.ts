@@ -13,6 +13,13 @@
  * `"auto"` (the default) takes io_uring when the kernel offers it in INIT and falls back to classic otherwise (the
  * parameter is N, the kernel is older than 6.14, the loop's ring is not SQE128, or REGISTER fails).
  *
+ * Over either transport, an INTERRUPT (the caller waiting for a request got a signal) aborts that request's
+ * `ctx.signal` while its handler runs; one read before its request is applied when the request comes, or answered
+ * EAGAIN so that the kernel sends it again. INIT asks for FUSE_POSIX_LOCKS when the handlers have getlk and setlk,
+ * and for FUSE_FLOCK_LOCKS when they have flock; otherwise the kernel keeps those locks itself. With
+ * `handleKillprivV2: true` it asks for FUSE_HANDLE_KILLPRIV_V2: the filesystem clears set-ID bits and
+ * `security.capability` itself, and writes stop costing a GETXATTR each.
+ *
  * All buffers the kernel writes after a call returns (ring headers, payloads, iovecs, read buffers) are
  * {@link NativeMemory}, freed only once every command on them has completed. When the filesystem is unmounted the
  * parked ring commands complete with -ENOTCONN and the reads with -ENODEV; the server then closes /dev/fuse and
@@ -46,7 +53,7 @@ import { close as closeFd, open as openFile } from "../fs/open_close.ts";
 import { Loop } from "../loop/loop.ts";
 import { OpState } from "../loop/operation.ts";
 import { IORING_SETUP_SQE128 } from "../abi/uapi.ts";
-import { TWO_32 } from "../abi/_u64.ts";
+import { putU64, TWO_32 } from "../abi/_u64.ts";
 import { writeTimespec } from "../abi/timespec.ts";
 import {
   EAGAIN,
@@ -65,22 +72,29 @@ import {
   FUSE_ASYNC_READ,
   FUSE_BIG_WRITES,
   FUSE_DO_READDIRPLUS,
+  FUSE_FLOCK_LOCKS,
+  FUSE_HANDLE_KILLPRIV_V2,
   FUSE_INIT,
   FUSE_INIT_EXT,
+  FUSE_INTERRUPT,
   FUSE_KERNEL_MINOR_VERSION,
   FUSE_KERNEL_VERSION,
   FUSE_MAX_PAGES,
+  FUSE_NOTIFY_INVAL_INODE,
   FUSE_OPCODE_NAMES,
   FUSE_OVER_IO_URING,
+  FUSE_POSIX_LOCKS,
   FUSE_READDIRPLUS_AUTO,
   fuse_in_header,
   fuse_init_in,
   fuse_init_out,
+  fuse_notify_inval_inode_out,
+  fuse_out_header,
   initFlagsHigh,
   initFlagsLow,
 } from "./abi.ts";
 import { type DispatchOptions, Dispatcher } from "./dispatch.ts";
-import type { FuseHandlers, InitInfo } from "./handlers.ts";
+import type { FuseHandlers, InitInfo, NameEncoding, NameFor } from "./handlers.ts";
 import { abortFuseConnection, findMount, type MountOptions, mountFuse, possibleCpus, unmountFuse } from "./mount.ts";
 import type { Slot } from "./_slot.ts";
 import { deviceBufferSize, DeviceSlot } from "./_classic.ts";
@@ -88,17 +102,20 @@ import { makeRingEntries, RingEntry } from "./_io_uring.ts";
 import { Tick } from "./_tick.ts";
 
 /**
- * How a {@link FuseServer} is set up.
+ * How a {@link FuseServer} is set up. `names` (from {@link DispatchOptions}) must be `"bytes"` for
+ * `FuseHandlers<Uint8Array>`.
  *
  * @example
  * ```ts
  * import type { FuseHandlers } from "ringside-uring/fuse";
  * declare const handlers: FuseHandlers;
+ * declare const raw: FuseHandlers<Uint8Array>;
  *
  * await FuseServer.mount("/mnt/x", handlers, { transport: "auto", maxWrite: 1 << 20, queueDepth: 8 });
+ * await FuseServer.mount("/mnt/y", raw, { names: "bytes" });
  * ```
  */
-export interface FuseServerOptions extends MountOptions, DispatchOptions {
+export interface FuseServerOptions<M extends NameEncoding = NameEncoding> extends MountOptions, DispatchOptions<M> {
   /** `"auto"` (default): io_uring when the kernel offers it, else classic; or force one. */
   transport?: "auto" | "io_uring" | "classic" | undefined;
   /**
@@ -128,6 +145,17 @@ export interface FuseServerOptions extends MountOptions, DispatchOptions {
   tickMs?: number | undefined;
   /** How long `mount` waits for the kernel's INIT (ms, default 10 000). */
   initTimeoutMs?: number | undefined;
+  /**
+   * Ask for FUSE_HANDLE_KILLPRIV_V2 (default false): the filesystem promises to clear S_ISUID, S_ISGID and
+   * `security.capability` itself on a write, a truncate and a chown, where the handlers are told to (the
+   * `writeFlags` of write, `SetattrChanges.killSuidgid`, the `openFlags` of open and create; see `FuseHandlers`).
+   * In exchange the kernel marks the superblock SB_NOSEC (fs/fuse/inode.c process_init_reply): a write through the
+   * page cache then checks for privileges to drop only when the cached mode has a set-ID bit or the attributes were
+   * refreshed, instead of sending GETXATTR("security.capability") before every write once getxattr is served
+   * (fs/inode.c file_remove_privs, security/commoncap.c cap_inode_need_killpriv). Agreed only when the kernel
+   * offers it (Linux 5.11, protocol 7.33): `initFlags` tells.
+   */
+  handleKillprivV2?: boolean | undefined;
 }
 
 /**
@@ -145,6 +173,8 @@ export interface FuseServerStats {
   ringRequests: number;
   /** Requests read from /dev/fuse (INIT, FORGET, and everything in classic mode). */
   deviceRequests: number;
+  /** Requests over both transports by opcode name (`{ WRITE: 4096, GETATTR: 2, ... }`). */
+  byOpcode: Record<string, number>;
   /** /dev/fuse reads that completed with EAGAIN and were submitted again. */
   deviceRetries: number;
   /** The most requests whose (asynchronous) handlers were running at once. */
@@ -188,6 +218,7 @@ export class FuseServer {
   readonly stats: FuseServerStats = {
     ringRequests: 0,
     deviceRequests: 0,
+    byOpcode: {},
     deviceRetries: 0,
     maxPending: 0,
     replyErrors: 0,
@@ -197,8 +228,12 @@ export class FuseServer {
 
   private transport_: "io_uring" | "classic" | "pending" = "pending";
   private fallback_ = "";
-  private readonly dispatcher: Dispatcher;
+  private readonly dispatcher: Dispatcher<NameEncoding>;
   private readonly options: FuseServerOptions;
+  /** A reply header for INTERRUPTs answered EAGAIN (written synchronously, so any buffer serves). */
+  private readonly interruptReply = new Uint8Array(fuse_out_header.SIZE);
+  /** A FUSE_NOTIFY_INVAL_INODE message (written synchronously too). */
+  private readonly invalInode = new Uint8Array(fuse_out_header.SIZE + fuse_notify_inval_inode_out.SIZE);
   private readonly ownsLoop: boolean;
   private readonly maxWrite: number;
   private readonly bufferSize: number;
@@ -228,8 +263,8 @@ export class FuseServer {
   private readonly ready: Promise<void>;
   private readonly pumpTask = () => this.pump();
 
-  private constructor(mountpoint: string, fd: number, loop: Loop, ownsLoop: boolean, handlers: FuseHandlers,
-    options: FuseServerOptions) {
+  private constructor(mountpoint: string, fd: number, loop: Loop, ownsLoop: boolean,
+    handlers: FuseHandlers<NameFor<NameEncoding>>, options: FuseServerOptions) {
     this.mountpoint = mountpoint;
     this.fd = fd;
     this.loop = loop;
@@ -242,6 +277,7 @@ export class FuseServer {
       ...options,
       onError: options.onError ?? ((e, op) => console.error(`fuse: ${FUSE_OPCODE_NAMES[op] ?? op} failed:`, e)),
     });
+    this.dispatcher.resendInterrupt = (lo, hi) => this.resendInterrupt(lo, hi);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -257,23 +293,38 @@ export class FuseServer {
    * `transport: "io_uring"` was asked for and the kernel does not offer it (the mount is undone then).
    *
    * @param mountpoint An existing directory.
-   * @param handlers The filesystem.
-   * @param options Transport, loop, sizes and mount options.
+   * @param handlers The filesystem: `FuseHandlers` (names as strings), or `FuseHandlers<Uint8Array>` with
+   *   `names: "bytes"`.
+   * @param options Transport, loop, sizes, names and mount options.
    *
    * @example
    * ```ts
-   * import type { FuseHandlers } from "ringside-uring/fuse";
+   * import { FuseError, type FuseHandlers } from "ringside-uring/fuse";
    * declare const handlers: FuseHandlers;
    *
    * const server = await FuseServer.mount("/mnt/x", handlers, { subtype: "memfs" });
    * console.log(server.transport); // "io_uring" or "classic"
+   *
+   * // Names as the kernel's bytes, whatever they are:
+   * await FuseServer.mount("/mnt/y", {
+   *   unlink: (_ctx, _parent, name) => {
+   *     throw new FuseError("EACCES", `${name.byteLength} bytes`);
+   *   },
+   * }, { names: "bytes" });
    * ```
    */
-  static async mount(mountpoint: string, handlers: FuseHandlers, options: FuseServerOptions = {}):
-    Promise<FuseServer> {
+  static async mount<M extends NameEncoding = "string">(mountpoint: string, handlers: FuseHandlers<NameFor<M>>,
+    options: FuseServerOptions<M> = {}): Promise<FuseServer> {
     const transport = options.transport ?? "auto";
+    const names: unknown = options.names ?? "string";
+    if (names !== "string" && names !== "bytes") {
+      refuse("mount FUSE", `names must be "string" or "bytes", got ${JSON.stringify(names)}`);
+    }
     if (!["auto", "io_uring", "classic"].includes(transport)) {
       refuse("mount FUSE", `transport must be "auto", "io_uring" or "classic", got ${JSON.stringify(transport)}`);
+    }
+    if (options.handleKillprivV2 !== undefined && typeof options.handleKillprivV2 !== "boolean") {
+      refuse("mount FUSE", `handleKillprivV2 must be a boolean, got ${JSON.stringify(options.handleKillprivV2)}`);
     }
     for (const k of ["maxWrite", "queueDepth", "classicReaders", "tickMs", "initTimeoutMs"] as const) {
       const v = options[k];
@@ -309,7 +360,8 @@ export class FuseServer {
       if (ownsLoop) await loop.close();
       throw e;
     }
-    const server = new FuseServer(mp, fd, loop, ownsLoop, handlers, options);
+    const server = new FuseServer(mp, fd, loop, ownsLoop, handlers as FuseHandlers<NameFor<NameEncoding>>,
+      options as FuseServerOptions);
     server.dev = findMount(mp)?.dev ?? "";
     if (loop.mode === "owning") server.startTick();
     server.ensureReads();
@@ -361,6 +413,7 @@ export class FuseServer {
    * Unmounts the filesystem (the `umount` program in a child process, lazily when busy) and resolves when the
    * session has ended. When the kernel keeps the connection (files still open after a lazy unmount) for longer than
    * `graceMs`, the connection is aborted through fusectl or, failing that, the server's commands are cancelled.
+   * Handlers still running when the unmount is done are interrupted: their `ctx.signal` aborts.
    *
    * @example
    * ```ts
@@ -379,6 +432,8 @@ export class FuseServer {
     } catch (e) {
       error = e;
     }
+    // Handlers still waiting (a SETLKW, say) see their signal abort, so their requests end before the grace does.
+    this.dispatcher.interrupts.interruptAll();
     const graceMs = options.graceMs ?? 5000;
     if (!(await this.waitClosed(graceMs))) {
       if (this.dev) abortFuseConnection(this.dev);
@@ -465,6 +520,7 @@ export class FuseServer {
     if (res >= fuse_in_header.SIZE) {
       slot.load();
       this.stats.deviceRequests++;
+      this.counted(slot.req.opcode);
       if (slot.req.opcode === FUSE_INIT) this.handleInit(slot);
       else this.process(slot);
       return;
@@ -483,6 +539,7 @@ export class FuseServer {
       entry.registered = true;
       entry.load();
       this.stats.ringRequests++;
+      this.counted(entry.req.opcode);
       this.process(entry);
       return;
     }
@@ -504,6 +561,12 @@ export class FuseServer {
     entry.registered = false;
     entry.commitLo = entry.commitHi = 0;
     this.rearm(entry);
+  }
+
+  private counted(opcode: number): void {
+    const by = this.stats.byOpcode;
+    const name = FUSE_OPCODE_NAMES[opcode] ?? String(opcode);
+    by[name] = (by[name] ?? 0) + 1;
   }
 
   private process(slot: Slot): void {
@@ -554,6 +617,73 @@ export class FuseServer {
     }
   }
 
+  /**
+   * Answers an INTERRUPT that matched no running handler with EAGAIN, so the kernel queues it again while its
+   * request still waits (fs/fuse/dev.c fuse_dev_do_write: an INTERRUPT's unique ID has FUSE_INT_REQ_BIT set). For a
+   * request that has ended meanwhile the write fails with ENOENT, and the INTERRUPT is gone.
+   */
+  private resendInterrupt(lo: number, hi: number): void {
+    if (this.fd < 0 || this.finished) return;
+    const h = new DataView(this.interruptReply.buffer);
+    h.setUint32(fuse_out_header.len, fuse_out_header.SIZE, true);
+    h.setInt32(fuse_out_header.error, -EAGAIN, true);
+    h.setUint32(fuse_out_header.unique, lo, true);
+    h.setUint32(fuse_out_header.unique + 4, hi, true);
+    const c = libc();
+    if (Number(c.write(this.fd, this.interruptReply, fuse_out_header.SIZE)) < 0) {
+      const errno = c.errno();
+      if (errno !== ENOENT && errno !== ENODEV) this.replyFailed(FUSE_INTERRUPT, errno);
+    }
+  }
+
+  /**
+   * Tells the kernel to drop what it caches of inode `ino` (FUSE_NOTIFY_INVAL_INODE, fs/fuse/inode.c
+   * fuse_reverse_inval_inode): its attributes, and with `offset` >= 0 its cached pages from `offset` for `length`
+   * bytes (0: to the end). Needed when the filesystem changes an inode in a way no reply carries: say a WRITE that
+   * cleared set-ID bits (with `handleKillprivV2`), after which the kernel would go on believing its cached mode
+   * (and grant set-user-ID to an exec) until the attribute timeout. The next stat or permission check asks again.
+   *
+   * Written synchronously with write(2) on /dev/fuse, so a handler may call it before it answers: the kernel has
+   * dropped the attributes before the reply reaches the caller. Invalidating pages from inside a request that
+   * holds them (a WRITE's) can deadlock the kernel: keep `offset` -1 there.
+   *
+   * Returns true when the kernel dropped something, false when it had nothing cached for `ino` (ENOENT) or the
+   * session has ended. Throws a {@link UringError} (ERINGSIDE) for a bad argument, or with the errno the kernel
+   * answered otherwise.
+   *
+   * @example
+   * ```ts
+   * declare const server: FuseServer;
+   * declare const ino: number;
+   *
+   * server.notifyInvalInode(ino); // attributes only
+   * server.notifyInvalInode(ino, 0, 0); // and every cached page
+   * ```
+   */
+  notifyInvalInode(ino: number, offset = -1, length = 0): boolean {
+    if (!Number.isSafeInteger(ino) || ino < 1) refuse("notify FUSE", `ino must be a positive integer, got ${ino}`);
+    if (!Number.isSafeInteger(offset) || offset < -1) {
+      refuse("notify FUSE", `offset must be -1 (attributes only) or a byte offset, got ${offset}`);
+    }
+    if (!Number.isSafeInteger(length) || length < 0) refuse("notify FUSE", `length must be >= 0, got ${length}`);
+    if (this.fd < 0 || this.finished) return false;
+    const m = this.invalInode;
+    const v = new DataView(m.buffer);
+    v.setUint32(fuse_out_header.len, m.byteLength, true);
+    // A notification's code travels in `error`, with unique 0 (fs/fuse/dev.c fuse_dev_do_write, fuse_notify).
+    v.setInt32(fuse_out_header.error, FUSE_NOTIFY_INVAL_INODE, true);
+    v.setBigUint64(fuse_out_header.unique, 0n, true);
+    const o = fuse_out_header.SIZE;
+    putU64(v, o + fuse_notify_inval_inode_out.ino, ino);
+    v.setBigInt64(o + fuse_notify_inval_inode_out.off, BigInt(offset), true);
+    v.setBigInt64(o + fuse_notify_inval_inode_out.len, BigInt(length), true);
+    const c = libc();
+    if (Number(c.write(this.fd, m, m.byteLength)) >= 0) return true;
+    const errno = c.errno();
+    if (errno === ENOENT || errno === ENODEV || errno === ENOTCONN) return false;
+    throw new UringError("notify FUSE (FUSE_NOTIFY_INVAL_INODE)", errno);
+  }
+
   /** @internal Records a reply the kernel refused. */
   replyFailed(opcode: number, errno: number): void {
     this.stats.replyErrors++;
@@ -600,7 +730,14 @@ export class FuseServer {
       }
     }
     let want = FUSE_ASYNC_READ + FUSE_BIG_WRITES + FUSE_MAX_PAGES + FUSE_INIT_EXT;
-    if (this.dispatcher.handlers.readdirplus) want += FUSE_DO_READDIRPLUS + FUSE_READDIRPLUS_AUTO;
+    const h = this.dispatcher.handlers;
+    if (h.readdirplus) want += FUSE_DO_READDIRPLUS + FUSE_READDIRPLUS_AUTO;
+    // Without these the kernel keeps POSIX and flock locks itself and never asks (fs/fuse/inode.c
+    // process_init_reply sets no_lock / no_flock). FUSE_SETXATTR_EXT is never asked for: its only extra field
+    // carries ACL flags, and FUSE_POSIX_ACL is not offered; SETXATTR's struct then stays the 8-byte compat one.
+    if (h.getlk && h.setlk) want += FUSE_POSIX_LOCKS;
+    if (h.flock) want += FUSE_FLOCK_LOCKS;
+    if (this.options.handleKillprivV2) want += FUSE_HANDLE_KILLPRIV_V2;
     if (useRing) want += FUSE_OVER_IO_URING;
     const agreedLo = (initFlagsLow(want) & lo) >>> 0;
     const agreedHi = (initFlagsHigh(want) & hi) >>> 0;

@@ -12,36 +12,19 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
 import { skipIf } from "../../testing/mod.ts";
+import { cannotMount, noFuseUring as noUring, sh, withFuseMount } from "../../testing/fuse.ts";
 import { Loop } from "../loop/loop.ts";
 import { IORING_SETUP_SQE128 } from "../abi/uapi.ts";
 import { FUSE_OVER_IO_URING, FUSE_ROOT_ID } from "./abi.ts";
 import { type Attr, FuseError, type FuseHandlers } from "./handlers.ts";
 import { S_IFDIR, S_IFREG } from "../abi/structs.ts";
-import { ENABLE_URING_PATH, findMount, setFuseUringEnabled } from "./mount.ts";
+import { findMount, setFuseUringEnabled } from "./mount.ts";
 import { FuseServer, type FuseServerOptions } from "./server.ts";
-
-const notRoot = (process.getuid?.() ?? 0) !== 0 && "mounting FUSE needs root";
-const noFuse = !existsSync("/dev/fuse") && "/dev/fuse is missing (modprobe fuse)";
-const noUring = !existsSync(ENABLE_URING_PATH) &&
-  `${ENABLE_URING_PATH} is missing: the kernel has no FUSE over io_uring (Linux 6.14, CONFIG_FUSE_IO_URING=y)`;
-const cannotMount = notRoot || noFuse;
-
-/** Runs `cmd` with sh in a child process, asynchronously. */
-function sh(cmd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("sh", ["-c", cmd], { env: { ...process.env, LC_ALL: "C" } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
 
 const t0 = { sec: 1_000_000_000, nsec: 5 };
 const HELLO = new TextEncoder().encode("hello world\n");
@@ -81,33 +64,15 @@ function helloFs(): FuseHandlers {
   };
 }
 
-/**
- * Mounts `handlers` in a fresh directory, runs `body`, and always unmounts and restores enable_uring. With
- * `uring` set, enable_uring is Y while mounting (the connection keeps its ring afterwards).
- */
+/** Mounts helloFs with `withFuseMount`, collecting what reaches onError. */
 async function withMount(
   uring: boolean | undefined,
-  options: FuseServerOptions,
+  options: FuseServerOptions<"string">,
   body: (server: FuseServer, dir: string, errors: unknown[]) => Promise<void>,
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "ringside-fuse-"));
   const errors: unknown[] = [];
-  let restore: boolean | undefined = uring === undefined ? undefined : setFuseUringEnabled(uring);
-  let server: FuseServer | undefined;
-  try {
-    server = await FuseServer.mount(dir, helloFs(), { onError: (e) => errors.push(e), ...options });
-    if (restore !== undefined) {
-      setFuseUringEnabled(restore);
-      restore = undefined;
-    }
-    await body(server, dir, errors);
-  } finally {
-    if (restore !== undefined) setFuseUringEnabled(restore);
-    if (server && !server.isClosed) await server.unmount({ graceMs: 2000 }).catch(() => {});
-    // Last resort, from another process: this thread may be the one serving the mount.
-    if (findMount(dir)) await sh(`umount -l '${dir}'`);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await withFuseMount(uring, helloFs(), { onError: (e) => errors.push(e), ...options }, (server, dir) =>
+    body(server, dir, errors));
 }
 
 /** The same requests and answers over either transport. */
