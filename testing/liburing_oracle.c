@@ -16,7 +16,7 @@
  * the way a C caller's argument would be. An unknown command prints "?" and the exit status becomes 2.
  *
  * Build: gcc -O1 -o liburing_oracle liburing_oracle.c (header-only use of liburing: no -luring needed);
- * testing/liburing_oracle.ts builds it into a temporary directory with -Wall -Werror and runs it.
+ * testing/liburing_oracle.ts builds it with -Wall -Werror (testing/cc.ts caches the executable) and runs it.
  */
 #define _GNU_SOURCE
 #include <liburing.h>

@@ -1,7 +1,7 @@
 /**
  * The kernel ABI layer: io_uring's constants and struct layouts (`uapi.ts`, named as `linux/io_uring.h` names
- * them), errno numbers, socket addresses and constants, the structs ringside writes for the kernel, timespecs and
- * the RECVMSG multishot output format and control messages.
+ * them), errno numbers, socket addresses and constants, the structs ringside writes for the kernel, timespecs,
+ * the RECVMSG multishot output format and control messages, and classic BPF for io_uring's BPF filters.
  *
  * `uapi.ts` is re-exported whole: it holds nothing but the kernel's own public names (several hundred, growing with
  * each kernel), and a by-name list here would only repeat them.
@@ -299,3 +299,48 @@ export {
   cmsgSpace,
   type ControlMessage,
 } from "./cmsg.ts";
+export {
+  BPF_A,
+  BPF_ABS,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_AND,
+  BPF_B,
+  BPF_DIV,
+  BPF_H,
+  BPF_IMM,
+  BPF_IND,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JMP,
+  BPF_JSET,
+  BPF_K,
+  BPF_LD,
+  BPF_LDX,
+  BPF_LEN,
+  BPF_LSH,
+  BPF_MAXINSNS,
+  BPF_MEM,
+  BPF_MISC,
+  BPF_MOD,
+  BPF_MSH,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_RET,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_SUB,
+  BPF_TAX,
+  BPF_TXA,
+  BPF_W,
+  BPF_X,
+  BPF_XOR,
+  type BpfInstruction,
+  bpfJump,
+  bpfStmt,
+  sock_filter,
+} from "./bpf.ts";

@@ -1,14 +1,16 @@
 /**
- * The io_uring kernel ABI as plain constants and struct layouts: Linux 6.18 plus the 6.19 additions,
- * named exactly as `include/uapi/linux/io_uring.h` (and `linux/io_uring/query.h`) names them.
+ * The io_uring kernel ABI as plain constants and struct layouts, through Linux 7.2, named exactly as
+ * `include/uapi/linux/io_uring.h` (and `linux/io_uring/{query,zcrx,bpf_filter}.h`) names them.
  *
  * Every constant says which kernel added it; a version ending in `?` was not confirmed from the kernel
  * history. Struct layouts are objects of byte offsets with a `SIZE`; members of a C union share an offset.
  * Values at or above 2^31 are non-negative numbers (combine them with `>>> 0` after bitwise operations);
  * the only value needing more than 53 bits is a bigint.
  *
- * Sources: the kernel's uapi headers (v6.18, v6.19 merge of 2025-12), the io_uring pull requests for each
- * release, and the BTF of the 6.18 kernel this project is developed on.
+ * Sources: the kernel's uapi headers (v6.18, v6.19 merge of 2025-12, and Debian's linux-libc-dev 7.2.13), the
+ * io_uring pull requests and patch series for each release, and the BTF of the 6.18 kernel this project is
+ * developed on. The test-only `linux/io_uring/mock_file.h` (IORING_MOCK_*, for the kernel's own selftests through
+ * CONFIG_IO_URING_MOCK_FILE) is not mirrored.
  *
  * @example
  * ```ts
@@ -105,6 +107,11 @@ export const IORING_SETUP_HYBRID_IOPOLL = 1 << 17;
 export const IORING_SETUP_CQE_MIXED = 1 << 18;
 /** 64- and 128-byte SQEs in one ring; big ones use the *128 opcodes. Linux 6.19 */
 export const IORING_SETUP_SQE_MIXED = 1 << 19;
+/**
+ * Every submit reads SQEs from slot 0 on, ignoring the SQ head and tail (which stay 0): put a batch at the start
+ * of the SQE array and pass its size as to_submit. Needs NO_SQARRAY; not with SQPOLL. Linux 7.0
+ */
+export const IORING_SETUP_SQ_REWIND = 1 << 20;
 
 // ---------------------------------------------------------------------------------------------------------
 // Opcodes: enum io_uring_op (sqe->opcode)
@@ -240,7 +247,7 @@ export const IORING_OP_PIPE = 62;
 export const IORING_OP_NOP128 = 63;
 /** URING_CMD with a 128-byte SQE (IORING_SETUP_SQE_MIXED rings). Linux 6.19 */
 export const IORING_OP_URING_CMD128 = 64;
-/** One past the last opcode, not an opcode itself: 65 in the 6.19 header, 63 in 6.18. Linux 5.5? */
+/** One past the last opcode, not an opcode itself: 65 since 6.19 (still in 7.2), 63 in 6.18. Linux 5.5? */
 export const IORING_OP_LAST = 65;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -271,6 +278,8 @@ export const IORING_LINK_TIMEOUT_UPDATE = 1 << 4;
 export const IORING_TIMEOUT_ETIME_SUCCESS = 1 << 5;
 /** sqe->timeout_flags: multishot timeout (repeats sqe->off times, 0 = forever). Linux 6.4 */
 export const IORING_TIMEOUT_MULTISHOT = 1 << 6;
+/** sqe->timeout_flags: sqe->addr (addr2 for an update) is the time in nanoseconds, not a timespec pointer. Linux 7.1 */
+export const IORING_TIMEOUT_IMMEDIATE_ARG = 1 << 7;
 /** Mask of the timeout clock selection bits. Linux 5.15 */
 export const IORING_TIMEOUT_CLOCK_MASK = IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME;
 /** Mask of the timeout update bits. Linux 5.15 */
@@ -305,7 +314,7 @@ export const IORING_ASYNC_CANCEL_OP = 1 << 5;
 export const IORING_RECVSEND_POLL_FIRST = 1 << 0;
 /** Multishot recv: keep receiving into provided buffers. Linux 6.0 */
 export const IORING_RECV_MULTISHOT = 1 << 1;
-/** send/recv flags in sqe->ioprio: use the registered buffer at sqe->buf_index. Linux 6.0 */
+/** send/recv flags in sqe->ioprio: the registered buffer at sqe->buf_index (SEND/RECV since 7.2). Linux 6.0 */
 export const IORING_RECVSEND_FIXED_BUF = 1 << 2;
 /** SEND[MSG]_ZC: report in the notification CQE whether data was copied. Linux 6.2 */
 export const IORING_SEND_ZC_REPORT_USAGE = 1 << 3;
@@ -546,8 +555,10 @@ export const IORING_REGISTER_MEM_REGION = 34;
 export const IORING_REGISTER_QUERY = 35;
 /** Control a zcrx instance (struct zcrx_ctrl). Linux 6.19 */
 export const IORING_REGISTER_ZCRX_CTRL = 36;
-/** One past the last register opcode, not an opcode itself: 37 in the 6.19 header, 36 in 6.18. Linux 5.10? */
-export const IORING_REGISTER_LAST = 37;
+/** Attach a classic BPF filter to an opcode, for the ring or (fd -1) the task (struct io_uring_bpf). Linux 7.0 */
+export const IORING_REGISTER_BPF_FILTER = 37;
+/** One past the last register opcode, not an opcode itself: 38 since 7.0 (37 in 6.19, 36 in 6.18). Linux 5.10? */
+export const IORING_REGISTER_LAST = 38;
 /** Flag or-ed into the register opcode: fd is a registered ring index. Linux 6.3 */
 export const IORING_REGISTER_USE_REGISTERED_RING = 0x80000000;
 
@@ -633,6 +644,12 @@ export const IORING_CQE_F_TSTAMP_HW = 1 << IORING_TIMESTAMP_HW_SHIFT;
 
 /** Block device discard (linux/blkdev.h, _IO(0x12, 0)): sqe->addr = start, sqe->addr3 = length. Linux 6.12 */
 export const BLOCK_URING_CMD_DISCARD = 0x1200;
+/**
+ * Reset every sequential-write-required zone of a zoned block device (linux/blkdev.h, _IO(0x12, 1)); addr and addr3
+ * must be 0. Posted in July 2026 with liburing's io_uring_prep_cmd_zone_reset_all ("since Linux 7.TBD"); not in
+ * 7.2, whose blkdev_uring_cmd() answers EINVAL. Linux 7.3?
+ */
+export const BLOCK_URING_CMD_ZONE_RESET_ALL = 0x1201;
 
 // ---------------------------------------------------------------------------------------------------------
 // Zero-copy receive (zcrx)
@@ -646,12 +663,28 @@ export const IORING_ZCRX_AREA_MASK = 0xffff000000000000n;
 export const IORING_ZCRX_AREA_DMABUF = 1;
 /** enum zcrx_reg_flags: import a zcrx exported with ZCRX_CTRL_EXPORT (fd in if_idx). Linux 6.19 */
 export const ZCRX_REG_IMPORT = 1;
+/** enum zcrx_reg_flags: no net device: every byte is copied; the refill queue may need a flush. Linux 7.1 */
+export const ZCRX_REG_NODEV = 2;
+/** enum zcrx_features (io_uring_query_zcrx.features): rx_buf_len picks the rx page size. Linux 7.0 */
+export const ZCRX_FEATURE_RX_PAGE_SIZE = 1 << 0;
+/** enum zcrx_features: events through io_uring_zcrx_ifq_reg.event_desc (struct zcrx_event_desc). Linux 7.2 */
+export const ZCRX_FEATURE_EVENT = 1 << 1;
+/** enum zcrx_event_type: the page pool could not allocate (the zcrx is out of buffers). Linux 7.2 */
+export const ZCRX_EVENT_ALLOC_FAIL = 0;
+/** enum zcrx_event_type: data was copied instead of received in place. Linux 7.2 */
+export const ZCRX_EVENT_COPY = 1;
+/** enum zcrx_event_type: number of event types. Linux 7.2 */
+export const __ZCRX_EVENT_TYPE_LAST = 2;
+/** enum zcrx_event_desc_flags: stats_offset places a struct zcrx_stats in the refill region. Linux 7.2 */
+export const ZCRX_EVENT_DESC_FLAG_STATS = 1 << 0;
 /** enum zcrx_ctrl_op: flush the refill queue synchronously. Linux 6.19 */
 export const ZCRX_CTRL_FLUSH_RQ = 0;
 /** enum zcrx_ctrl_op: export the zcrx as a file descriptor for other rings. Linux 6.19 */
 export const ZCRX_CTRL_EXPORT = 1;
-/** enum zcrx_ctrl_op: number of control opcodes. Linux 6.19 */
-export const __ZCRX_CTRL_LAST = 2;
+/** enum zcrx_ctrl_op: re-arm an event type after its CQE was handled (struct zcrx_ctrl_arm_event). Linux 7.2 */
+export const ZCRX_CTRL_ARM_EVENT = 2;
+/** enum zcrx_ctrl_op: number of control opcodes: 3 since 7.2 (2 in 6.19). Linux 6.19 */
+export const __ZCRX_CTRL_LAST = 3;
 
 // ---------------------------------------------------------------------------------------------------------
 // IORING_REGISTER_QUERY (linux/io_uring/query.h)
@@ -663,8 +696,21 @@ export const IO_URING_QUERY_OPCODES = 0;
 export const IO_URING_QUERY_ZCRX = 1;
 /** Query: SQ/CQ ring header size and alignment (struct io_uring_query_scq). Linux 6.19 */
 export const IO_URING_QUERY_SCQ = 2;
-/** Number of query opcodes in the 6.19 header (3; it was 1 in 6.18). Linux 6.18 */
-export const __IO_URING_QUERY_MAX = 3;
+/** Query: zcrx event types and the zcrx_stats layout (struct io_uring_query_zcrx_event). Linux 7.2 */
+export const IO_URING_QUERY_ZCRX_EVENT = 3;
+/** Number of query opcodes: 4 in the 7.2 header (3 in 6.19, 1 in 6.18). Linux 6.18 */
+export const __IO_URING_QUERY_MAX = 4;
+
+// ---------------------------------------------------------------------------------------------------------
+// IORING_REGISTER_BPF_FILTER (linux/io_uring/bpf_filter.h)
+// ---------------------------------------------------------------------------------------------------------
+
+/** io_uring_bpf.cmd_type: register a filter (struct io_uring_bpf_filter). Linux 7.0 */
+export const IO_URING_BPF_CMD_FILTER = 1;
+/** io_uring_bpf_filter.flags: every opcode without a filter yet gets one that denies it. Linux 7.0 */
+export const IO_URING_BPF_FILTER_DENY_REST = 1;
+/** io_uring_bpf_filter.flags: refuse (EMSGSIZE) unless pdu_size equals the kernel's for the opcode. Linux 7.0 */
+export const IO_URING_BPF_FILTER_SZ_STRICT = 2;
 
 // ---------------------------------------------------------------------------------------------------------
 // Struct layouts: SIZE in bytes and the byte offset of every member (union members share offsets)
@@ -879,6 +925,15 @@ export const io_uring_restriction = Object.freeze({
   resv2: 4,
 } as const);
 
+/** struct io_uring_task_restriction: REGISTER_RESTRICTIONS with fd -1; nr_res entries follow. Linux 7.0 */
+export const io_uring_task_restriction = Object.freeze({
+  SIZE: 16,
+  flags: 0,
+  nr_res: 2,
+  resv: 4,
+  restrictions: 16,
+} as const);
+
 /** struct io_uring_clock_register: IORING_REGISTER_CLOCK argument. Linux 6.12 */
 export const io_uring_clock_register = Object.freeze({
   SIZE: 16,
@@ -1041,7 +1096,7 @@ export const io_uring_zcrx_area_reg = Object.freeze({
   __resv2: 32,
 } as const);
 
-/** struct io_uring_zcrx_ifq_reg: IORING_REGISTER_ZCRX_IFQ argument. Linux 6.15 */
+/** struct io_uring_zcrx_ifq_reg: IORING_REGISTER_ZCRX_IFQ argument. Linux 6.15 (rx_buf_len 7.0, event_desc 7.2) */
 export const io_uring_zcrx_ifq_reg = Object.freeze({
   SIZE: 96,
   if_idx: 0,
@@ -1052,8 +1107,27 @@ export const io_uring_zcrx_ifq_reg = Object.freeze({
   region_ptr: 24,
   offsets: 32,
   zcrx_id: 64,
-  __resv2: 68,
-  __resv: 72,
+  // rx_buf_len was __resv2 (u32) before 7.0; event_desc took the first u64 of __resv[3] in 7.2.
+  rx_buf_len: 68,
+  event_desc: 72,
+  __resv: 80,
+} as const);
+
+/** struct zcrx_stats: copy-fallback counters kept in the refill region (ZCRX_EVENT_DESC_FLAG_STATS). Linux 7.2 */
+export const zcrx_stats = Object.freeze({
+  SIZE: 16,
+  copy_count: 0,
+  copy_bytes: 8,
+} as const);
+
+/** struct zcrx_event_desc: which zcrx events post CQEs, pointed to by io_uring_zcrx_ifq_reg.event_desc. Linux 7.2 */
+export const zcrx_event_desc = Object.freeze({
+  SIZE: 96,
+  user_data: 0,
+  type_mask: 8,
+  flags: 12,
+  stats_offset: 16,
+  __resv2: 24,
 } as const);
 
 /** struct zcrx_ctrl_flush_rq: ZCRX_CTRL_FLUSH_RQ payload (reserved). Linux 6.19 */
@@ -1069,7 +1143,14 @@ export const zcrx_ctrl_export = Object.freeze({
   __resv1: 4,
 } as const);
 
-/** struct zcrx_ctrl: IORING_REGISTER_ZCRX_CTRL argument. Linux 6.19 */
+/** struct zcrx_ctrl_arm_event: ZCRX_CTRL_ARM_EVENT payload: the zcrx_event_type to re-arm. Linux 7.2 */
+export const zcrx_ctrl_arm_event = Object.freeze({
+  SIZE: 48,
+  event_type: 0,
+  __resv: 4,
+} as const);
+
+/** struct zcrx_ctrl: IORING_REGISTER_ZCRX_CTRL argument. Linux 6.19 (zc_arm_event 7.2) */
 export const zcrx_ctrl = Object.freeze({
   SIZE: 72,
   zcrx_id: 0,
@@ -1077,6 +1158,7 @@ export const zcrx_ctrl = Object.freeze({
   __resv: 8,
   zc_export: 24,
   zc_flush: 24,
+  zc_arm_event: 24,
 } as const);
 
 /** struct io_uring_query_hdr: one entry of an IORING_REGISTER_QUERY chain. Linux 6.18 */
@@ -1103,16 +1185,26 @@ export const io_uring_query_opcode = Object.freeze({
   __pad: 44,
 } as const);
 
-/** struct io_uring_query_zcrx: IO_URING_QUERY_ZCRX result. Linux 6.19 */
+/** struct io_uring_query_zcrx: IO_URING_QUERY_ZCRX result. Linux 6.19 (features, formerly __resv1: 7.0) */
 export const io_uring_query_zcrx = Object.freeze({
   SIZE: 40,
   register_flags: 0,
   area_flags: 8,
   nr_ctrl_opcodes: 16,
-  __resv1: 20,
+  features: 20,
   rq_hdr_size: 24,
   rq_hdr_alignment: 28,
   __resv2: 32,
+} as const);
+
+/** struct io_uring_query_zcrx_event: IO_URING_QUERY_ZCRX_EVENT result. Linux 7.2 */
+export const io_uring_query_zcrx_event = Object.freeze({
+  SIZE: 48,
+  event_flags: 0,
+  stats_size: 4,
+  stats_off_alignment: 8,
+  __resv1: 12,
+  __resv2: 16,
 } as const);
 
 /** struct io_uring_query_scq: IO_URING_QUERY_SCQ result. Linux 6.19 */
@@ -1120,6 +1212,45 @@ export const io_uring_query_scq = Object.freeze({
   SIZE: 16,
   hdr_size: 0,
   hdr_alignment: 8,
+} as const);
+
+/**
+ * struct io_uring_bpf_ctx: what a filter's program reads (32-bit loads at 4-byte aligned offsets). The union at 16
+ * holds the opcode's payload (`pdu_size` bytes): `socket` (SOCKET: u32 family +0, type +4, protocol +8), `open`
+ * (OPENAT/OPENAT2: u64 flags +0, mode +8, resolve +16), `connect` (CONNECT: u32 family +0, be16 port +4, pad +6,
+ * be32 v4_addr or v6_addr[16] +8). Linux 7.0 (connect 7.2)
+ */
+export const io_uring_bpf_ctx = Object.freeze({
+  SIZE: 40,
+  user_data: 0,
+  opcode: 8,
+  sqe_flags: 9,
+  pdu_size: 10,
+  pad: 11,
+  socket: 16,
+  open: 16,
+  connect: 16,
+} as const);
+
+/** struct io_uring_bpf_filter: an opcode and a classic BPF program (struct sock_filter[filter_len]). Linux 7.0 */
+export const io_uring_bpf_filter = Object.freeze({
+  SIZE: 64,
+  opcode: 0,
+  flags: 4,
+  filter_len: 8,
+  pdu_size: 12,
+  resv: 13,
+  filter_ptr: 16,
+  resv2: 24,
+} as const);
+
+/** struct io_uring_bpf: IORING_REGISTER_BPF_FILTER argument; the kernel writes filter.pdu_size back. Linux 7.0 */
+export const io_uring_bpf = Object.freeze({
+  SIZE: 72,
+  cmd_type: 0,
+  cmd_flags: 2,
+  resv: 4,
+  filter: 8,
 } as const);
 
 /** struct __kernel_timespec (linux/time_types.h): the 64-bit timespec io_uring timeouts use since Linux 5.4. */
@@ -1250,6 +1381,7 @@ export const SETUP_FLAGS: readonly UapiConstant[] = table([
   ["IORING_SETUP_HYBRID_IOPOLL", IORING_SETUP_HYBRID_IOPOLL, "6.13"],
   ["IORING_SETUP_CQE_MIXED", IORING_SETUP_CQE_MIXED, "6.18"],
   ["IORING_SETUP_SQE_MIXED", IORING_SETUP_SQE_MIXED, "6.19"],
+  ["IORING_SETUP_SQ_REWIND", IORING_SETUP_SQ_REWIND, "7.0"],
 ]);
 
 /** Every io_uring_params.features bit, in bit order, with the kernel that added it. */

@@ -1,7 +1,7 @@
 /**
  * Checks uring/abi/uapi.ts three ways: against the C compiler and the io_uring headers installed on this
  * machine (every constant, struct size and member offset they define, and nothing they define missing
- * from uapi.ts); against values spelled out below from the Linux 6.18/6.19 headers for everything the
+ * from uapi.ts); against values spelled out below from the Linux 6.18 to 7.2 headers for everything the
  * installed headers are too old to have; and against ABI facts checked by hand on Linux 6.18 (offsets the kernel returned, values it accepted).
  *
  * Runs under `bun test` and `deno test -A`. Without gcc or an io_uring header the compiler tests are
@@ -39,14 +39,16 @@ for (const [struct, layout] of layouts) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Names whose value changed between the installed (older) headers and 6.19, and names the older headers
-// have that 6.18/6.19 no longer has. Both are explicit so that any other difference fails.
+// Names whose value changed between the installed (older) headers and 7.2, and names the older headers
+// have that 7.2 no longer has. Both are explicit so that any other difference fails.
 // ---------------------------------------------------------------------------------------------------------
 
 const CHANGED_SINCE_OLDER_HEADERS = new Map<string, string>([
   ["IORING_OP_LAST", "grows with every new opcode"],
   ["IORING_REGISTER_LAST", "grows with every new register opcode"],
   ["__IO_URING_QUERY_MAX", "grows with every new query opcode"],
+  ["__ZCRX_CTRL_LAST", "grows with every new zcrx control opcode"],
+  ["io_uring_zcrx_ifq_reg.__resv", "7.2 put event_desc at 72 and moved __resv to 80"],
   ["IORING_URING_CMD_MASK", "gained IORING_URING_CMD_MULTISHOT in 6.18"],
   ["io_uring_sync_cancel_reg.pad", "6.6 put opcode at 32 and moved pad to 33"],
   ["io_uring_buf_reg.resv", "min_left took its first 4 bytes (2026 fix, in stable 6.18.y)"],
@@ -57,15 +59,18 @@ const GONE_SINCE_OLDER_HEADERS = new Map<string, string>([
   ["io_cqring_offsets.resv2", "renamed user_addr in 6.5"],
   ["io_uring_buf_reg.pad", "renamed flags in 6.4"],
   ["io_uring_getevents_arg.pad", "renamed min_wait_usec in 6.12"],
+  ["io_uring_zcrx_ifq_reg.__resv2", "renamed rx_buf_len in 7.0"],
+  ["io_uring_query_zcrx.__resv1", "renamed features in 7.0"],
   ["io_uring_buf_ring.__empty_bufs", "part of the __DECLARE_FLEX_ARRAY expansion, not a member"],
+  ["io_uring_task_restriction.__empty_restrictions", "part of the __DECLARE_FLEX_ARRAY expansion, not a member"],
   ["io_uring_notification_slot", "zero-copy notifier slots, gone from later headers"],
   ["io_uring_notification_register", "zero-copy notifier registration, gone from later headers"],
 ]);
 
 // ---------------------------------------------------------------------------------------------------------
-// Values read from the Linux 6.18 and 6.19 uapi headers (include/uapi/linux/io_uring.h,
-// include/uapi/linux/io_uring/query.h, linux/blkdev.h) and io_uring/memmap.h, for names the installed
-// headers are too old to define or never define. Written out independently of uapi.ts, in the headers'
+// Values read from the Linux 6.18, 6.19 and 7.2 uapi headers (include/uapi/linux/io_uring.h,
+// include/uapi/linux/io_uring/{query,zcrx,bpf_filter}.h, linux/blkdev.h) and io_uring/memmap.h, for names the
+// installed headers are too old to define or never define. Written out independently of uapi.ts, in the headers'
 // notation, so that a typo there fails a test.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -78,6 +83,7 @@ const KERNEL_CONSTANTS: Record<string, number | bigint> = {
   IORING_SETUP_HYBRID_IOPOLL: 1 << 17,
   IORING_SETUP_CQE_MIXED: 1 << 18,
   IORING_SETUP_SQE_MIXED: 1 << 19,
+  IORING_SETUP_SQ_REWIND: 1 << 20,
   IORING_ENTER_ABS_TIMER: 1 << 5,
   IORING_ENTER_EXT_ARG_REG: 1 << 6,
   IORING_ENTER_NO_IOWAIT: 1 << 7,
@@ -103,6 +109,7 @@ const KERNEL_CONSTANTS: Record<string, number | bigint> = {
   IORING_URING_CMD_MULTISHOT: 1 << 1,
   IORING_URING_CMD_MASK: (1 << 0) | (1 << 1),
   IORING_TIMEOUT_MULTISHOT: 1 << 6,
+  IORING_TIMEOUT_IMMEDIATE_ARG: 1 << 7,
   IORING_RECVSEND_BUNDLE: 1 << 4,
   IORING_SEND_VECTORIZED: 1 << 5,
   IORING_ACCEPT_DONTWAIT: 1 << 1,
@@ -143,7 +150,8 @@ const KERNEL_CONSTANTS: Record<string, number | bigint> = {
   IORING_REGISTER_MEM_REGION: 34,
   IORING_REGISTER_QUERY: 35,
   IORING_REGISTER_ZCRX_CTRL: 36,
-  IORING_REGISTER_LAST: 37,
+  IORING_REGISTER_BPF_FILTER: 37,
+  IORING_REGISTER_LAST: 38,
   IORING_REGISTER_USE_REGISTERED_RING: 2 ** 31,
   // register arguments
   IORING_MEM_REGION_TYPE_USER: 1,
@@ -169,21 +177,35 @@ const KERNEL_CONSTANTS: Record<string, number | bigint> = {
   IORING_TIMESTAMP_HW_SHIFT: 16,
   IORING_TIMESTAMP_TYPE_SHIFT: 16 + 1,
   IORING_CQE_F_TSTAMP_HW: 1 << 16,
-  // linux/blkdev.h: _IO(0x12, 0)
+  // linux/blkdev.h: _IO(0x12, 0); ZONE_RESET_ALL _IO(0x12, 1) from its 2026-07 patch series (not in 7.2)
   BLOCK_URING_CMD_DISCARD: (0x12 << 8) | 0,
+  BLOCK_URING_CMD_ZONE_RESET_ALL: (0x12 << 8) | 1,
   // zcrx
   IORING_ZCRX_AREA_SHIFT: 48,
   IORING_ZCRX_AREA_MASK: ~((1n << 48n) - 1n) & 0xffff_ffff_ffff_ffffn,
   IORING_ZCRX_AREA_DMABUF: 1,
   ZCRX_REG_IMPORT: 1,
+  ZCRX_REG_NODEV: 2,
+  ZCRX_FEATURE_RX_PAGE_SIZE: 1 << 0,
+  ZCRX_FEATURE_EVENT: 1 << 1,
+  ZCRX_EVENT_ALLOC_FAIL: 0,
+  ZCRX_EVENT_COPY: 1,
+  __ZCRX_EVENT_TYPE_LAST: 2,
+  ZCRX_EVENT_DESC_FLAG_STATS: 1 << 0,
   ZCRX_CTRL_FLUSH_RQ: 0,
   ZCRX_CTRL_EXPORT: 1,
-  __ZCRX_CTRL_LAST: 2,
+  ZCRX_CTRL_ARM_EVENT: 2,
+  __ZCRX_CTRL_LAST: 3,
   // linux/io_uring/query.h
   IO_URING_QUERY_OPCODES: 0,
   IO_URING_QUERY_ZCRX: 1,
   IO_URING_QUERY_SCQ: 2,
-  __IO_URING_QUERY_MAX: 3,
+  IO_URING_QUERY_ZCRX_EVENT: 3,
+  __IO_URING_QUERY_MAX: 4,
+  // linux/io_uring/bpf_filter.h
+  IO_URING_BPF_CMD_FILTER: 1,
+  IO_URING_BPF_FILTER_DENY_REST: 1,
+  IO_URING_BPF_FILTER_SZ_STRICT: 2,
 };
 
 const KERNEL_LAYOUTS: Record<string, Record<string, number>> = {
@@ -216,21 +238,36 @@ const KERNEL_LAYOUTS: Record<string, Record<string, number>> = {
   io_uring_zcrx_area_reg: { SIZE: 48, addr: 0, len: 8, rq_area_token: 16, flags: 24, dmabuf_fd: 28, __resv2: 32 },
   io_uring_zcrx_ifq_reg: {
     SIZE: 96, if_idx: 0, if_rxq: 4, rq_entries: 8, flags: 12, area_ptr: 16, region_ptr: 24, offsets: 32,
-    zcrx_id: 64, __resv2: 68, __resv: 72,
+    zcrx_id: 64, rx_buf_len: 68, event_desc: 72, __resv: 80,
   },
+  zcrx_stats: { SIZE: 16, copy_count: 0, copy_bytes: 8 },
+  zcrx_event_desc: { SIZE: 96, user_data: 0, type_mask: 8, flags: 12, stats_offset: 16, __resv2: 24 },
   zcrx_ctrl_flush_rq: { SIZE: 48, __resv: 0 },
   zcrx_ctrl_export: { SIZE: 48, zcrx_fd: 0, __resv1: 4 },
-  zcrx_ctrl: { SIZE: 72, zcrx_id: 0, op: 4, __resv: 8, zc_export: 24, zc_flush: 24 },
+  zcrx_ctrl_arm_event: { SIZE: 48, event_type: 0, __resv: 4 },
+  zcrx_ctrl: { SIZE: 72, zcrx_id: 0, op: 4, __resv: 8, zc_export: 24, zc_flush: 24, zc_arm_event: 24 },
+  io_uring_task_restriction: { SIZE: 16, flags: 0, nr_res: 2, resv: 4, restrictions: 16 },
   io_uring_query_hdr: { SIZE: 40, next_entry: 0, query_data: 8, query_op: 16, size: 20, result: 24, __resv: 28 },
   io_uring_query_opcode: {
     SIZE: 48, nr_request_opcodes: 0, nr_register_opcodes: 4, feature_flags: 8, ring_setup_flags: 16,
     enter_flags: 24, sqe_flags: 32, nr_query_opcodes: 40, __pad: 44,
   },
   io_uring_query_zcrx: {
-    SIZE: 40, register_flags: 0, area_flags: 8, nr_ctrl_opcodes: 16, __resv1: 20, rq_hdr_size: 24,
+    SIZE: 40, register_flags: 0, area_flags: 8, nr_ctrl_opcodes: 16, features: 20, rq_hdr_size: 24,
     rq_hdr_alignment: 28, __resv2: 32,
   },
+  io_uring_query_zcrx_event: {
+    SIZE: 48, event_flags: 0, stats_size: 4, stats_off_alignment: 8, __resv1: 12, __resv2: 16,
+  },
   io_uring_query_scq: { SIZE: 16, hdr_size: 0, hdr_alignment: 8 },
+  // linux/io_uring/bpf_filter.h (checked with gcc against Debian's linux-libc-dev 7.2.13)
+  io_uring_bpf_ctx: {
+    SIZE: 40, user_data: 0, opcode: 8, sqe_flags: 9, pdu_size: 10, pad: 11, socket: 16, open: 16, connect: 16,
+  },
+  io_uring_bpf_filter: {
+    SIZE: 64, opcode: 0, flags: 4, filter_len: 8, pdu_size: 12, resv: 13, filter_ptr: 16, resv2: 24,
+  },
+  io_uring_bpf: { SIZE: 72, cmd_type: 0, cmd_flags: 2, resv: 4, filter: 8 },
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -517,10 +554,10 @@ if (machine.skip) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Tests against the 6.18/6.19 kernel table
+// Tests against the 6.18 to 7.2 kernel table
 // ---------------------------------------------------------------------------------------------------------
 
-test("names the installed headers lack match the Linux 6.18/6.19 values spelled out here", () => {
+test("names the installed headers lack match the Linux 6.18 to 7.2 values spelled out here", () => {
   const kernel = new Map<string, number | bigint>(Object.entries(KERNEL_CONSTANTS));
   for (const [struct, layout] of Object.entries(KERNEL_LAYOUTS)) {
     for (const [member, offset] of Object.entries(layout)) kernel.set(`${struct}.${member}`, offset);
@@ -541,7 +578,7 @@ test("names the installed headers lack match the Linux 6.18/6.19 values spelled 
   console.log(
     `uapi_test: ${constants.size} constants and ${uapiValues.size - constants.size} struct sizes/offsets in uapi.ts; ` +
       `${byC.size} checked against the C compiler (${machine.headers.map((h) => h.label).join(", ") || "none"}), ` +
-      `${checkedByTable} more against the Linux 6.18/6.19 table` +
+      `${checkedByTable} more against the Linux 6.18 to 7.2 table` +
       (machine.headers.length === 0 ? `, ${unchecked.length} unchecked without a C compiler` : ""),
   );
   assert.deepEqual(problems, [], problems.join("\n"));

@@ -95,6 +95,7 @@ test("formatReport fits the width and explains a failed setup", () => {
     canSetup: false,
     problem: {
       code: "EPERM",
+      cause: "sysctl-disabled",
       reason: "io_uring is disabled for every process by /proc/sys/kernel/io_uring_disabled (2)",
       fix: ["as root: `sysctl -w kernel.io_uring_disabled=0`"],
       error: "Cannot set up io_uring: EPERM (Operation not permitted)",

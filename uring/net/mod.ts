@@ -60,7 +60,7 @@ export {
   socketDirect,
   type SocketOptions,
 } from "./socket.ts";
-export { type MsgOptions, recv, send, sendto } from "./send_recv.ts";
+export { type MsgOptions, recv, send, type SendRecvOptions, sendto } from "./send_recv.ts";
 export { sendAll } from "./send_all.ts";
 export {
   type IncomingMessage,

@@ -7,6 +7,9 @@
  * Sends never raise SIGPIPE: MSG_NOSIGNAL is always added, so a broken connection rejects with EPIPE instead of
  * killing the process. For sending a whole buffer see `sendAll`, for messages `sendmsg`/`recvmsg`.
  *
+ * With `bufIndex`, send and recv use a registered buffer (`registerBuffers`; IORING_RECVSEND_FIXED_BUF, Linux 7.2):
+ * the kernel finds the pages in the ring's table instead of pinning them for every request.
+ *
  * @example
  * ```ts
  * import { Loop } from "ringside-uring/loop";
@@ -24,9 +27,15 @@
 import type { Loop } from "../loop/loop.ts";
 import { type OpOptions, PromiseOp } from "../loop/operation.ts";
 import { run } from "../loop/start.ts";
-import { checkFd, checkU32, checkView } from "../core/_validate.ts";
+import { refuse } from "../core/errors.ts";
+import { NativeMemory } from "../core/memory.ts";
+import { checkFd, checkInt, checkU32, checkView } from "../core/_validate.ts";
 import type { Sqe } from "../ring/sqe.ts";
+import { registrations } from "../ring/registrations.ts";
+import { ioUringOlderThan, needs } from "../ring/_since.ts";
 import { prepRecv, prepSend, prepSendto } from "../prep/net.ts";
+import { H_BUF_INDEX, H_IOPRIO } from "../prep/base.ts";
+import { IORING_RECVSEND_FIXED_BUF } from "../abi/uapi.ts";
 import { MSG_NOSIGNAL, type SocketAddressInput } from "../abi/sockaddr.ts";
 import { ioLength, sockaddrChunk } from "./_request.ts";
 
@@ -34,6 +43,38 @@ import { ioLength, sockaddrChunk } from "./_request.ts";
 export interface MsgOptions extends OpOptions {
   /** `MSG_*` flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL, MSG_MORE ...). Sends always add MSG_NOSIGNAL. */
   flags?: number | undefined;
+}
+
+/** Options of {@link send} and {@link recv}. */
+export interface SendRecvOptions extends MsgOptions {
+  /**
+   * Use registered buffer `bufIndex` of the loop's ring (`registerBuffers`): the bytes must be a view of the
+   * NativeMemory registered there, and the kernel skips pinning its pages per request (IORING_RECVSEND_FIXED_BUF on
+   * IORING_OP_SEND and IORING_OP_RECV, Linux 7.2; refused on older kernels, which answer EINVAL). A view outside
+   * the registered range fails with EFAULT.
+   */
+  bufIndex?: number | undefined;
+}
+
+/**
+ * For `bufIndex`: checks that this kernel takes a registered buffer for `what` and that `view` lies in the
+ * NativeMemory registered as buffer `bufIndex` of the loop's ring, and marks the prepared SQE to use it.
+ */
+function useRegistered(what: string, loop: Loop, sqe: Sqe, view: ArrayBufferView, bufIndex: number): void {
+  checkInt(what, bufIndex, 0, 0xffff, "bufIndex");
+  const mem = NativeMemory.of(view);
+  if (!mem) refuse(what, "with bufIndex the bytes must be a view of the NativeMemory registered with registerBuffers");
+  const registered = registrations(loop.ring).buffers[bufIndex];
+  if (registered !== mem) {
+    refuse(what, `the bytes do not lie in the memory registered as buffer ${bufIndex}` +
+      (registered ? "" : " (nothing is registered there)"));
+  }
+  // io_sendmsg_prep()/io_recvmsg_prep() (io_uring/net.c) refuse the flag on plain SEND/RECV before 7.2 (EINVAL).
+  if (ioUringOlderThan("7.2")) {
+    refuse(what, needs(`a registered buffer (IORING_RECVSEND_FIXED_BUF) for IORING_OP_${what.toUpperCase()}`, "7.2"));
+  }
+  sqe.u16[H_IOPRIO]! |= IORING_RECVSEND_FIXED_BUF;
+  sqe.u16[H_BUF_INDEX] = bufIndex;
 }
 
 /**
@@ -44,7 +85,8 @@ export interface MsgOptions extends OpOptions {
  * @param loop The loop.
  * @param fd The socket.
  * @param data The bytes: a view of NativeMemory is sent in place, others are copied first.
- * @param options `flags` (MSG_DONTWAIT, MSG_MORE ...), `signal`, `timeoutMs`.
+ * @param options `flags` (MSG_DONTWAIT, MSG_MORE ...), `bufIndex` (a registered buffer, Linux 7.2), `signal`,
+ *   `timeoutMs`.
  * @returns The bytes sent.
  *
  * @example
@@ -55,13 +97,28 @@ export interface MsgOptions extends OpOptions {
  * const loop = new Loop();
  * const n = await send(loop, fd, new TextEncoder().encode("hello"));
  * ```
+ *
+ * @example
+ * ```ts
+ * import { Loop } from "ringside-uring/loop";
+ * import { NativeMemory } from "ringside-uring/core";
+ * import { registerBuffers } from "ringside-uring/ring";
+ *
+ * declare const fd: number; // a connected socket
+ * const loop = new Loop();
+ * const mem = NativeMemory.allocate(65536);
+ * registerBuffers(loop.ring, [mem]); // buffer 0
+ * mem.bytes.set(new TextEncoder().encode("hello"));
+ * await send(loop, fd, mem.bytes.subarray(0, 5), { bufIndex: 0 }); // Linux 7.2
+ * ```
  */
-export function send(loop: Loop, fd: number, data: ArrayBufferView, options: MsgOptions = {}): Promise<number> {
+export function send(loop: Loop, fd: number, data: ArrayBufferView, options: SendRecvOptions = {}): Promise<number> {
   const op = new PromiseOp("send", (sqe: Sqe, o) => {
     checkFd("send", fd);
     checkView("send", data, "data");
     const flags = checkU32("send", options.flags ?? 0) | MSG_NOSIGNAL;
     prepSend(sqe, fd, o.kernelAddress(loop, data, false), ioLength(data), flags);
+    if (options.bufIndex !== undefined) useRegistered("send", loop, sqe, data, options.bufIndex);
   }, { keep: data });
   return run(loop, op, options);
 }
@@ -109,7 +166,7 @@ export function sendto(
  * @param fd The socket.
  * @param into Where the bytes go.
  * @param options `flags` (MSG_DONTWAIT: reject with EAGAIN rather than wait; MSG_PEEK; MSG_WAITALL; MSG_TRUNC),
- *   `signal`, `timeoutMs`.
+ *   `bufIndex` (`into` lies in that registered buffer, Linux 7.2), `signal`, `timeoutMs`.
  * @returns The bytes received; 0 at EOF.
  *
  * @example
@@ -122,11 +179,12 @@ export function sendto(
  * const n = await recv(loop, fd, buf);
  * ```
  */
-export function recv(loop: Loop, fd: number, into: ArrayBufferView, options: MsgOptions = {}): Promise<number> {
+export function recv(loop: Loop, fd: number, into: ArrayBufferView, options: SendRecvOptions = {}): Promise<number> {
   const op = new PromiseOp("recv", (sqe: Sqe, o) => {
     checkFd("recv", fd);
     checkView("recv", into, "into");
     prepRecv(sqe, fd, o.kernelAddress(loop, into, true), ioLength(into), checkU32("recv", options.flags ?? 0));
+    if (options.bufIndex !== undefined) useRegistered("recv", loop, sqe, into, options.bufIndex);
   }, { keep: into });
   return run(loop, op, options);
 }

@@ -15,6 +15,7 @@
 import type { Sqe } from "../ring/sqe.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
+  BLOCK_URING_CMD_ZONE_RESET_ALL,
   IORING_OP_URING_CMD,
   IORING_OP_URING_CMD128,
   SOCKET_URING_OP_GETSOCKNAME,
@@ -177,4 +178,27 @@ export function prepCmdDiscard(sqe: Sqe, fd: number, offset: number, nbytes: num
   prepCmd(IORING_OP_URING_CMD, sqe, BLOCK_URING_CMD_DISCARD, fd);
   setU64Words(sqe.u32, W_ADDR, offset);
   setU64Words(sqe.u32, W_ADDR3, nbytes);
+}
+
+/**
+ * Prepares the reset of every sequential-write-required zone of a zoned block device
+ * (BLOCK_URING_CMD_ZONE_RESET_ALL, `_IO(0x12, 1)`): the asynchronous ioctl BLKRESETZONE over the whole device, one
+ * REQ_OP_ZONE_RESET_ALL. Matches liburing's `io_uring_prep_cmd_zone_reset_all` (liburing 2.16, IORING_OP_URING_CMD):
+ * the command alone, `addr` and `addr3` left 0 as the kernel requires (EINVAL otherwise). The kernel answers
+ * EOPNOTSUPP for a device that is not zoned, EBADF when `fd` is not open for writing, EPERM on a read-only device;
+ * kernels without the command (7.2 and earlier) answer EINVAL.
+ *
+ * @param sqe The SQE (from `ring.getSqe()`).
+ * @param fd The zoned block device, opened for writing.
+ *
+ * @example
+ * ```ts
+ * import type { Ring } from "ringside-uring/ring";
+ * declare const ring: Ring, zonedDevice: number; // opened with O_WRONLY or O_RDWR
+ *
+ * prepCmdZoneResetAll(ring.getSqe()!, zonedDevice);
+ * ```
+ */
+export function prepCmdZoneResetAll(sqe: Sqe, fd: number): void {
+  prepCmd(IORING_OP_URING_CMD, sqe, BLOCK_URING_CMD_ZONE_RESET_ALL, fd);
 }

@@ -1,7 +1,8 @@
 /**
- * The raw prep layer: one small pure function per liburing `io_uring_prep_*` helper (103 of them, named
+ * The raw prep layer: one small pure function per liburing `io_uring_prep_*` helper (104 of them, named
  * `io_uring_prep_recv_multishot` → `prepRecvMultishot`), each writing one SQE the way liburing's inline helper does,
- * byte for byte.
+ * byte for byte; and the timeouts with the time in the SQE (`prepTimeoutImmediate` ..., IORING_TIMEOUT_IMMEDIATE_ARG,
+ * Linux 7.1), which liburing sets by hand.
  *
  * Each takes an SQE fresh from `ring.getSqe()` (zeroed) and writes the fields liburing writes; nothing is allocated
  * and no BigInt is made. Addresses are plain numbers and the helpers are UNSAFE: the kernel dereferences them when
@@ -107,14 +108,29 @@ export {
   prepSocketDirectAlloc,
 } from "./net.ts";
 export { prepPollAdd, prepPollMultishot, prepPollRemove, prepPollUpdate } from "./poll.ts";
-export { prepLinkTimeout, prepTimeout, prepTimeoutRemove, prepTimeoutUpdate } from "./timeout.ts";
+export {
+  prepLinkTimeout,
+  prepLinkTimeoutImmediate,
+  prepTimeout,
+  prepTimeoutImmediate,
+  prepTimeoutRemove,
+  prepTimeoutUpdate,
+  prepTimeoutUpdateImmediate,
+} from "./timeout.ts";
 export { prepCancel, prepCancel64, prepCancelFd } from "./cancel.ts";
 export { prepMsgRing, prepMsgRingCqeFlags, prepMsgRingFd, prepMsgRingFdAlloc } from "./msg_ring.ts";
 export { prepProvideBuffers, prepRemoveBuffers } from "./buffers.ts";
 export { prepSplice, prepTee } from "./splice.ts";
 export { prepFutexWait, prepFutexWaitv, prepFutexWake } from "./futex.ts";
 export { prepWaitid } from "./waitid.ts";
-export { prepCmdDiscard, prepCmdGetsockname, prepCmdSock, prepUringCmd, prepUringCmd128 } from "./cmd.ts";
+export {
+  prepCmdDiscard,
+  prepCmdGetsockname,
+  prepCmdSock,
+  prepCmdZoneResetAll,
+  prepUringCmd,
+  prepUringCmd128,
+} from "./cmd.ts";
 export { prepEpollCtl, prepEpollWait } from "./epoll.ts";
 export { prepPipe, prepPipeDirect } from "./pipe.ts";
 export { prepFilesUpdate, prepFixedFdInstall } from "./files.ts";

@@ -14,6 +14,7 @@ import { skipIf } from "../../testing/mod.ts";
 import { Sqe, sqeSetBufGroup, sqeSetData, sqeSetFlags } from "../ring/sqe.ts";
 import {
   BLOCK_URING_CMD_DISCARD,
+  BLOCK_URING_CMD_ZONE_RESET_ALL,
   io_uring_sqe,
   IORING_ASYNC_CANCEL_ALL,
   IORING_ASYNC_CANCEL_ANY,
@@ -37,6 +38,7 @@ import {
   IORING_OP_FUTEX_WAIT,
   IORING_OP_FUTEX_WAITV,
   IORING_OP_FUTEX_WAKE,
+  IORING_OP_LINK_TIMEOUT,
   IORING_OP_LISTEN,
   IORING_OP_MADVISE,
   IORING_OP_MSG_RING,
@@ -51,6 +53,8 @@ import {
   IORING_OP_SEND,
   IORING_OP_SENDMSG_ZC,
   IORING_OP_SOCKET,
+  IORING_OP_TIMEOUT,
+  IORING_OP_TIMEOUT_REMOVE,
   IORING_OP_URING_CMD,
   IORING_OP_URING_CMD128,
   IORING_OP_WAITID,
@@ -66,6 +70,7 @@ import {
   IORING_TIMEOUT_ABS,
   IORING_TIMEOUT_BOOTTIME,
   IORING_TIMEOUT_ETIME_SUCCESS,
+  IORING_TIMEOUT_IMMEDIATE_ARG,
   IORING_TIMEOUT_MULTISHOT,
   IORING_TIMEOUT_REALTIME,
   IORING_TIMEOUT_UPDATE,
@@ -898,6 +903,75 @@ const SPELLED: Record<string, { liburing: string; cases: Spelled[] }> = {
       },
     ],
   },
+  prepCmdZoneResetAll: {
+    liburing: "io_uring_prep_cmd_zone_reset_all (liburing 2.16)",
+    cases: [
+      {
+        call: "prepCmdZoneResetAll(5)",
+        run: (s) => prep.prepCmdZoneResetAll(s, 5),
+        expect: { opcode: IORING_OP_URING_CMD, fd: 5, cmd_op: BLOCK_URING_CMD_ZONE_RESET_ALL },
+      },
+      {
+        call: "prepCmdZoneResetAll(-1)",
+        run: (s) => prep.prepCmdZoneResetAll(s, -1),
+        expect: { opcode: IORING_OP_URING_CMD, fd: -1, cmd_op: BLOCK_URING_CMD_ZONE_RESET_ALL },
+      },
+    ],
+  },
+  prepTimeoutImmediate: {
+    liburing: "io_uring_prep_timeout(sqe, NULL, count, 0), then addr = ns and timeout_flags = IMMEDIATE_ARG | flags",
+    cases: [
+      {
+        call: "prepTimeoutImmediate(1.5 s, 0, 0)",
+        run: (s) => prep.prepTimeoutImmediate(s, 1_500_000_000, 0, 0),
+        expect: {
+          opcode: IORING_OP_TIMEOUT, fd: -1, addr: 1_500_000_000, len: 1, timeout_flags: IORING_TIMEOUT_IMMEDIATE_ARG,
+        },
+      },
+      {
+        call: "prepTimeoutImmediate(MAX, 0x100000005, ABS | BOOTTIME)",
+        run: (s) => prep.prepTimeoutImmediate(s, MAX, 0x1_0000_0005, IORING_TIMEOUT_ABS | IORING_TIMEOUT_BOOTTIME),
+        expect: {
+          opcode: IORING_OP_TIMEOUT, fd: -1, addr: MAX, len: 1, off: 5,
+          timeout_flags: IORING_TIMEOUT_IMMEDIATE_ARG | IORING_TIMEOUT_ABS | IORING_TIMEOUT_BOOTTIME,
+        },
+      },
+    ],
+  },
+  prepLinkTimeoutImmediate: {
+    liburing: "io_uring_prep_link_timeout(sqe, NULL, flags), then addr = ns and IMMEDIATE_ARG in timeout_flags",
+    cases: [
+      {
+        call: "prepLinkTimeoutImmediate(BIG, REALTIME)",
+        run: (s) => prep.prepLinkTimeoutImmediate(s, BIG, IORING_TIMEOUT_REALTIME),
+        expect: {
+          opcode: IORING_OP_LINK_TIMEOUT, fd: -1, addr: BIG, len: 1,
+          timeout_flags: IORING_TIMEOUT_IMMEDIATE_ARG | IORING_TIMEOUT_REALTIME,
+        },
+      },
+    ],
+  },
+  prepTimeoutUpdateImmediate: {
+    liburing: "io_uring_prep_timeout_update(sqe, NULL, user_data, flags), then addr2 = ns and IMMEDIATE_ARG",
+    cases: [
+      {
+        call: "prepTimeoutUpdateImmediate(2 s, 7, 0)",
+        run: (s) => prep.prepTimeoutUpdateImmediate(s, 2_000_000_000, 7, 0),
+        expect: {
+          opcode: IORING_OP_TIMEOUT_REMOVE, fd: -1, addr: 7, addr2: 2_000_000_000,
+          timeout_flags: IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_IMMEDIATE_ARG,
+        },
+      },
+      {
+        call: "prepTimeoutUpdateImmediate(MAX, BIG, LINK_TIMEOUT_UPDATE)",
+        run: (s) => prep.prepTimeoutUpdateImmediate(s, MAX, BIG, IORING_LINK_TIMEOUT_UPDATE),
+        expect: {
+          opcode: IORING_OP_TIMEOUT_REMOVE, fd: -1, addr: BIG, addr2: MAX,
+          timeout_flags: IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_IMMEDIATE_ARG | IORING_LINK_TIMEOUT_UPDATE,
+        },
+      },
+    ],
+  },
   prepPipe: {
     liburing: "io_uring_prep_pipe",
     cases: [
@@ -997,6 +1071,8 @@ const CURRENT_LIBURING = [
   "fsetxattr", "socket", "socket_direct", "socket_direct_alloc", "uring_cmd", "uring_cmd128", "cmd_sock",
   "cmd_getsockname", "waitid", "futex_wake", "futex_wait", "futex_waitv", "fixed_fd_install", "ftruncate",
   "cmd_discard", "pipe", "pipe_direct",
+  // liburing 2.16 (2026-07): the zone reset of BLOCK_URING_CMD_ZONE_RESET_ALL
+  "cmd_zone_reset_all",
 ];
 
 function camel(snake: string): string {
@@ -1007,7 +1083,7 @@ test("every io_uring_prep_* helper of current liburing has a prep function of th
   const exports = prep as Record<string, unknown>;
   const missing = CURRENT_LIBURING.map(camel).filter((name) => typeof exports[name] !== "function");
   assert.deepEqual(missing, []);
-  assert.equal(CURRENT_LIBURING.length, 103);
+  assert.equal(CURRENT_LIBURING.length, 104);
 });
 
 test("every exported prep function is proven against the 2.3 oracle or spelled-out bytes", () => {
@@ -1025,4 +1101,13 @@ test(coverName, skipIf(noHeader, coverName), () => {
   assert.ok(inHeader.length >= 70, `found only ${inHeader.length} helpers in ${HEADER}`);
   const covered = new Set([...ORACLE.map((c) => c.c), ...Object.keys(SPELLED).map((n) => n)]);
   assert.deepEqual(inHeader.filter((c) => !covered.has(c) && !covered.has(camel(c.slice(5)))), []);
+});
+
+test("prepCmdZoneResetAll writes the SQE computed by hand: URING_CMD, the fd, _IO(0x12, 1), nothing else", () => {
+  // opcode 46 (IORING_OP_URING_CMD) at byte 0, fd 9 at 4..7, cmd_op 0x1201 at 8..11 (_IO(0x12, 1): type 0x12 in
+  // bits 8..15, number 1 in 0..7, no direction or size): liburing's io_uring_prep_uring_cmd writes no other field.
+  const expected = new Uint8Array(SLOT);
+  expected.set([46, 0, 0, 0, 9, 0, 0, 0, 0x01, 0x12, 0, 0]);
+  assert.deepEqual(bytesOf((s) => prep.prepCmdZoneResetAll(s, 9)), expected);
+  assert.equal(BLOCK_URING_CMD_ZONE_RESET_ALL, (0x12 << 8) | 1);
 });

@@ -22,15 +22,18 @@ import {
   IORING_SETUP_CQSIZE,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_NO_MMAP,
+  IORING_SETUP_NO_SQARRAY,
   IORING_SETUP_REGISTERED_FD_ONLY,
   IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_SQ_AFF,
+  IORING_SETUP_SQ_REWIND,
   IORING_SETUP_SQE128,
   IORING_SETUP_SQE_MIXED,
   IORING_SETUP_SQPOLL,
   IORING_SETUP_TASKRUN_FLAG,
 } from "../abi/uapi.ts";
 import { IORING_MAX_CQ_ENTRIES, IORING_MAX_ENTRIES } from "./limits.ts";
+import { diagnoseSetupErrno } from "./setup_diagnosis.ts";
 
 /** The fields of `RingOptions` setup reads (a Ring is a valid `attachWq`). */
 export interface SetupOptions {
@@ -54,15 +57,6 @@ export interface SetupResult {
   readonly sqesMem: NativeMemory | undefined;
 }
 
-const SETUP_HINTS: Readonly<Record<string, string>> = {
-  ENOSYS: "this kernel has no io_uring (it needs Linux 5.1 or later built with CONFIG_IO_URING)",
-  EPERM: "io_uring is disabled by /proc/sys/kernel/io_uring_disabled or blocked by a seccomp filter " +
-    "(containers often block it); `npm run doctor` says which",
-  ENOMEM: "the kernel could not allocate or lock the rings: raise RLIMIT_MEMLOCK (`ulimit -l`) or use fewer entries",
-  EINVAL: "the kernel refused these entries or flags (a flag newer than the kernel, or a combination it refuses)",
-  EFAULT: "the memory given for IORING_SETUP_NO_MMAP was refused",
-};
-
 /** What to do when IORING_REGISTER_RESIZE_RINGS fails, by errno name. */
 export const RESIZE_HINTS: Readonly<Record<string, string>> = {
   EINVAL: "the kernel resizes only rings set up with IORING_SETUP_DEFER_TASKRUN (Linux 6.13), to sizes it accepts",
@@ -73,8 +67,8 @@ export const RESIZE_HINTS: Readonly<Record<string, string>> = {
 
 /**
  * Sets a ring up: checks what is asked, fills `struct io_uring_params`, provides the ring memory of a NO_MMAP ring,
- * and calls `io_uring_setup`. Throws a {@link UringError} naming the errno and what to do; the caller memory is
- * freed then.
+ * and calls `io_uring_setup`. Throws a {@link UringError} naming the errno, its cause and what to do
+ * ({@link diagnoseSetupErrno}); the caller memory is freed then.
  */
 export function setupRing(entries: number, options: SetupOptions): SetupResult {
   let flags = options.flags ?? 0;
@@ -106,10 +100,21 @@ export function setupRing(entries: number, options: SetupOptions): SetupResult {
   if (fd < 0) {
     ringsMem?.free();
     sqesMem?.free();
-    throw new UringError("set up io_uring", -fd, (SETUP_HINTS[errnoName(-fd)] ?? "") +
-      ` (entries ${entries}, flags 0x${(flags >>> 0).toString(16)})`);
+    throw new UringError("set up io_uring", -fd, setupFailureText(errnoName(-fd), entries, flags));
   }
   return { fd, flags, params, ringsMem, sqesMem };
+}
+
+/**
+ * The detail of a failed setup's error: the diagnosis (the same one `doctor` prints) naming the cause and the fix,
+ * then what was asked.
+ */
+function setupFailureText(code: string, entries: number, flags: number): string {
+  const d = diagnoseSetupErrno(code);
+  const asked = `${entries} ${entries === 1 ? "entry" : "entries"}, flags 0x${(flags >>> 0).toString(16)}`;
+  if (!d) return asked;
+  const fix = d.fix.length ? [`What to do: ${d.fix.join("; ")}`] : [];
+  return [d.reason, ...fix, `Asked for ${asked}.`].join(". ");
 }
 
 /** Refuses sizes IORING_REGISTER_RESIZE_RINGS would reject, with the reason. */
@@ -209,6 +214,15 @@ function validateSetup(entries: number, o: SetupOptions, flags: number): void {
   }
   if (flags & IORING_SETUP_SQE128 && flags & IORING_SETUP_SQE_MIXED) {
     refuse(op, "IORING_SETUP_SQE128 and IORING_SETUP_SQE_MIXED exclude each other");
+  }
+  // io_uring_sanitise_params() (io_uring/io_uring.c): a rewinding SQ indexes slots directly, and an SQPOLL thread
+  // reading slot 0 on would race the application writing the next batch there.
+  if (flags & IORING_SETUP_SQ_REWIND && !(flags & IORING_SETUP_NO_SQARRAY)) {
+    refuse(op, "IORING_SETUP_SQ_REWIND needs IORING_SETUP_NO_SQARRAY (the kernel reads SQEs from slot 0, not " +
+      "through the index array)");
+  }
+  if (flags & IORING_SETUP_SQ_REWIND && sqpoll) {
+    refuse(op, "IORING_SETUP_SQ_REWIND cannot be combined with IORING_SETUP_SQPOLL");
   }
   if (o.attachWq !== undefined && typeof o.attachWq !== "number" && o.attachWq.isClosed) {
     refuse(op, "the ring given to attachWq is closed");

@@ -57,6 +57,7 @@ export const REGISTER_OPCODES: readonly UapiConstant[] = Object.freeze(([
   ["IORING_REGISTER_MEM_REGION", "6.13"],
   ["IORING_REGISTER_QUERY", "6.18"],
   ["IORING_REGISTER_ZCRX_CTRL", "6.19"],
+  ["IORING_REGISTER_BPF_FILTER", "7.0"],
 ] as const).map(([name, since], value) => Object.freeze({ name, value, since })));
 
 /**

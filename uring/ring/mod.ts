@@ -1,7 +1,7 @@
 /**
  * The ring layer: one io_uring instance (`Ring`: setup, SQEs, submit, CQEs), the SQE and CQE helpers, the typed
- * `io_uring_register(2)` calls (registered files and buffers, buffer rings, eventfd, restrictions, io-wq, NAPI,
- * the wait clock, synchronous cancel and messages), and the probes of what the kernel supports.
+ * `io_uring_register(2)` calls (registered files and buffers, buffer rings, eventfd, restrictions, BPF filters,
+ * io-wq, NAPI, the wait clock, synchronous cancel and messages), and the probes of what the kernel supports.
  *
  * @example
  * ```ts
@@ -87,6 +87,7 @@ export { registrations, releaseRegistrations } from "./registrations.ts";
 export { registerEventfd, registerEventfdAsync, unregisterEventfd } from "./eventfd.ts";
 export { registerPersonality, unregisterPersonality } from "./personality.ts";
 export { registerRestrictions, type Restriction } from "./restrictions.ts";
+export { type BpfFilterOptions, type BpfFilterRegistration, registerBpfFilter } from "./bpf_filter.ts";
 export { registerIowqAff, registerIowqMaxWorkers, unregisterIowqAff } from "./iowq.ts";
 export { registerSyncCancel, type SyncCancelOptions } from "./sync_cancel.ts";
 export { type NapiOptions, type NapiSettings, registerNapi, unregisterNapi } from "./napi.ts";
@@ -122,4 +123,5 @@ export {
   type SetupDiagnosis,
   type SetupEnvironment,
   setupEnvironment,
+  type SetupFailureCause,
 } from "./setup_diagnosis.ts";

@@ -29,9 +29,11 @@ import {
   IORING_SETUP_HYBRID_IOPOLL,
   IORING_SETUP_IOPOLL,
   IORING_SETUP_NO_MMAP,
+  IORING_SETUP_NO_SQARRAY,
   IORING_SETUP_REGISTERED_FD_ONLY,
   IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_SQ_AFF,
+  IORING_SETUP_SQ_REWIND,
   IORING_SETUP_SQE_MIXED,
   IORING_SETUP_SQPOLL,
   IORING_SETUP_TASKRUN_FLAG,
@@ -138,6 +140,7 @@ const PARTNERS: readonly (readonly [flag: number, partner: number])[] = [
   [IORING_SETUP_REGISTERED_FD_ONLY, IORING_SETUP_NO_MMAP],
   [IORING_SETUP_SQ_AFF, IORING_SETUP_SQPOLL],
   [IORING_SETUP_HYBRID_IOPOLL, IORING_SETUP_IOPOLL],
+  [IORING_SETUP_SQ_REWIND, IORING_SETUP_NO_SQARRAY],
 ];
 
 /** The result of probing one setup flag (or combination) with a tiny ring. */
@@ -160,9 +163,9 @@ const flagCache = new Map<number, SetupFlagResult>();
 /**
  * Probes `flags` (one `IORING_SETUP_*` flag or several) by setting up and closing a one-entry ring with them,
  * adding the partner flags the kernel demands (DEFER_TASKRUN needs SINGLE_ISSUER, TASKRUN_FLAG needs COOP_TASKRUN,
- * REGISTERED_FD_ONLY needs NO_MMAP, SQ_AFF needs SQPOLL, HYBRID_IOPOLL needs IOPOLL) and the parameters some flags
- * read (a CQ size for CQSIZE, a CPU for SQ_AFF, a short idle for SQPOLL, a ring to share for ATTACH_WQ); SQE_MIXED
- * gets two entries, since a 128-byte SQE takes two slots.
+ * REGISTERED_FD_ONLY needs NO_MMAP, SQ_AFF needs SQPOLL, HYBRID_IOPOLL needs IOPOLL, SQ_REWIND needs NO_SQARRAY) and
+ * the parameters some flags read (a CQ size for CQSIZE, a CPU for SQ_AFF, a short idle for SQPOLL, a ring to share
+ * for ATTACH_WQ); SQE_MIXED gets two entries, since a 128-byte SQE takes two slots.
  * Results are cached per `flags`.
  *
  * Throws the setup error when io_uring cannot be set up even without flags: then no flag can be probed
@@ -343,7 +346,7 @@ export function decodeFlags(bits: number, table: readonly UapiConstant[]): Decod
  * @returns The feature bits and their names.
  * @example
  * ```ts
- * if (!probeFeatures().names.includes("IORING_FEAT_EXT_ARG")) console.log("no wait timeouts before 5.11");
+ * if (!probeFeatures().names.includes("IORING_FEAT_EXT_ARG")) console.log("timed waits go through a TIMEOUT SQE");
  * ```
  */
 export function probeFeatures(ring?: Ring): DecodedFlags {

@@ -5,7 +5,7 @@ import { release } from "node:os";
 import { errnoNumber } from "../../ffi/mod.ts";
 import { UringError } from "../core/errors.ts";
 import { Ring } from "./ring.ts";
-import { decodeFlags, probeFeatures, probeOpcodes, probeSetupFlag, setupFlagSupported } from "./probe.ts";
+import { decodeFlags, probeFeatures, probeOpcodes, probeSetupFlag, setupFlagSupported, trySetup } from "./probe.ts";
 import { diagnoseSetupFailure, ioUringDisabled, type SetupEnvironment, setupEnvironment } from "./setup_diagnosis.ts";
 import { kernelAtLeastSince, kernelRelease, kernelVersionAtLeast, parseKernelVersion } from "./kernel_version.ts";
 import { query, queryOpcodes } from "./query.ts";
@@ -170,6 +170,8 @@ test("setupEnvironment reads this process's groups, seccomp mode and locked-memo
   assert.ok(env.seccomp === undefined || [0, 1, 2].includes(env.seccomp));
   assert.ok(env.memlock === undefined || env.memlock.soft <= env.memlock.hard);
   assert.equal(typeof env.capSysAdmin, "boolean");
+  // Where a ring can be set up, nothing refuses the call itself: zero entries reach the kernel's own check.
+  if (trySetup().ok) assert.equal(env.setupGate, "EINVAL");
 });
 
 // ---- diagnoseSetupFailure on synthetic errors ----------------------------------------------------------------
@@ -183,18 +185,21 @@ const ENV: SetupEnvironment = {
   capIpcLock: false,
   seccomp: 0,
   memlock: { soft: 65536, hard: 65536 },
+  setupGate: undefined,
 };
 const setupError = (code: string) => new UringError("set up io_uring", errnoNumber(code));
 
 test("EPERM with io_uring_disabled=2 says the sysctl disables it and how to turn it back on", () => {
   const d = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, ioUringDisabled: 2 });
   assert.equal(d.code, "EPERM");
+  assert.equal(d.cause, "sysctl-disabled");
   assert.match(d.reason, /io_uring_disabled \(2\)/);
   assert.match(d.fix.join("\n"), /sysctl -w kernel\.io_uring_disabled=0/);
 });
 
 test("EPERM with io_uring_disabled=1 blames the group unless the process has CAP_SYS_ADMIN or the group", () => {
   const d = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, ioUringDisabled: 1, ioUringGroup: 42 });
+  assert.equal(d.cause, "sysctl-group");
   assert.match(d.reason, /io_uring_disabled \(1\).*gid 42/);
   assert.match(d.fix[0] ?? "", /gid 42/);
   const unset = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, ioUringDisabled: 1 });
@@ -209,8 +214,23 @@ test("EPERM with io_uring_disabled=1 blames the group unless the process has CAP
 
 test("EPERM under a seccomp filter points at the container's profile", () => {
   const d = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, seccomp: 2 });
+  assert.equal(d.cause, "seccomp");
   assert.match(d.reason, /seccomp filter/);
   assert.match(d.fix[0] ?? "", /io_uring_setup.*seccomp/);
+  // Zero entries answered EPERM: the call is refused at the door, so the filter is no guess.
+  assert.match(diagnoseSetupFailure(setupError("EPERM"), { ...ENV, seccomp: 2, setupGate: "EPERM" }).reason,
+    /seccomp filter refuses io_uring_setup/);
+});
+
+test("EPERM where zero entries get EINVAL blames the flags, not a filter; without a filter a security module", () => {
+  const flags = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, seccomp: 2, setupGate: "EINVAL" });
+  assert.equal(flags.cause, "privilege");
+  assert.match(flags.fix.join("\n"), /SQPOLL/);
+  const old = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, kernelRelease: "5.10.0", setupGate: "EINVAL" });
+  assert.match(old.fix[0] ?? "", /CAP_SYS_ADMIN before Linux 5\.11/);
+  const lsm = diagnoseSetupFailure(setupError("EPERM"), { ...ENV, setupGate: "EPERM" });
+  assert.equal(lsm.cause, "security-module");
+  assert.match(lsm.fix.join("\n"), /SELinux/);
 });
 
 test("ENOSYS explains a kernel without io_uring, or a seccomp filter", () => {
@@ -219,7 +239,10 @@ test("ENOSYS explains a kernel without io_uring, or a seccomp filter", () => {
   assert.match(old.reason, /arrived in Linux 5\.1/);
   const noConfig = diagnoseSetupFailure(setupError("ENOSYS"), ENV);
   assert.match(noConfig.reason, /CONFIG_IO_URING/);
+  assert.equal(old.cause, "kernel-too-old");
+  assert.equal(noConfig.cause, "kernel-without-io-uring");
   const filtered = diagnoseSetupFailure(setupError("ENOSYS"), { ...ENV, seccomp: 2 });
+  assert.equal(filtered.cause, "seccomp");
   assert.match(filtered.reason, /seccomp/);
   assert.match(filtered.fix[0] ?? "", /seccomp/);
 });
@@ -227,12 +250,20 @@ test("ENOSYS explains a kernel without io_uring, or a seccomp filter", () => {
 test("ENOMEM names RLIMIT_MEMLOCK and its value, unless the process has CAP_IPC_LOCK", () => {
   const d = diagnoseSetupFailure(setupError("ENOMEM"), ENV);
   assert.equal(d.code, "ENOMEM");
+  assert.equal(d.cause, "memlock");
   assert.match(d.reason, /RLIMIT_MEMLOCK is 64 KiB/);
   assert.match(d.fix[0] ?? "", /ulimit -l/);
-  const unlimited = diagnoseSetupFailure(setupError("ENOMEM"), { ...ENV, kernelRelease: "6.6.0",
-    memlock: { soft: Infinity, hard: Infinity } });
-  assert.match(unlimited.reason, /unlimited/);
+  const unlimited = diagnoseSetupFailure(setupError("ENOMEM"), { ...ENV, memlock: { soft: Infinity, hard: Infinity } });
+  assert.match(unlimited.reason, /RLIMIT_MEMLOCK is unlimited, so the locked-memory limit is not the cause/);
+  assert.equal(unlimited.cause, "memory");
+  const cgroup = diagnoseSetupFailure(setupError("ENOMEM"), { ...ENV, kernelRelease: "6.6.0" });
+  assert.equal(cgroup.cause, "memory", "5.12 to 6.14 charge the rings to the memory cgroup");
+  assert.match(cgroup.fix.join("\n"), /memory\.max/);
+  const old = diagnoseSetupFailure(setupError("ENOMEM"), { ...ENV, kernelRelease: "5.10.0-46-amd64" });
+  assert.equal(old.cause, "memlock");
+  assert.match(old.fix.at(-1) ?? "", /if a higher limit does not help, check the memory cgroup/);
   const locked = diagnoseSetupFailure(setupError("ENOMEM"), { ...ENV, capIpcLock: true });
+  assert.equal(locked.cause, "memory");
   assert.match(locked.reason, /CAP_IPC_LOCK/);
   assert.doesNotMatch(locked.fix.join("\n"), /ulimit -l/);
 });
@@ -242,6 +273,7 @@ test("a missing liburing and other errors are diagnosed without throwing", () =>
   missing.name = "LiburingNotFoundError";
   const d = diagnoseSetupFailure(missing, ENV);
   assert.equal(d.code, "ELIBURING");
+  assert.equal(d.cause, "liburing-missing");
   assert.match(d.fix[0] ?? "", /apt-get install liburing2/);
   assert.equal(diagnoseSetupFailure("weird", ENV).code, "UNKNOWN");
   assert.equal(diagnoseSetupFailure(setupError("EINVAL"), ENV).code, "EINVAL");

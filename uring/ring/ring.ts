@@ -24,15 +24,18 @@ import { check, refuse, UringError } from "../core/errors.ts";
 import { detach, NativeMemory } from "../core/memory.ts";
 import { checkCount, checkInt, checkU32, U32_MAX } from "../core/_validate.ts";
 import { loadAcquire32, storeRelease32 } from "../core/barrier.ts";
-import { writeTimespecNs } from "../abi/timespec.ts";
+import { CLOCK_BOOTTIME, CLOCK_MONOTONIC, writeTimespecNs } from "../abi/timespec.ts";
 import { TWO_32 } from "../abi/_u64.ts";
 import { EAGAIN, EBADFD, EBUSY, EINTR, ETIME } from "../abi/errno.ts";
 import { type Sqe, sqeSetFlags } from "./sqe.ts";
+import { prepWaitTimeout, WAIT_TIMEOUT_WORD, WaitTimespecs } from "./_wait_timeout.ts";
 import { mapRings } from "./_rings.ts";
+import { IORING_MAX_ENTRIES } from "./limits.ts";
 import { RESIZE_HINTS, resizeParams, setupRing, validateResize } from "./_setup.ts";
 import { registerWaitRegionMemory } from "./_wait_region.ts";
 import {
   io_cqring_offsets,
+  io_uring_clock_register,
   io_uring_getevents_arg,
   io_uring_params,
   io_uring_reg_wait,
@@ -50,6 +53,7 @@ import {
   IORING_FEAT_EXT_ARG,
   IORING_FEAT_MIN_TIMEOUT,
   IORING_REG_WAIT_TS,
+  IORING_REGISTER_CLOCK,
   IORING_REGISTER_ENABLE_RINGS,
   IORING_REGISTER_RESIZE_RINGS,
   IORING_REGISTER_RESTRICTIONS,
@@ -57,14 +61,18 @@ import {
   IORING_REGISTER_USE_REGISTERED_RING,
   IORING_SETUP_CQE32,
   IORING_SETUP_CQE_MIXED,
+  IORING_SETUP_IOPOLL,
   IORING_SETUP_R_DISABLED,
   IORING_SETUP_REGISTERED_FD_ONLY,
   IORING_SETUP_SQE128,
   IORING_SETUP_SQE_MIXED,
+  IORING_SETUP_SQ_REWIND,
   IORING_SETUP_SQPOLL,
   IORING_SQ_CQ_OVERFLOW,
   IORING_SQ_NEED_WAKEUP,
   IORING_SQ_TASKRUN,
+  IORING_TIMEOUT_ABS,
+  IORING_TIMEOUT_BOOTTIME,
   IORING_UNREGISTER_RING_FDS,
   IOSQE_CQE_SKIP_SUCCESS,
 } from "../abi/uapi.ts";
@@ -89,13 +97,27 @@ export interface RingOptions {
    * IORING_SETUP_R_DISABLED ring registers it in `enable()`. `ringIndex` says which.
    */
   registerFd?: boolean | undefined;
+  /**
+   * Act as if the kernel lacked these `IORING_FEAT_*` bits: `ring.features` leaves them out, so the ring and the
+   * layers above take the paths of a kernel without them. For testing fallbacks (IORING_FEAT_EXT_ARG: timed waits
+   * through a TIMEOUT SQE, as before Linux 5.11); the kernel itself behaves as it always does.
+   */
+  maskFeatures?: number | undefined;
 }
 
 /** How `submitAndWait` bounds its wait. */
 export interface WaitOptions {
-  /** Give up after this many nanoseconds (IORING_ENTER_EXT_ARG, Linux 5.11); the call then returns normally. */
+  /**
+   * Give up after this many nanoseconds (IORING_ENTER_EXT_ARG, Linux 5.11); the call then returns normally. Where
+   * the ring lacks IORING_FEAT_EXT_ARG, the bound is an IORING_OP_TIMEOUT request submitted with the wait, as
+   * liburing's `io_uring_submit_and_wait_timeout` does: it takes an SQE, and its CQE (user_data all ones, which is
+   * reserved then) is consumed by the ring and never shown.
+   */
   timeoutNs?: number | undefined;
-  /** Treat `timeoutNs` as an absolute time on the ring's clock (IORING_ENTER_ABS_TIMER, Linux 6.12). */
+  /**
+   * Treat `timeoutNs` as an absolute time on the ring's clock (IORING_ENTER_ABS_TIMER, Linux 6.12; without
+   * IORING_FEAT_EXT_ARG, IORING_TIMEOUT_ABS).
+   */
   absolute?: boolean | undefined;
   /**
    * Once this many microseconds have passed and at least one CQE is ready, return even if fewer than `waitNr`
@@ -183,6 +205,9 @@ export class Ring {
   private sqMask!: number;
   private cqMask!: number;
   private readonly sqpoll: boolean;
+  // IORING_SETUP_SQ_REWIND (Linux 7.0): the kernel reads each batch from slot 0 and never moves the SQ head or
+  // reads the tail, so the batch is slots 0..sqeTail-1 and every submit starts the next one at 0 (rewindSq).
+  private readonly rewind: boolean;
   private readonly mixedCqes: boolean;
 
   // Our side of the SQ: the next slot to hand out, the tail last published, the kernel head last seen.
@@ -229,6 +254,12 @@ export class Ring {
   private waitNs: number | undefined = NaN;
   private waitMinUsec = 0;
   private waitAbsolute = false;
+  // Timed waits without EXT_ARG (_wait_timeout.ts): the timespecs of their TIMEOUT SQEs, and how many of those
+  // SQEs have a CQE still to be consumed (while any has, CQEs are read on the path that drops them).
+  private waitTimespecs: WaitTimespecs | undefined;
+  private waitTimeouts = 0;
+  // The clock registered for waits (IORING_REGISTER_CLOCK), CLOCK_MONOTONIC until then.
+  private waitClock = CLOCK_MONOTONIC;
 
   /**
    * Sets up a ring with `entries` SQ entries (rounded up to a power of two by the kernel) and maps it.
@@ -238,6 +269,7 @@ export class Ring {
    * @param options The other `io_uring_params` fields; `flags` takes `IORING_SETUP_*`.
    */
   constructor(entries: number, options: RingOptions = {}) {
+    const mask = checkU32("set up io_uring", options.maskFeatures ?? 0, "maskFeatures");
     const { fd, flags, params: pv, ringsMem, sqesMem } = setupRing(entries, options);
     const u = liburing().fn;
     this.fnEnter = u.io_uring_enter;
@@ -246,12 +278,13 @@ export class Ring {
     this.fnRegister = u.io_uring_register;
 
     this.flags = pv.getUint32(io_uring_params.flags, true);
-    this.features = pv.getUint32(io_uring_params.features, true);
+    this.features = (pv.getUint32(io_uring_params.features, true) & ~mask) >>> 0;
     this.sqCount = pv.getUint32(io_uring_params.sq_entries, true);
     this.cqCount = pv.getUint32(io_uring_params.cq_entries, true);
     this.sqeSize = flags & IORING_SETUP_SQE128 ? 128 : 64;
     this.cqeSize = flags & IORING_SETUP_CQE32 ? 32 : 16;
     this.sqpoll = (flags & IORING_SETUP_SQPOLL) !== 0;
+    this.rewind = (flags & IORING_SETUP_SQ_REWIND) !== 0;
     this.mixedCqes = (flags & IORING_SETUP_CQE_MIXED) !== 0;
     this.registeredOnly = (flags & IORING_SETUP_REGISTERED_FD_ONLY) !== 0;
     if (this.registeredOnly) {
@@ -419,6 +452,8 @@ export class Ring {
    * has yet to consume.
    */
   private flushSq(): number {
+    // SQ_REWIND: the head and tail must stay 0 (io_uring.h); the batch size goes to the kernel as to_submit only.
+    if (this.rewind) return this.sqeTail;
     storeRelease32(this.sqRing, this.sqTailIdx, this.sqeTail);
     // Without SQPOLL the kernel moves the SQ head only inside io_uring_enter, after which `afterEnter` records
     // it: the cached value is exact, and the kernel clamps to_submit to what the ring holds in any case.
@@ -464,10 +499,11 @@ export class Ring {
     } else if (options && (options.timeoutNs !== undefined || options.minWaitUsec !== undefined)) {
       this.enterWithArg(toSubmit, waitNr, flags, options);
     } else {
-      this.enterChecked(toSubmit, waitNr, flags);
+      this.enterChecked(toSubmit, this.waitTimeouts === 0 ? waitNr : this.kernelWaitNr(waitNr), flags);
     }
     // Right after the enter call returned, as in afterEnter: a plain load of the CQ tail.
-    return (this.cqRing[this.cqTailIdx]! - this.cqHead) >>> 0;
+    const ready = (this.cqRing[this.cqTailIdx]! - this.cqHead) >>> 0;
+    return this.waitTimeouts === 0 ? ready : ready - this.waitTimeoutCqes(ready);
   }
 
   /**
@@ -496,7 +532,8 @@ export class Ring {
   enter(toSubmit: number, minComplete: number, flags: number): number {
     if (this.closed) this.throwClosed("enter");
     const r = this.fnEnter(this.enterFd, toSubmit, minComplete, flags | this.enterFlags, null);
-    this.afterEnter(0);
+    // On an SQ_REWIND ring the count consumed is all that says which slots the kernel has read.
+    this.afterEnter(r > 0 ? r : 0);
     return r;
   }
 
@@ -510,7 +547,34 @@ export class Ring {
     // arm64 order this load after the kernel's store to the head (the kernel's own barrier on exit). The slots it
     // consumed are cleared later, when getSqe() needs them (reclaimSqes).
     this.sqHeadSeen = this.sqRing[this.sqHeadIdx]! | 0;
+    if (this.rewind && consumed > 0) this.rewindSq(consumed);
     return consumed;
+  }
+
+  /**
+   * After a submit on an SQ_REWIND ring: the kernel read slots 0..consumed-1 (io_submit_sqes() starts at slot 0 and
+   * io_commit_sqring() resets its cached head to 0), so the next batch starts at slot 0 again, as liburing's
+   * `__io_uring_flush_sq` rewinds its tail. SQEs the kernel did not take (it stops at the first one that fails to
+   * prepare, without IORING_SETUP_SUBMIT_ALL) are moved to the front, where the next submit reads them: the same
+   * promise as a circular SQ, where they stay between head and tail. The slots given back are zeroed for getSqe().
+   */
+  private rewindSq(consumed: number): void {
+    const pending = this.sqeTail;
+    const done = consumed < pending ? consumed : pending;
+    const left = pending - done;
+    const perSqe = this.sqeWords >> 1;
+    if (left > 0) {
+      // Bytes, not float64 elements: an SQE is not a double, and its bits must move unchanged.
+      const f = this.sqeF64;
+      new Uint8Array(f.buffer, f.byteOffset, pending * perSqe * 8).copyWithin(0, done * perSqe * 8);
+      // A wait's TIMEOUT among them must not keep the timespec of the slot it left (_wait_timeout.ts).
+      const ts = this.waitTimespecs;
+      if (ts !== undefined && this.waitTimeouts !== 0) {
+        for (let i = 0; i < left; i++) ts.moved(this.sqes[i]!, i + done, i);
+      }
+    }
+    zeroSqes(this.sqeF64, left * perSqe, done * perSqe);
+    this.sqeTail = left;
   }
 
   private enterError(r: number): number {
@@ -521,15 +585,18 @@ export class Ring {
   }
 
   private enterWithArg(toSubmit: number, waitNr: number, flags: number, options: WaitOptions): number {
-    if (!(this.features & IORING_FEAT_EXT_ARG)) {
-      refuse("wait with a timeout", "this kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11)");
-    }
     if (options.minWaitUsec !== undefined && !(this.features & IORING_FEAT_MIN_TIMEOUT)) {
       refuse("wait with a minimum timeout", "this kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12)");
     }
     const ns = options.timeoutNs;
     if (ns !== undefined && (!Number.isFinite(ns) || ns < 0)) {
       refuse("wait with a timeout", `the timeout must be a non-negative number of nanoseconds, got ${ns}`);
+    }
+    if (!(this.features & IORING_FEAT_EXT_ARG)) {
+      if (options.minWaitUsec !== undefined) {
+        refuse("wait with a minimum timeout", "this kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11), which carries it");
+      }
+      return this.enterWithTimeoutSqe(waitNr, flags, ns!, options.absolute === true);
     }
     const mem = this.waitArg ??= NativeMemory.allocate(64);
     const minWait = options.minWaitUsec ?? 0;
@@ -556,10 +623,64 @@ export class Ring {
       mem.bytes, EXT_ARG_SIZE);
     return r >= 0 ? this.afterEnter(r) : this.enterError(r);
   }
+
+  /**
+   * A timed wait on a ring without IORING_FEAT_EXT_ARG, as liburing's `__io_uring_submit_timeout` does it (see
+   * _wait_timeout.ts): an IORING_OP_TIMEOUT after the caller's SQEs, counting `waitNr` completions, submitted with
+   * a plain wait for `waitNr`. Its CQE is consumed unseen when the CQ is read (forEachCqeSlow).
+   */
+  private enterWithTimeoutSqe(waitNr: number, flags: number, ns: number, absolute: boolean): number {
+    if (this.flags & IORING_SETUP_IOPOLL) {
+      // io_init_req fails an opcode without iopoll support (IORING_OP_TIMEOUT among them) on an IOPOLL ring.
+      refuse("wait with a timeout", "this kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11), and an IORING_SETUP_IOPOLL " +
+        "ring takes no IORING_OP_TIMEOUT to bound the wait with");
+    }
+    // A wait the CQ already satisfies (or one for no CQE) returns at once (io_cqring_wait): nothing to bound.
+    if (waitNr <= this.cqReady()) return this.enterChecked(this.publishSq(), 0, flags);
+    let sqe = this.getSqe();
+    if (sqe === null) {
+      // The SQ is full: submit what it holds to make room, as liburing does.
+      this.submit();
+      if (this.sqpoll) this.sqWait();
+      sqe = this.getSqe();
+      // Still none (the kernel answered EAGAIN or EBUSY): collect without waiting, as the EXT_ARG path returns at
+      // once on those answers; the caller reaps and waits again.
+      if (sqe === null) return this.enterChecked(this.publishSq(), 0, flags);
+    }
+    const ts = (this.waitTimespecs ??= new WaitTimespecs(this.sqEntries)).write(sqe.index, this.sqEntries, ns);
+    // The ring's wait clock (registerClock, Linux 6.12) for the TIMEOUT too: IORING_TIMEOUT_BOOTTIME is Linux 5.15.
+    const clock = this.waitClock === CLOCK_BOOTTIME ? IORING_TIMEOUT_BOOTTIME : 0;
+    prepWaitTimeout(sqe, ts, waitNr, (absolute ? IORING_TIMEOUT_ABS : 0) | clock);
+    const kernelWaitNr = this.kernelWaitNr(waitNr);
+    this.waitTimeouts++;
+    return this.enterChecked(this.publishSq(), kernelWaitNr, flags);
+  }
+
+  /** Publishes the SQEs written, returning how many enter must submit (none on SQPOLL rings: the thread takes them). */
+  private publishSq(): number {
+    const pending = this.flushSq();
+    return this.sqpoll ? 0 : pending;
+  }
+
+  /**
+   * `waitNr` as the kernel must be given it: the CQEs of waits' TIMEOUTs still in the CQ, which no caller sees,
+   * count for its min_complete (io_cqring_wait compares the CQ's tail with its head). A TIMEOUT whose CQE is posted
+   * during the wait still ends it early, as a signal can: when it fires, and when its count is met, the kernel
+   * bumps `cq_timeouts`, which wakes every waiter (io_should_wake).
+   */
+  private kernelWaitNr(waitNr: number): number {
+    if (waitNr === 0) return 0;
+    return waitNr + this.waitTimeoutCqes((loadAcquire32(this.cqRing, this.cqTailIdx) - this.cqHead) >>> 0);
+  }
+
   private enterWithSlot(toSubmit: number, waitNr: number, flags: number, options: WaitOptions): number {
     const slot = options.slot!;
     if (options.timeoutNs !== undefined || options.minWaitUsec !== undefined) {
       refuse("wait with a registered wait argument", "give either a slot or timeoutNs/minWaitUsec, not both");
+    }
+    if (!(this.features & IORING_FEAT_EXT_ARG)) {
+      refuse("wait with a registered wait argument", "this kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11); " +
+        "registered wait arguments need Linux 6.13");
     }
     const offset = this.waitSlotOffsets[slot];
     if (offset === undefined) {
@@ -576,10 +697,31 @@ export class Ring {
 
   // ---- Completion ------------------------------------------------------------------------------------------
 
-  /** CQEs ready to be read (load-acquire of the CQ tail). Matches liburing's `io_uring_cq_ready`. */
+  /**
+   * CQEs ready to be read (load-acquire of the CQ tail). Matches liburing's `io_uring_cq_ready`, except that the
+   * CQEs of the TIMEOUTs that bound waits where the kernel lacks IORING_FEAT_EXT_ARG are not counted (nor visited).
+   */
   cqReady(): number {
     if (this.closed) this.throwClosed("read the CQ");
-    return (loadAcquire32(this.cqRing, this.cqTailIdx) - this.cqHead) >>> 0;
+    const ready = (loadAcquire32(this.cqRing, this.cqTailIdx) - this.cqHead) >>> 0;
+    return this.waitTimeouts === 0 ? ready : ready - this.waitTimeoutCqes(ready);
+  }
+
+  /** How many of the `ready` CQ entries from the head are waits' TIMEOUT CQEs, which no caller is shown. */
+  private waitTimeoutCqes(ready: number): number {
+    const ring = this.cqRing;
+    const mixed = this.mixedCqes;
+    let hidden = 0;
+    for (let head = this.cqHead, left = ready; left > 0 && hidden < this.waitTimeouts;) {
+      const w = this.cqesWord + ((head & this.cqMask) << this.cqeShift);
+      const flags = ring[w + 3]!;
+      const units = mixed && flags & IORING_CQE_F_32 ? 2 : 1;
+      head = (head + units) >>> 0;
+      left -= units;
+      if (mixed && flags & IORING_CQE_F_SKIP) continue;
+      if (ring[w] === WAIT_TIMEOUT_WORD && ring[w + 1] === WAIT_TIMEOUT_WORD) hidden++;
+    }
+    return hidden;
   }
 
   /**
@@ -622,12 +764,14 @@ export class Ring {
   /**
    * Calls `visit` for each ready CQE, up to `max`, then releases them all to the kernel with one store of the CQ
    * head. Returns the number visited. No FFI call is made. `visit` must not submit or reap on this ring. If `visit`
-   * throws, the CQEs visited so far (the one it threw on included) are released and the error propagates.
-   * Matches liburing's `io_uring_for_each_cqe` followed by `io_uring_cq_advance`.
+   * throws, the CQEs visited so far (the one it threw on included) are released and the error propagates. The CQEs
+   * of the TIMEOUTs that bound waits where the kernel lacks IORING_FEAT_EXT_ARG are released without a visit (as
+   * liburing's `io_uring_wait_cqes` skips them). Matches liburing's `io_uring_for_each_cqe` followed by
+   * `io_uring_cq_advance`.
    */
   forEachCqe(visit: CqeVisitor, max = U32_MAX): number {
     if (this.closed) this.throwClosed("reap CQEs");
-    if (this.mixedCqes) return this.forEachMixedCqe(visit, max);
+    if (this.mixedCqes || this.waitTimeouts !== 0) return this.forEachCqeSlow(visit, max);
     const ring = this.cqRing;
     const res = this.cqI32;
     const head = this.cqHead;
@@ -656,21 +800,29 @@ export class Ring {
     return n;
   }
 
-  // CQE_MIXED (Linux 6.18): 16-byte units; a CQE flagged IORING_CQE_F_32 takes two, and IORING_CQE_F_SKIP marks
-  // padding the kernel posts so a 32-byte CQE never wraps. Padding is consumed without being visited.
-  private forEachMixedCqe(visit: CqeVisitor, max: number): number {
+  // CQE_MIXED rings (Linux 6.18: 16-byte units; a CQE flagged IORING_CQE_F_32 takes two, and IORING_CQE_F_SKIP
+  // marks padding the kernel posts so a 32-byte CQE never wraps), and any ring while a wait's TIMEOUT CQE is due
+  // (_wait_timeout.ts). Padding and those CQEs are consumed without being visited.
+  private forEachCqeSlow(visit: CqeVisitor, max: number): number {
     const ring = this.cqRing;
+    const mixed = this.mixedCqes;
     const tail = loadAcquire32(ring, this.cqTailIdx);
     let head = this.cqHead;
     let n = 0;
     try {
       while (head !== tail && n < max) {
-        const w = this.cqesWord + ((head & this.cqMask) << 2);
+        const w = this.cqesWord + ((head & this.cqMask) << this.cqeShift);
         const flags = ring[w + 3]!;
         // Past this CQE before visiting it: if the visitor throws, it is released with those before it.
-        head = (head + (flags & IORING_CQE_F_32 ? 2 : 1)) >>> 0;
-        if (flags & IORING_CQE_F_SKIP) continue;
-        visit(ring[w]! + ring[w + 1]! * TWO_32, this.cqI32[w + 2]!, flags, w);
+        head = (head + (mixed && flags & IORING_CQE_F_32 ? 2 : 1)) >>> 0;
+        if (mixed && flags & IORING_CQE_F_SKIP) continue;
+        const lo = ring[w]!;
+        const hi = ring[w + 1]!;
+        if (hi === WAIT_TIMEOUT_WORD && lo === WAIT_TIMEOUT_WORD && this.waitTimeouts > 0) {
+          this.waitTimeouts--;
+          continue;
+        }
+        visit(lo + hi * TWO_32, this.cqI32[w + 2]!, flags, w);
         n++;
       }
     } finally {
@@ -700,9 +852,10 @@ export class Ring {
     let total = this.forEachCqe(visit);
     while (this.cqNeedsFlush()) {
       this.getEvents();
-      const n = this.forEachCqe(visit);
-      if (n === 0) break;
-      total += n;
+      const head = this.cqHead;
+      total += this.forEachCqe(visit);
+      // Nothing came out (a wait's TIMEOUT CQE, consumed unseen, counts as something).
+      if (this.cqHead === head) break;
     }
     return total;
   }
@@ -718,10 +871,14 @@ export class Ring {
   register(opcode: number, arg: ArrayBufferView | null, nrArgs: number): number {
     if (this.closed) this.throwClosed("register");
     if (opcode === IORING_REGISTER_RESTRICTIONS) this.restricted = true;
-    if (this.registeredOnly) {
-      return this.fnRegister(this.registeredIndex, (opcode | IORING_REGISTER_USE_REGISTERED_RING) >>> 0, arg, nrArgs);
+    const r = this.registeredOnly
+      ? this.fnRegister(this.registeredIndex, (opcode | IORING_REGISTER_USE_REGISTERED_RING) >>> 0, arg, nrArgs)
+      : this.fnRegister(this.fd, opcode, arg, nrArgs);
+    // The clock of timed waits, which a wait's TIMEOUT SQE (where EXT_ARG is missing) then runs on too.
+    if (opcode === IORING_REGISTER_CLOCK && r === 0 && arg !== null) {
+      this.waitClock = new DataView(arg.buffer, arg.byteOffset).getUint32(io_uring_clock_register.clockid, true);
     }
-    return this.fnRegister(this.fd, opcode, arg, nrArgs);
+    return r;
   }
 
   /** `register()` that throws a {@link UringError} named after `what` on failure and returns the result. */
@@ -868,7 +1025,13 @@ export class Ring {
     }
     // The kernel carries over what lies between its head and the published tail: publish SQEs got but not
     // submitted, which then go with the next submit as they would have.
-    this.flushSq();
+    const pending = this.flushSq();
+    // An SQ_REWIND ring's head and tail stay 0, so the kernel carries nothing over: the pending batch is copied
+    // into the new SQE array below, which must have room for it (the kernel's own check answers EOVERFLOW).
+    if (this.rewind && pending > resizedSqEntries(sqEntries)) {
+      refuse(op, `${pending} SQEs are waiting to be submitted, more than ${resizedSqEntries(sqEntries)} entries hold`);
+    }
+    const oldSqes = this.sqeF64;
     // Rings in caller memory: the new rings go into new caller memory.
     const { bytes, params: pv, ringsMem, sqesMem } = resizeParams(sqEntries, options, this.flags);
     const r = this.register(IORING_REGISTER_RESIZE_RINGS, bytes, 1);
@@ -898,6 +1061,11 @@ export class Ring {
       dropOld();
       this.close();
       throw e;
+    }
+    if (this.rewind && pending > 0) {
+      const n = pending * this.sqeSize;
+      new Uint8Array(this.sqeF64.buffer, this.sqeF64.byteOffset, n)
+        .set(new Uint8Array(oldSqes.buffer, oldSqes.byteOffset, n));
     }
     dropOld();
   }
@@ -932,6 +1100,9 @@ export class Ring {
       m.free();
     }
     this.waitArg?.free();
+    // The kernel copied each wait TIMEOUT's timespec when it consumed the SQE (__io_timeout_prep).
+    this.waitTimespecs?.free();
+    this.waitTimespecs = undefined;
     // The kernel pinned the region's pages; with the fd closed it lets them go (its references keep them meanwhile).
     this.waitRegion?.unpin();
     this.waitRegion?.free();
@@ -993,6 +1164,13 @@ export class CqeBatch {
       this.flags[i] = flags;
     };
   }
+}
+
+/** The SQ size IORING_REGISTER_RESIZE_RINGS makes of `sqEntries` (checked by validateResize): a power of two. */
+function resizedSqEntries(sqEntries: number): number {
+  let n = 1;
+  while (n < sqEntries && n < IORING_MAX_ENTRIES) n *= 2;
+  return n;
 }
 
 /** A `struct io_uring_rsrc_update` for IORING_(UN)REGISTER_RING_FDS: the index `offset`, the ring fd in `data`. */
