@@ -253,7 +253,11 @@ export {
   prepWritevFixed,
 } from "./uring/prep/mod.ts";
 
+// The epoll backend: io_uring's contract over epoll, where the kernel refuses io_uring (new Loop({ backend })).
+export { EpollRing, isEpollRing, type RingApi } from "./uring/epoll/mod.ts";
+
 export {
+  type AfterReapTask,
   type Chunk,
   type Inbox,
   Loop,

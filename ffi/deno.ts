@@ -58,6 +58,9 @@ export const backend: Backend = {
     if (gc) gc();
   },
   waitEventfd,
+  waitReadable,
+  // A nonblocking FFI call runs on Deno's own blocking pool: nothing to start.
+  prepareWaitReadable: () => {},
 };
 
 // Deno's node:fs refuses fds it did not open, so the wait is a read() that Deno runs on its blocking thread pool
@@ -80,4 +83,42 @@ async function waitEventfd(fd: number): Promise<void> {
   }
   const n = Number(await blockingRead(fd, counter, 8));
   if (n < 0) throw new Error(`Cannot wait on eventfd ${fd}: read failed`);
+}
+
+// A wait for readiness is a poll(2) that Deno runs on its blocking thread pool (`nonblocking: true`), on a pollfd in
+// malloc'd memory (a pool thread may still use it after the isolate is gone), kept for the next wait once returned.
+let blockingPoll: ((fds: Deno.PointerValue, n: bigint, timeout: number) => Promise<number>) | undefined;
+let malloc: ((n: bigint) => Deno.PointerValue) | undefined;
+const pollfds: Deno.PointerObject[] = [];
+const POLLIN = 1;
+
+async function waitReadable(fd: number): Promise<void> {
+  if (!blockingPoll || !malloc) {
+    const lib = Deno.dlopen("libc.so.6", {
+      poll: { parameters: ["pointer", "u64", "i32"], result: "i32", nonblocking: true },
+      malloc: { parameters: ["usize"], result: "pointer" },
+    }).symbols;
+    blockingPoll = lib.poll as unknown as typeof blockingPoll;
+    malloc = lib.malloc;
+  }
+  let pfd = pollfds.pop();
+  if (!pfd) {
+    const block = malloc!(8n);
+    if (block === null) throw new Error("Cannot wait on a descriptor: malloc(8) failed");
+    pfd = block;
+  }
+  const v = new DataView(Deno.UnsafePointerView.getArrayBuffer(pfd, 8));
+  v.setInt32(0, fd, true);
+  v.setInt16(4, POLLIN, true);
+  v.setInt16(6, 0, true);
+  try {
+    // poll fails only with EINTR (a signal), EFAULT, EINVAL or ENOMEM; errno is the pool thread's, so retry a few
+    // times and give up with what is known.
+    for (let tries = 0; ; tries++) {
+      if (await blockingPoll!(pfd, 1n, -1) >= 0) return;
+      if (tries === 8) throw new Error(`Cannot wait on descriptor ${fd}: poll failed`);
+    }
+  } finally {
+    pollfds.push(pfd);
+  }
 }

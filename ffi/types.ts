@@ -77,6 +77,18 @@ export interface Backend {
    * the runtime's event loop learns of completions: the ring signals an eventfd registered with it.
    */
   waitEventfd(fd: number): Promise<void>;
+  /**
+   * Waits, without blocking the JavaScript thread, until `fd` is readable (`poll(2)` for POLLIN on another thread),
+   * consuming nothing. The pending wait keeps the process alive; to end it early, make `fd` readable. How the epoll
+   * backend's loop sleeps while sharing the runtime's event loop: its epoll descriptor becomes readable when any
+   * descriptor in its set has an event.
+   */
+  waitReadable(fd: number): Promise<void>;
+  /**
+   * Starts ahead of time what {@link waitReadable} needs (on Bun a thread, which takes a runtime's start-up time to
+   * come up), so that the first wait is not late; nothing to do on Deno. Cheap to call again.
+   */
+  prepareWaitReadable(): void;
 }
 
 /**

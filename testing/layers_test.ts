@@ -17,6 +17,7 @@ const RANK: Record<string, number> = {
   core: 2,
   ring: 3,
   prep: 4,
+  epoll: 4,
   loop: 5,
   buffers: 5,
   streams: 6,
@@ -96,7 +97,7 @@ test("the library's modules import one another without a cycle", () => {
 test("the root entry point exports every value of the layers it gathers", async () => {
   const root = await import("../mod.ts");
   const missing: string[] = [];
-  for (const layer of ["abi", "core", "ring", "prep", "loop", "buffers", "streams", "fs", "net", "ops", "server"]) {
+  for (const layer of ["abi", "core", "ring", "prep", "epoll", "loop", "buffers", "streams", "fs", "net", "ops", "server"]) {
     const mod = await import(`../uring/${layer}/mod.ts`);
     for (const name of Object.keys(mod)) if (!(name in root)) missing.push(`${layer}: ${name}`);
   }

@@ -23,6 +23,7 @@ import { decodeFlags, probeOpcodes, probeSetupFlag, trySetup } from "../ring/pro
 import { queryOpcodes } from "../ring/query.ts";
 import { kernelRelease } from "../ring/kernel_version.ts";
 import { diagnoseSetupFailure, ioUringDisabled, type SetupDiagnosis } from "../ring/setup_diagnosis.ts";
+import { fallsBackOn } from "../loop/_backend.ts";
 import { FEATURES, OPCODES, SETUP_FLAGS } from "../abi/uapi.ts";
 
 /** A kernel constant with the version that added it. */
@@ -65,7 +66,10 @@ export interface Report {
   readonly ioUringDisabled: number | null;
   /** Whether this process can set up a ring. */
   readonly canSetup: boolean;
-  /** When it cannot: the error, why, and what to do. */
+  /**
+   * When it cannot: the error, its cause as a stable name for programs (`problem.cause`: `"seccomp"`,
+   * `"sysctl-disabled"`, `"memlock"`, ...), why, and what to do.
+   */
   readonly problem?: SetupDiagnosis & { readonly error: string } | undefined;
   /** The `IORING_FEAT_*` bits the kernel reports at setup. */
   readonly features: readonly string[];
@@ -86,6 +90,8 @@ export interface Report {
   /** Anything surprising: probes that disagree with QUERY, probes that failed. */
   readonly notes: readonly string[];
 }
+
+const QUERY_FAILED = "IORING_REGISTER_QUERY failed";
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -127,7 +133,7 @@ export function doctor(): Report {
       };
     }
   } catch (e) {
-    notes.push(`IORING_REGISTER_QUERY failed: ${message(e)}`);
+    notes.push(`${QUERY_FAILED}: ${message(e)}`);
   }
 
   const setup = trySetup();
@@ -350,15 +356,25 @@ export function formatReport(report: Report, width: number = terminalWidth()): s
   } else {
     const p = report.problem!;
     fact("ring setup", `FAILED (${p.code})`);
-    if (p.code !== "ELIBURING") fact("  error", p.error);
+    // The setup error's message holds the diagnosis too (the Ring constructor puts it there): show its head only.
+    const at = p.error.indexOf(p.reason);
+    if (p.code !== "ELIBURING") fact("  error", at > 0 ? p.error.slice(0, at).replace(/[:\s]+$/, "") : p.error);
+    fact("  cause", p.cause);
     fact("  why", p.reason);
     p.fix.forEach((f, i) => fact(i === 0 ? "  what to do" : "", `- ${f}`));
   }
+  // Which backend `new Loop()` ("auto") gets here: io_uring, or the epoll backend it falls back to.
+  fact("loops", report.canSetup
+    ? "io_uring (RINGSIDE_BACKEND=epoll or new Loop({ backend: \"epoll\" }) picks the epoll backend)"
+    : fallsBackOn(report.problem!.cause)
+    ? "the epoll backend: new Loop() falls back to it (and warns once); what only io_uring does is refused"
+    : "none: new Loop() fails with the error above");
   const q = report.query;
+  const queryFailed = report.notes.some((n) => n.startsWith(QUERY_FAILED));
   fact("register query", !("path" in report.liburing) ? "not asked (no liburing)" : q
     ? `yes: ${q.nrRequestOpcodes} request opcodes, ${q.nrRegisterOpcodes} register opcodes` +
       (q.nrQueryOpcodes !== undefined ? `, ${q.nrQueryOpcodes} query op${q.nrQueryOpcodes === 1 ? "" : "s"}` : "")
-    : "no (IORING_REGISTER_QUERY needs Linux 6.18)");
+    : queryFailed ? "failed (see the notes)" : "no (IORING_REGISTER_QUERY needs Linux 6.18)");
 
   if (report.canSetup) {
     out.push("", `features (IORING_FEAT_*): ${report.features.length} of ${FEATURES.length} known`);

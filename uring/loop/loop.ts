@@ -47,7 +47,6 @@ import {
   IORING_ASYNC_CANCEL_ALL,
   IORING_ASYNC_CANCEL_ANY,
   IORING_CQE_F_MORE,
-  IORING_FEAT_EXT_ARG,
   IORING_FEAT_NODROP,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_DEFER_TASKRUN,
@@ -61,6 +60,9 @@ import {
 } from "../abi/uapi.ts";
 import { setupFlagSupported } from "../ring/probe.ts";
 import { Inbox } from "./inbox.ts";
+import { EpollRing } from "../epoll/epoll_ring.ts";
+import { lastingSetupFailure, wantedBackend, warnFallback } from "./_backend.ts";
+import { EOPNOTSUPP } from "../abi/errno.ts";
 import { markLoopRing, MESSAGE_BASE, OPERATION_USER_DATA_MIN } from "../ring/_loop_user_data.ts";
 
 /** The byte of an SQE that holds its opcode. */
@@ -86,10 +88,13 @@ const EFD_CLOEXEC = 0x80000;
 const FULL_TURN_MS = 100; // a timer turn costs the runtimes' 1-2 ms clamp: at 10 ms owning mode idled 10-20%
 /**
  * Owning mode's kernel waits end after FULL_TURN_MS even when nothing completes, so the runtime's timers and signal
- * listeners get their turn while operations sit in the kernel (an idle accept, a recv with no traffic). The bound
- * costs an EXT_ARG enter (Linux 5.11): without it the wait is unbounded.
+ * listeners get their turn while operations sit in the kernel (an idle accept, a recv with no traffic): unbounded,
+ * such a wait would keep a `setTimeout` from ever firing. The bound rides on the enter (EXT_ARG, Linux 5.11); before
+ * that the ring adds a TIMEOUT SQE to each such wait and hides its CQE (Ring.submitAndWait), as liburing does.
  */
 const TURN_WAIT = { timeoutNs: FULL_TURN_MS * 1e6 };
+/** How long close() waits for cancelled operations per round before it lets the runtime run. */
+const CLOSE_WAIT = { timeoutNs: 10_000_000 };
 /** Owning mode: microtask hops in a row with nothing submitted that count as quiet, and the most it yields. */
 const QUIET_HOPS = 3;
 const QUIET_HOPS_MAX = 32;
@@ -110,6 +115,15 @@ export interface LoopOptions {
   callerStacks?: boolean | undefined;
   /** Extra ring options; `flags` are added to those the mode chooses (not IORING_SETUP_SQPOLL: refused). */
   ring?: RingOptions | undefined;
+  /**
+   * What the loop runs on (default: the environment variable RINGSIDE_BACKEND, else `"auto"`): `"io_uring"`;
+   * `"epoll"`, io_uring's contract carried out with epoll, non-blocking system calls and a thread pool for file
+   * operations (what only io_uring can do is refused: registered files and buffers, uring_cmd, MSG_RING, zero-copy
+   * send); or `"auto"`, io_uring unless it is refused for good here (a seccomp filter, the io_uring_disabled
+   * sysctl, a kernel without it or too old), then epoll, said once per process on stderr. {@link Loop.backend}
+   * says which it got.
+   */
+  backend?: "io_uring" | "epoll" | "auto" | undefined;
 }
 
 /** Counters that prove nothing is lost: every started operation is eventually completed or dropped once. */
@@ -134,8 +148,14 @@ export interface LoopStats {
  * The scheduler over one ring. Single-threaded: a Loop belongs to the thread (or Worker) that made it.
  */
 export class Loop {
-  /** The ring this loop drives. */
+  /**
+   * The ring this loop drives. On the epoll backend an {@link EpollRing}, which has every member of Ring's surface
+   * (it is typed as a Ring so that code given `loop.ring` works with either); what needs the kernel's io_uring
+   * (registering files or buffers, for instance) throws a {@link UringError} saying so.
+   */
   readonly ring: Ring;
+  /** What the loop runs on: `"io_uring"`, or `"epoll"` (chosen, or fallen back to: see {@link LoopOptions.backend}). */
+  readonly backend: "io_uring" | "epoll";
   /** Native chunks for what operations point the kernel at (timespecs, sockaddrs, paths). */
   readonly arena: NativeArena;
   /** How the loop runs. */
@@ -166,13 +186,18 @@ export class Loop {
   private readonly groupUsers = new Map<number, number>();
   private readonly groupIdle = new Map<number, (() => void)[]>();
   private running = false;
-  /** Owning mode's bound on a kernel wait (TURN_WAIT), or undefined where the kernel lacks EXT_ARG. */
-  private readonly turnWait: typeof TURN_WAIT | undefined;
   private readonly eventfd: number = -1;
+  /** The ring as what it is on the epoll backend, else null. */
+  private readonly epoll: EpollRing | null = null;
   private waiting: Promise<void> | null = null;
   private readonly stats_ = { started: 0, completed: 0, dropped: 0, stale: 0, ignored: 0, queuedForSpace: 0 };
   private readonly visit = (ud: number, res: number, flags: number, word: number) =>
     this.dispatch(ud, res, flags, word);
+  // What completions asked to run once the reap delivering them is over (runAfterReap), and whether one is running.
+  private readonly afterReapTasks: AfterReapTask[] = [];
+  private reaping = false;
+  private afterReapRunning = false;
+  private afterReapQueued = false;
   private readonly flushTask = () => {
     this.flushScheduled = false;
     if (!this.closedFlag) this.flush();
@@ -180,7 +205,7 @@ export class Loop {
 
   /**
    * Sets up a ring for the loop. Owning mode adds SINGLE_ISSUER and DEFER_TASKRUN where the kernel has them;
-   * integrated mode registers an eventfd for wake-ups.
+   * integrated mode registers an eventfd for wake-ups (on the epoll backend it waits on the epoll descriptor).
    */
   constructor(options: LoopOptions = {}) {
     this.mode = options.mode ?? "integrated";
@@ -193,13 +218,55 @@ export class Loop {
       // An operation with a timeout takes two SQEs (itself and its linked timeout): with one it could never go in.
       refuse("make a loop", `entries must be at least 2, got ${entries}`);
     }
-    let flags = options.ring?.flags ?? 0;
+    const flags = options.ring?.flags ?? 0;
     if (flags & IORING_SETUP_SQPOLL) {
       // The loop submits, reaps and queues for SQ space on its own thread; with a kernel thread consuming the SQ
       // behind its back its queue would not drain, and both modes' task-work flags exclude SQPOLL.
       refuse("make a loop", "a Loop does not run on an IORING_SETUP_SQPOLL ring (use a Ring for SQPOLL)");
     }
-    if (this.mode === "owning") {
+    const cqEntries = options.ring?.cqEntries ?? Math.min(entries * 4, 65536);
+    const wanted = wantedBackend(options.backend);
+    let ring: Ring | undefined;
+    let fallback: string | undefined;
+    if (wanted !== "epoll") {
+      try {
+        ring = Loop.ioUringRing(this.mode, entries, cqEntries, flags, options.ring);
+      } catch (e) {
+        fallback = wanted === "auto" ? lastingSetupFailure(e) : undefined;
+        if (fallback === undefined) throw e;
+      }
+      if (ring !== undefined && !(ring.features & IORING_FEAT_NODROP)) {
+        // Without NODROP a full CQ drops completions, and exactly-once cannot be kept.
+        ring.close();
+        ring = undefined;
+        fallback = "this kernel lacks IORING_FEAT_NODROP (Linux 5.5): completions could be lost";
+        if (wanted !== "auto") refuse("make a loop", fallback);
+      }
+    }
+    if (ring === undefined) {
+      this.epoll = new EpollRing(entries, { ...options.ring, flags, cqEntries });
+      // The epoll ring has every member of Ring's surface (RingApi): what Loop and the layers above use of it.
+      ring = this.epoll as unknown as Ring;
+      if (fallback !== undefined) warnFallback(fallback);
+    }
+    this.ring = ring;
+    this.backend = this.epoll ? "epoll" : "io_uring";
+    markLoopRing(this.ring);
+    this.arena = new NativeArena();
+    // The first wake-up wait of an integrated epoll loop should not wait for its thread to start (Bun).
+    if (this.mode === "integrated" && this.epoll) backend.prepareWaitReadable();
+    if (this.mode === "integrated" && !this.epoll) {
+      this.eventfd = libc().eventfd(0, EFD_CLOEXEC);
+      if (this.eventfd < 0) throw new UringError("create an eventfd", libc().errno());
+      registerEventfd(this.ring, this.eventfd);
+    }
+  }
+
+  /** The io_uring ring of a loop in `mode`, with the task-work flags the kernel has for it. */
+  private static ioUringRing(
+    mode: "integrated" | "owning", entries: number, cqEntries: number, flags: number, options: RingOptions | undefined,
+  ): Ring {
+    if (mode === "owning") {
       const fast = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
       if (setupFlagSupported(fast)) flags |= fast;
     } else {
@@ -209,24 +276,7 @@ export class Loop {
       const coop = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
       if (setupFlagSupported(coop)) flags |= coop;
     }
-    this.ring = new Ring(entries, {
-      ...options.ring,
-      flags,
-      cqEntries: options.ring?.cqEntries ?? Math.min(entries * 4, 65536),
-    });
-    if (!(this.ring.features & IORING_FEAT_NODROP)) {
-      // Without NODROP a full CQ drops completions, and exactly-once cannot be kept.
-      this.ring.close();
-      refuse("make a loop", "this kernel lacks IORING_FEAT_NODROP (Linux 5.5): completions could be lost");
-    }
-    markLoopRing(this.ring);
-    this.turnWait = this.ring.features & IORING_FEAT_EXT_ARG ? TURN_WAIT : undefined;
-    this.arena = new NativeArena();
-    if (this.mode === "integrated") {
-      this.eventfd = libc().eventfd(0, EFD_CLOEXEC);
-      if (this.eventfd < 0) throw new UringError("create an eventfd", libc().errno());
-      registerEventfd(this.ring, this.eventfd);
-    }
+    return new Ring(entries, { ...options, flags, cqEntries });
   }
 
   /** Counters of started, completed and dropped operations. */
@@ -563,9 +613,76 @@ export class Loop {
    */
   reap(): number {
     if (this.closedFlag) return 0;
-    const n = this.ring.drain(this.visit);
+    const n = this.drainRing();
     if (this.head) this.drainQueue();
     return n;
+  }
+
+  /**
+   * Runs `task.afterReap()` once the reap in progress has delivered all its CQEs, before the loop submits or
+   * waits again: how callback-level code (uring/server's connection core) runs handlers in the same turn as their
+   * completions without running them inside the reap, where nothing may submit or reap. Called from an
+   * operation's `complete()`; called at any other time, the task runs in a microtask. A task queued twice runs
+   * twice: the caller keeps a flag. Errors thrown by a task are reported as uncaught, as a completion's are.
+   *
+   * @param task What to run.
+   *
+   * @example
+   * ```ts
+   * import { Operation } from "ringside-uring/loop";
+   * import { prepNop } from "ringside-uring/prep";
+   *
+   * const loop = new Loop();
+   * class Nop extends Operation {
+   *   prep(sqe: Parameters<Operation["prep"]>[0]) { prepNop(sqe); }
+   *   complete() { loop.runAfterReap(this); } // no user code here
+   *   drop() {}
+   *   afterReap() { console.log("completed; may submit again"); }
+   * }
+   * loop.submit(new Nop());
+   * ```
+   */
+  runAfterReap(task: AfterReapTask): void {
+    this.afterReapTasks.push(task);
+    if (this.reaping || this.afterReapRunning || this.afterReapQueued) return;
+    this.afterReapQueued = true;
+    queueMicrotask(this.afterReapLater);
+  }
+
+  private readonly afterReapLater = () => {
+    this.afterReapQueued = false;
+    this.runAfterReapTasks();
+  };
+
+  /** Delivers every ready CQE (ring.drain), then runs what the completions queued with runAfterReap. */
+  private drainRing(): number {
+    this.reaping = true;
+    try {
+      return this.ring.drain(this.visit);
+    } finally {
+      this.reaping = false;
+      // Also when the drain threw: what was delivered before has its tasks.
+      if (this.afterReapTasks.length > 0) this.runAfterReapTasks();
+    }
+  }
+
+  private runAfterReapTasks(): void {
+    // A task that reaps (loop.flush()) queues more tasks: this loop runs them, in order.
+    if (this.afterReapRunning) return;
+    this.afterReapRunning = true;
+    const tasks = this.afterReapTasks;
+    try {
+      for (let i = 0; i < tasks.length; i++) {
+        try {
+          tasks[i]!.afterReap(); // i < tasks.length
+        } catch (e) {
+          reportLater(e);
+        }
+      }
+    } finally {
+      tasks.length = 0;
+      this.afterReapRunning = false;
+    }
   }
 
   private dispatch(ud: number, res: number, flags: number, word: number): void {
@@ -597,6 +714,8 @@ export class Loop {
       }
       return;
     }
+    // The epoll backend's refusal of something only io_uring does: the note goes into the operation's error.
+    if (res === -EOPNOTSUPP && this.epoll) op.refusal = this.epoll.takeRefusal(ud);
     this.releaseSlot(slot);
     this.inflight--;
     this.stats_.completed++;
@@ -617,7 +736,10 @@ export class Loop {
     // Owning loops have no eventfd (run() waits in the kernel and looks at the inbox itself).
     if (this.mode !== "integrated") return;
     if (this.waiting || this.closedFlag || (this.inflight === 0 && !this.inbox.waiting)) return;
-    this.waiting = backend.waitEventfd(this.eventfd).then(this.onWake, this.onWakeError);
+    // On the epoll backend the epoll descriptor is readable whenever one of its descriptors (including its timer and
+    // the eventfd its pool threads write) has an event.
+    const wait = this.epoll ? backend.waitReadable(this.epoll.epollFd) : backend.waitEventfd(this.eventfd);
+    this.waiting = wait.then(this.onWake, this.onWakeError);
   }
 
   private readonly onWake = () => {
@@ -637,7 +759,7 @@ export class Loop {
   /**
    * Owning mode: runs `main` and drives the ring until its promise settles, blocking in the kernel while
    * operations are in flight. A wait lasts at most 100 ms, so the runtime's timers and signal listeners run within
-   * that while operations sit in the kernel (unbounded on kernels before 5.11, which lack EXT_ARG).
+   * that while operations sit in the kernel.
    *
    * After delivering completions it lets their continuations run (microtask hops until one passes with nothing
    * new submitted), submits what they asked for and delivers what completed inline, without waiting; only when
@@ -684,7 +806,7 @@ export class Loop {
         if (this.inflight === 0 && !this.inbox.waiting) {
           // Nothing in the ring: `main` waits on something else (a timer, another API). Let the runtime run.
           this.ring.submit();
-          this.ring.drain(this.visit);
+          this.drainRing();
           if (this.inflight === 0) await sleep(1);
           settledTurn = false;
           continue;
@@ -693,15 +815,15 @@ export class Loop {
           // Submit and collect without waiting, in one enter (GETEVENTS runs deferred task work): many requests
           // complete inline (NOPs, page-cache reads, sends with room), and others may have finished meanwhile.
           this.ring.submitAndWait(0);
-          if (this.ring.drain(this.visit) > 0) continue;
+          if (this.drainRing() > 0) continue;
           // Nothing ready: one macrotask lets every continuation run before the loop blocks.
           await macrotask();
           settledTurn = true;
           continue;
         }
         settledTurn = false;
-        this.ring.submitAndWait(1, this.turnWait);
-        this.ring.drain(this.visit);
+        this.ring.submitAndWait(1, TURN_WAIT);
+        this.drainRing();
       }
     } finally {
       this.running = false;
@@ -776,7 +898,7 @@ export class Loop {
       let cancelQueued = false;
       const cancelled = new Set<Operation>();
       const queueCancel = () => {
-        if (kernelVersionAtLeast(5, 19)) {
+        if (this.epoll || kernelVersionAtLeast(5, 19)) {
           const sqe = this.ring.getSqe() ?? (this.ring.submit(), this.ring.getSqe());
           if (!sqe) return;
           prepCancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
@@ -799,8 +921,8 @@ export class Loop {
       const deadline = performance.now() + graceMs;
       while (this.inflight > 0 && performance.now() < deadline) {
         if (!cancelQueued) queueCancel();
-        this.ring.submitAndWait(1, { timeoutNs: 10_000_000 });
-        this.ring.drain(this.visit);
+        this.ring.submitAndWait(1, CLOSE_WAIT);
+        this.drainRing();
         if (this.inflight > 0) await macrotask();
       }
     }
@@ -818,6 +940,13 @@ export class Loop {
     this.leaked_ = leaked;
     this.closedFlag = true;
     this.inbox.close();
+    if (this.epoll && this.waiting) {
+      // The wake-up wait is a poll of the epoll descriptor on another thread: make it readable, and close the ring
+      // (the descriptor) only once the poll returned.
+      const wait = this.waiting;
+      this.epoll.wake();
+      await wait;
+    }
     this.ring.close();
     if (leaked === 0) this.arena.close();
     if (this.eventfd >= 0) {
@@ -833,6 +962,12 @@ export class Loop {
       libc().close(this.eventfd);
     }
   }
+}
+
+/** What {@link Loop.runAfterReap} runs. */
+export interface AfterReapTask {
+  /** Runs once the reap that queued it has delivered every CQE. */
+  afterReap(): void;
 }
 
 /** An internal request waiting for SQ space; its completion is ignored. */

@@ -19,7 +19,7 @@
  *
  * @module
  */
-export { Loop, type LoopOptions, type LoopStats } from "./loop.ts";
+export { type AfterReapTask, Loop, type LoopOptions, type LoopStats } from "./loop.ts";
 export { type OpHost, type OpOptions, Operation, OpState, PromiseOp } from "./operation.ts";
 export { run, start } from "./start.ts";
 export { type Inbox, type LoopMessage, MAX_MESSAGE_TAG, messageUserData } from "./inbox.ts";

@@ -10,7 +10,7 @@ import type { Sqe } from "../ring/sqe.ts";
 import { ARENA_CLASSES, type Chunk, type NativeArena } from "./_arena.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
-import { ECANCELED, EINTR, EINVAL } from "../abi/errno.ts";
+import { ECANCELED, EINTR } from "../abi/errno.ts";
 import { missingOpcode } from "./_missing_opcode.ts";
 
 /**
@@ -89,6 +89,11 @@ export abstract class Operation {
    * an opcode this kernel lacks can say which Linux version it needs (see {@link cqeError}).
    */
   opcode = -1;
+  /**
+   * @internal Set by the loop when the epoll backend refused the request (-EOPNOTSUPP) because only io_uring can
+   * run it: what needs io_uring, for the error (see {@link cqeError}).
+   */
+  refusal: string | undefined = undefined;
   /** Native chunks released when the final CQE arrives (after the kernel is done with them). */
   chunks: Chunk[] | null = null;
   /**
@@ -302,11 +307,14 @@ export function domError(name: "AbortError" | "TimeoutError", message: string, c
  * The error a failed CQE becomes: a {@link UringError} naming the operation and the errno. Given the request's
  * `opcode`, an -EINVAL for an opcode this kernel does not support (IORING_REGISTER_PROBE, asked once, on the first
  * such -EINVAL) also says which Linux version added it: "Cannot ftruncate: EINVAL (Invalid argument):
- * IORING_OP_FTRUNCATE needs Linux 6.9 (this kernel is 6.1)".
+ * IORING_OP_FTRUNCATE needs Linux 6.9 (this kernel is 6.1)". An -EOPNOTSUPP the epoll backend gave because only
+ * io_uring can run the request carries that backend's note (`refusal`): "Cannot send: EOPNOTSUPP (Operation not
+ * supported): IORING_OP_SEND_ZC (zero-copy send) needs the io_uring backend ...".
  *
  * @param operation What failed, for the message (`"read"`, `"mkdir \"/tmp/x\""`).
  * @param res The CQE's negative result.
  * @param opcode The request's `IORING_OP_*`, when known.
+ * @param refusal The epoll backend's note for an -EOPNOTSUPP (set by the loop on the operation).
  * @returns The error to reject or throw with.
  *
  * @example
@@ -316,10 +324,8 @@ export function domError(name: "AbortError" | "TimeoutError", message: string, c
  * console.log(e.code, e.message); // "EINVAL", and on a kernel before 6.9 the version it needs
  * ```
  */
-export function cqeError(operation: string, res: number, opcode = -1): UringError {
-  let detail: string | undefined;
-  if (res === -ECANCELED) detail = "the operation was cancelled";
-  else if (res === -EINVAL && opcode >= 0) detail = missingOpcode(opcode);
+export function cqeError(operation: string, res: number, opcode = -1, refusal?: string): UringError {
+  const detail = res === -ECANCELED ? "the operation was cancelled" : missingOpcode(opcode, res, refusal);
   return new UringError(operation, -res, detail);
 }
 
@@ -416,7 +422,7 @@ export class PromiseOp<T = number> extends Operation {
     } else if (res === -ECANCELED && this.timeoutNs) {
       this.fail(domError("TimeoutError", `The ${this.name} timed out after ${this.timeoutNs / 1e6} ms`));
     } else {
-      this.fail(cqeError(this.name, res, this.opcode));
+      this.fail(cqeError(this.name, res, this.opcode, this.refusal));
     }
   }
 

@@ -68,8 +68,11 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
   protected onFinal(res: number, _flags: number): FinalAction | Error {
     if (res === -ENOBUFS) return "wait-buffers";
     if (res >= 0) return "rearm";
-    return cqeError(this.name, res);
+    return cqeError(this.name, res, -1, this.refusal);
   }
+
+  /** The epoll backend's note when it refused the last request (only io_uring can run it): for the error. */
+  protected refusal: string | undefined;
 
   /**
    * Turns a queued entry into the value the consumer receives, when it is pulled: the moment to copy out of a
@@ -134,6 +137,7 @@ export abstract class MultishotStream<T, Q = T> implements AsyncIterableIterator
     const entry = this.decode(res, flags, more, word);
     if (entry !== undefined) this.push(entry);
     if (more) return; // still armed
+    this.refusal = this.arm_?.refusal;
     this.arm_ = null;
     this.onDisarm();
     const pausing = this.pausing;
