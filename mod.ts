@@ -574,13 +574,17 @@ export {
 } from "./uring/ops/mod.ts";
 
 export {
+  CallbackConnection,
+  type CallbackHandlers,
   type Connection,
   type ConnectionHandler,
+  ConnectionInput,
   formatAddress,
   type Listener,
   type ListenOptions,
   listenTcp,
   serve,
+  serveCallbacks,
   type ServeOptions,
   type ServerStats,
 } from "./uring/server/mod.ts";

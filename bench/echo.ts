@@ -23,44 +23,74 @@
  * CPU time per message still compares the servers.
  *
  * Variants (see echo_servers.ts): `ringside-owning`, `ringside-integrated`, `epoll-ffi`, `bun-listen` (Bun) or
- * `deno-listen` (Deno), `node-net`. Ratios are against the runtime's own API and against `epoll-ffi`.
+ * `deno-listen` (Deno), `node-net`, and `c-uring`, the C reference with liburing (bench/c/echo_server.c: multishot
+ * accept, multishot recv over a buffer ring, the echo sent from the buffer the kernel filled). Ratios are against
+ * the runtime's own API and against `epoll-ffi`.
+ *
+ * Server-bound mode (`bound`, at `--bound-connections`, 64): after the free points, the server is moved into a
+ * cgroup capped at `--quota` percent of one CPU (40; bench/_cpu.ts, root and a cgroup cpu controller needed, skipped
+ * with the reason otherwise), so the server, not the client, sets the pace: msgs/s then compare what each server
+ * does with the same CPU budget.
+ *
+ * The server's CPU per message is pooled over the point's windows in every round (the sum of the CPU times over the
+ * sum of the messages; min and max are the per-window figures). Why not a median of 300 ms windows: /proc gives
+ * utime and stime in 10 ms units, the kernel only samples which part of the time was user and which system (one
+ * tick every 4 ms here), and it scales those samples to the exact total over the whole life of the process
+ * (cputime_adjust in kernel/sched/cputime.c), clamping each part so that it never decreases. Over a 300 ms window
+ * all three show. On one server (Deno, 64 connections), eight 300 ms windows scattered by up to 3 us/msg around
+ * the user figure of a 5 s window, one window read user 0 for a third of a second, and their median came out 0.2 to
+ * 0.8 us/msg off, either way; the 5 s window's /proc split agreed within 0.05 us/msg with the window's own tick
+ * samples (a cgroup v1 cpuacct's usage_user and usage_sys, which are not rescaled). A whole run read from /proc at
+ * the end counts start-up, priming and JIT compilation too: user time a long-running server has paid long ago
+ * (start-up alone was 0.1 to 0.2 s of user time for a Deno server); it read 0.3 to 1.5 us/msg more user time than
+ * the 5 s window. So the figure here comes from seconds of /proc readings taken after priming and warm-up: what
+ * someone watching a long-running server with `ps`, `top` or `pidstat` reads.
  *
  *   bun bench/echo.ts [--json] [--quick] [--rounds N] [--ms N] [--warm-ms N] [--prime-ms N] [--cpu N | --no-pin]
- *                     [--connections 1,16,64,256] [--only ringside-owning,epoll-ffi,...]
+ *                     [--connections 1,16,64,256] [--only ringside-owning,epoll-ffi,...] [--quota 40]
+ *                     [--bound-connections 64]
  *   deno run -A bench/echo.ts ...
  *
- * `--quick`: 2 rounds, 800 ms priming, 150 ms warm-up and 300 ms measured per connection count (unless given):
- * about half a minute per runtime. `--json`: per connection count and variant, a `msgs_per_s` line and a
- * `server_cpu_us_per_msg` line (with the user/system split and both processes' CPU load).
+ * `--quick`: 2 rounds, 800 ms priming, 300 ms warm-up and 1000 ms measured per point (unless given): about a minute
+ * and a half per runtime. `--json`: per point and variant, a `msgs_per_s` line and a `server_cpu_us_per_msg` line
+ * (with the user/system split and both processes' CPU load); bench/README.md lists the fields.
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { Bench, BENCH_DIR, buildC, fmtRate, hasTaskset, runtime, type Stats, stats } from "./harness.ts";
-import { SERVER_VARIANTS, type ServerVariant, variantRuns } from "./echo_servers.ts";
+import { Bench, BENCH_DIR, buildC, fmtRate, hasTaskset, pooledStats, runtime, type Stats, stats } from "./harness.ts";
+import { SERVER_VARIANTS, variantRuns } from "./echo_servers.ts";
+import { CpuQuota, cpuQuotaUnavailable, cpuQuotaWhere } from "./_cpu.ts";
+import {
+  killAll,
+  runtimeCommand,
+  type ServerProcess as Server,
+  startPinned,
+  startServer as startServerProcess,
+  stopServer,
+} from "./_server_process.ts";
+
+/** Every variant: the TypeScript servers of echo_servers.ts and the C reference (bench/c/echo_server.c). */
+const VARIANTS = [...SERVER_VARIANTS, "c-uring"] as const;
+type Variant = (typeof VARIANTS)[number];
 
 const CONNECTIONS = [1, 16, 64, 256];
-/** How long a server may take to print its port. */
-const START_TIMEOUT_MS = 20_000;
-/** How long a server has to end after SIGTERM before SIGKILL. */
-const STOP_GRACE_MS = 2_000;
 /** The runtime's own API: the baseline of the ratios. */
-const NATIVE: ServerVariant = runtime.name === "bun" ? "bun-listen" : "deno-listen";
-const EPOLL: ServerVariant = "epoll-ffi";
+const NATIVE: Variant = runtime.name === "bun" ? "bun-listen" : "deno-listen";
+const EPOLL: Variant = "epoll-ffi";
 
 // ---- Command line -------------------------------------------------------------------------------------------
 
 const argv = process.argv.slice(2);
 const given = (flag: string) => argv.includes(flag);
-// --quick here: 2 rounds of 300 ms (the harness's 3 x 100 ms is too short a window for tick-based CPU times).
+// --quick here: 2 rounds of 1000 ms. The harness's 3 x 100 ms, and the 300 ms this bench once used, are too short
+// for /proc's CPU times: 10 ms units, and a user/system split that needs seconds to settle (see wholeStats).
 const bench = new Bench("echo", { rounds: 5, warmup: 0, ms: 2000 }, [
   ...argv,
   ...(given("--quick") && !given("--rounds") ? ["--rounds", "2"] : []),
-  ...(given("--quick") && !given("--ms") ? ["--ms", "300"] : []),
+  ...(given("--quick") && !given("--ms") ? ["--ms", "1000"] : []),
 ]);
 const opts = bench.options;
 
@@ -89,19 +119,36 @@ const connections = (listArg(rest, "--connections") ?? CONNECTIONS.map(String)).
   return n;
 });
 const only = listArg(rest, "--only");
-const warmMs = intArg(rest, "--warm-ms", opts.quick ? 150 : 500);
+const warmMs = intArg(rest, "--warm-ms", opts.quick ? 300 : 500);
 const primeMs = intArg(rest, "--prime-ms", opts.quick ? 800 : 2000);
+const quotaPct = intArg(rest, "--quota", 40);
+const boundConnections = (listArg(rest, "--bound-connections") ?? ["64"]).map(Number);
 if (rest.length > 0) {
   throw new Error(
-    `Unknown argument(s): ${rest.join(" ")}; echo.ts also takes --connections 1,16 --only A,B --warm-ms N --prime-ms N`,
+    `Unknown argument(s): ${rest.join(" ")}; echo.ts also takes --connections 1,16 --only A,B --warm-ms N ` +
+      "--prime-ms N --quota 40 --bound-connections 64",
   );
 }
 for (const name of only ?? []) {
-  if (!SERVER_VARIANTS.includes(name as ServerVariant)) {
-    throw new Error(`Bad --only: ${name} is not one of ${SERVER_VARIANTS.join(", ")}`);
-  }
+  if (!VARIANTS.includes(name as Variant)) throw new Error(`Bad --only: ${name} is not one of ${VARIANTS.join(", ")}`);
 }
-const variants = SERVER_VARIANTS.filter((v) => variantRuns(v) && (only === null || only.includes(v)));
+const cServer = buildC("echo_server");
+if (!cServer.path && (only === null || only.includes("c-uring"))) {
+  bench.note(`echo: c-uring skipped: ${cServer.reason}`);
+}
+const variants = VARIANTS.filter((v) =>
+  (v === "c-uring" ? cServer.path !== null : variantRuns(v)) && (only === null || only.includes(v))
+);
+// The server-bound mode: the server in a cgroup capped at --quota percent of one CPU, at --bound-connections.
+const quotaWhy = quotaPct === 0 ? "--quota 0" : cpuQuotaUnavailable();
+if (quotaWhy) bench.note(`echo: bound mode skipped: ${quotaWhy}`);
+const boundConns = quotaWhy ? [] : boundConnections.filter((n) => connections.includes(n));
+/** What is measured for each variant: every connection count free, then the bound ones. */
+const points: Point[] = [
+  ...connections.map((conns) => ({ conns, mode: "free" as const })),
+  ...boundConns.map((conns) => ({ conns, mode: "bound" as const })),
+];
+const pointKey = (p: Point) => `${p.conns}/${p.mode}`;
 /** Connections of the priming run: 64, or fewer when only fewer are measured. */
 const primeConns = Math.min(64, Math.max(...connections));
 
@@ -113,114 +160,22 @@ const clientCpu = pinned ? bench.cpu : null;
 
 // ---- Child processes ----------------------------------------------------------------------------------------
 
-/** Every child started and not yet seen to exit: killed on any way out. */
-const live = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const c of live) c.kill("SIGKILL");
-});
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => {
-    for (const c of live) c.kill("SIGKILL");
-    process.exit(130);
-  });
+/** A measured point: a connection count, with the server free or held to the CPU quota. */
+interface Point {
+  conns: number;
+  mode: "free" | "bound";
 }
 
-/** `cmd args`, pinned to `cpu` with taskset (which execs it: the pid is the program's). */
-function start(cmd: string, args: readonly string[], cpu: number | null, env?: Record<string, string>): ChildProcess {
-  const [file, argv2] = cpu === null ? [cmd, [...args]] : ["taskset", ["-c", String(cpu), cmd, ...args]];
-  const child = spawn(file, argv2, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  live.add(child);
-  child.on("exit", () => live.delete(child));
-  return child;
-}
-
-/** Resolves when `child` has exited (at once if it already has), or to false after `ms`. */
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      child.off("exit", done);
-      resolve(false);
-    }, ms);
-    const done = () => {
-      clearTimeout(t);
-      resolve(true);
-    };
-    child.once("exit", done);
-  });
-}
-
-/** A started server: its process, port, and what it said on stderr. */
-interface Server {
-  child: ChildProcess;
-  pid: number;
-  port: number;
-  stderr: () => string;
-}
-
-/** The command line that runs `bench/echo_servers.ts` under this runtime. */
-function serverCommand(variant: ServerVariant): { args: string[]; env?: Record<string, string> } {
+/** The command line that runs a variant's server. */
+function serverCommand(variant: Variant): { cmd: string; args: string[]; env?: Record<string, string> } {
+  if (variant === "c-uring") return { cmd: cServer.path!, args: ["0"] };
   const file = join(BENCH_DIR, "echo_servers.ts");
-  const tail = [file, "--variant", variant, "--port", "0", "--host", "127.0.0.1"];
-  if (runtime.name === "bun") return { args: ["run", ...tail] };
-  const config = join(BENCH_DIR, "..", "deno.json");
-  return {
-    args: ["run", "-A", ...(existsSync(config) ? [`--config=${config}`] : []), ...tail],
-    env: { DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" },
-  };
+  return runtimeCommand(file, ["--variant", variant, "--port", "0", "--host", "127.0.0.1"]);
 }
 
 /** Starts a server and waits for the port it prints. */
-async function startServer(variant: ServerVariant): Promise<Server> {
-  const { args, env } = serverCommand(variant);
-  const child = start(process.execPath, args, serverCpu, env);
-  let err = "";
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (d: string) => {
-    if (err.length < 8192) err += d;
-  });
-  child.stdout!.setEncoding("utf8");
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    const t = setTimeout(() => fail(`printed no port within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
-    const onData = (d: string) => {
-      out += d;
-      const nl = out.indexOf("\n");
-      if (nl < 0) return;
-      const port = Number(out.slice(0, nl).trim());
-      if (!Number.isInteger(port) || port <= 0) return fail(`printed ${JSON.stringify(out.slice(0, nl))}, not a port`);
-      cleanup();
-      resolve(port);
-    };
-    const onExit = (code: number | null, sig: string | null) => fail(`exited (${sig ?? `status ${code}`})`);
-    const onError = (e: Error) => fail(`cannot start: ${e.message}`);
-    const cleanup = () => {
-      clearTimeout(t);
-      child.stdout!.off("data", onData);
-      child.off("exit", onExit);
-      child.off("error", onError);
-    };
-    function fail(why: string): void {
-      cleanup();
-      child.kill("SIGKILL");
-      // Give stderr a moment to arrive before quoting it.
-      setTimeout(() => reject(new Error(`The ${variant} server ${why}: ${err.trim() || "(no stderr)"}`)), 50);
-    }
-    child.stdout!.on("data", onData);
-    child.once("exit", onExit);
-    child.once("error", onError);
-  });
-  child.stdout!.resume(); // keep draining: the pipe must never fill
-  return { child, pid: child.pid!, port, stderr: () => err.trim() };
-}
-
-/** SIGTERM, then SIGKILL after the grace; resolves once the server is gone. */
-async function stopServer(s: Server): Promise<void> {
-  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-  s.child.kill("SIGTERM");
-  if (await exited(s.child, STOP_GRACE_MS)) return;
-  s.child.kill("SIGKILL");
-  await exited(s.child, STOP_GRACE_MS);
+function startServer(variant: Variant): Promise<Server> {
+  return startServerProcess(variant, serverCommand(variant), serverCpu);
 }
 
 /** What the client prints. */
@@ -239,7 +194,7 @@ interface ClientReport {
 
 /** Runs the client against the server and parses its JSON line. */
 async function runClient(exe: string, s: Server, conns: number, warm: number, ms: number): Promise<ClientReport> {
-  const child = start(exe, [String(s.port), String(conns), String(warm), String(ms), String(s.pid)], clientCpu);
+  const child = startPinned(exe, [String(s.port), String(conns), String(warm), String(ms), String(s.pid)], clientCpu);
   let out = "";
   let err = "";
   child.stdout!.setEncoding("utf8");
@@ -272,18 +227,17 @@ async function runClient(exe: string, s: Server, conns: number, warm: number, ms
 /** One sample's numbers. */
 interface EchoSample {
   msgsPerS: number;
-  /** Server CPU microseconds per message (user + system, all threads), or NaN when /proc could not be read. */
-  serverUsPerMsg: number;
-  /** The user part of it. */
-  serverUserUsPerMsg: number;
-  /** The system part of it. */
-  serverSysUsPerMsg: number;
   /** Server CPU time over wall time, percent (100 = one core busy). */
   serverCpuPct: number;
   /** The client's CPU microseconds per message. */
   clientUsPerMsg: number;
   /** The client's CPU time over wall time, percent: near 100, the client limits the rate. */
   clientCpuPct: number;
+  /** The window's messages and the server's CPU microseconds in it (user and system, all threads, from /proc; NaN when
+   * unknown), for the whole-run figures. */
+  messages: number;
+  serverUserUs: number;
+  serverSysUs: number;
 }
 
 function toSample(r: ClientReport): EchoSample {
@@ -293,22 +247,33 @@ function toSample(r: ClientReport): EchoSample {
   const clientUs = r.client_user_us + r.client_sys_us;
   return {
     msgsPerS: r.msgs_per_s,
-    serverUsPerMsg: serverUs / r.messages,
-    serverUserUsPerMsg: (known ? r.server_user_us : NaN) / r.messages,
-    serverSysUsPerMsg: (known ? r.server_sys_us : NaN) / r.messages,
     serverCpuPct: (serverUs / (r.seconds * 1e6)) * 100,
     clientUsPerMsg: clientUs / r.messages,
     clientCpuPct: (clientUs / (r.seconds * 1e6)) * 100,
+    messages: r.messages,
+    serverUserUs: known ? r.server_user_us : NaN,
+    serverSysUs: known ? r.server_sys_us : NaN,
   };
 }
 
 /**
- * One variant's part of a round: a fresh server, primed (its JIT compiles the hot path, which a long-running
- * server has done long ago), then one sample per connection count, each with its own warm-up. Failures are noted
- * and counted; the connection counts they cost are missing from the result.
+ * The server's CPU per message over every measured window of a point together (pooledStats: the sum of their CPU
+ * times over the sum of their messages), with the spread of the per-window figures. /proc's times come in 10 ms
+ * units and its user/system split is a tick-sampled estimate (bench/_cpu.ts): a figure over seconds of measurement
+ * is what someone watching the server from outside reads; one 300 ms window is not.
  */
-async function serverRound(exe: string, variant: ServerVariant): Promise<Map<number, EchoSample>> {
-  const out = new Map<number, EchoSample>();
+function wholeStats(ok: EchoSample[], pick: (s: EchoSample) => number): Stats {
+  return pooledStats(ok.map((s) => ({ amount: pick(s), count: s.messages })));
+}
+
+/**
+ * One variant's part of a round: a fresh server, primed (its JIT compiles the hot path, which a long-running
+ * server has done long ago), then one sample per point (connection count and mode), each with its own warm-up; for
+ * the bound points the server is moved into a cgroup with the CPU quota first. Failures are noted and counted; the
+ * points they cost are missing from the result.
+ */
+async function serverRound(exe: string, variant: Variant): Promise<Map<string, EchoSample>> {
+  const out = new Map<string, EchoSample>();
   const fail = (what: string, e: unknown) => {
     failures++;
     bench.note(`${variant} ${what}: ${e instanceof Error ? e.message : String(e)}`);
@@ -317,26 +282,33 @@ async function serverRound(exe: string, variant: ServerVariant): Promise<Map<num
   try {
     server = await startServer(variant);
   } catch (e) {
-    failures += connections.length;
+    failures += points.length;
     bench.note(`${variant}: ${e instanceof Error ? e.message : String(e)}`);
     return out;
   }
+  let quota: CpuQuota | null = null;
   try {
     if (primeMs > 0) await runClient(exe, server, primeConns, 0, primeMs);
-    for (const n of connections) {
-      if (server.child.exitCode !== null || server.child.signalCode !== null) {
-        fail(`at ${n} connections`, new Error(`the server exited: ${server.stderr() || "(no stderr)"}`));
+    for (const p of points) {
+      const where = `at ${p.conns} connections${p.mode === "bound" ? ` (bound to ${quotaPct}% of a CPU)` : ""}`;
+      if (server.gone()) {
+        fail(where, new Error(`the server exited: ${server.stderr() || "(no stderr)"}`));
         continue;
       }
       try {
-        out.set(n, toSample(await runClient(exe, server, n, warmMs, opts.ms)));
+        if (p.mode === "bound" && quota === null) {
+          quota = CpuQuota.create(quotaPct);
+          quota.add(server.pid);
+        }
+        out.set(pointKey(p), toSample(await runClient(exe, server, p.conns, warmMs, opts.ms)));
       } catch (e) {
-        fail(`at ${n} connections`, e);
+        fail(where, e);
       }
     }
   } catch (e) {
     fail("(priming)", e);
   } finally {
+    quota?.remove();
     await stopServer(server);
   }
   return out;
@@ -345,7 +317,8 @@ async function serverRound(exe: string, variant: ServerVariant): Promise<Map<num
 /** The results of one variant at one connection count. */
 interface Row {
   conns: number;
-  variant: ServerVariant;
+  mode: Point["mode"];
+  variant: Variant;
   rate: Stats;
   cpu: Stats;
   cpuUser: Stats;
@@ -364,8 +337,8 @@ let failures = 0;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const finite = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
 
-function rowOf(conns: number, variant: ServerVariant): Row | undefined {
-  return rows.find((r) => r.conns === conns && r.variant === variant);
+function rowOf(p: Point, variant: Variant): Row | undefined {
+  return rows.find((r) => r.conns === p.conns && r.mode === p.mode && r.variant === variant);
 }
 
 /** `a`'s median over `b`'s, or NaN. */
@@ -382,9 +355,16 @@ function paired(a: Row, b: Row | undefined): Stats | null {
 }
 
 function jsonLines(row: Row): object[] {
-  const native = rowOf(row.conns, NATIVE);
-  const epoll = rowOf(row.conns, EPOLL);
-  const common = { bench: "echo", runtime: runtime.name, variant: row.variant, connections: row.conns };
+  const native = rowOf(row, NATIVE);
+  const epoll = rowOf(row, EPOLL);
+  const common = {
+    bench: "echo",
+    runtime: runtime.name,
+    variant: row.variant,
+    connections: row.conns,
+    mode: row.mode,
+    ...(row.mode === "bound" ? { quota_pct: quotaPct, cgroup: cpuQuotaWhere() } : {}),
+  };
   const tail = {
     rounds: row.rounds,
     ms: opts.ms,
@@ -437,6 +417,7 @@ function jsonLines(row: Row): object[] {
 function printTable(): void {
   const head = [
     "conns",
+    "mode",
     "variant",
     "msgs/s",
     "min",
@@ -452,10 +433,11 @@ function printTable(): void {
   ];
   const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(3)}x` : "");
   const body = rows.map((r) => {
-    const native = rowOf(r.conns, NATIVE);
-    const epoll = rowOf(r.conns, EPOLL);
+    const native = rowOf(r, NATIVE);
+    const epoll = rowOf(r, EPOLL);
     return [
       String(r.conns),
+      r.mode === "bound" ? `bound ${quotaPct}%` : "free",
       r.variant,
       fmtRate(r.rate.median),
       fmtRate(r.rate.min),
@@ -472,23 +454,24 @@ function printTable(): void {
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+    cells.map((c, i) => (i === 1 || i === 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   console.log(line(head));
   for (const b of body) console.log(line(b));
 }
 
 /** The targets of the scheduler issue, at 64 connections (or the largest count run), as notes. */
 function checkTargets(): void {
-  const conns = connections.includes(64) ? 64 : Math.max(...connections);
+  const at: Point = { conns: connections.includes(64) ? 64 : Math.max(...connections), mode: "free" };
+  const conns = at.conns;
   const nativeWant = runtime.name === "bun" ? 1.15 : 1.4;
   const lines: string[] = [];
   const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
-  const owning = rowOf(conns, "ringside-owning");
+  const owning = rowOf(at, "ringside-owning");
   for (const v of ["ringside-owning", "ringside-integrated"] as const) {
-    const r = rowOf(conns, v);
+    const r = rowOf(at, v);
     if (!r) continue;
-    const native = rowOf(conns, NATIVE);
-    const epoll = rowOf(conns, EPOLL);
+    const native = rowOf(at, NATIVE);
+    const epoll = rowOf(at, EPOLL);
     const rn = ratio(r, native, (q) => q.rate);
     const cn = ratio(r, native, (q) => q.cpu);
     const re = ratio(r, epoll, (q) => q.rate);
@@ -503,7 +486,7 @@ function checkTargets(): void {
   // Both cores are near saturation at 64 connections: the client's share bounds what any server can show. Its
   // CPU per message depends on the server too (replies in bursts make its epoll_wait return more events), so the
   // figure below is an estimate at its cost against the runtime's server, not a hard limit.
-  const native = rowOf(conns, NATIVE);
+  const native = rowOf(at, NATIVE);
   if (native && Number.isFinite(native.client.median) && native.client.median > 0) {
     const reach = 1e6 / native.client.median / native.rate.median;
     lines.push(`  (the load client ran at ${native.clientPct.median.toFixed(0)}% CPU against ${NATIVE}; at 100% and ` +
@@ -525,9 +508,9 @@ bench.note(`echo: 64-byte ping-pong on 127.0.0.1 at ${connections.join(", ")} co
   `warm-up and ${opts.ms} ms measured; ` +
   (pinned ? `server pinned to CPU ${serverCpu}, client to CPU ${clientCpu}` : "server and client not pinned"));
 
-/** Samples per connection count and variant, one per measured round (null for a failed one). */
-const runs = new Map<number, Map<ServerVariant, (EchoSample | null)[]>>(
-  connections.map((n) => [n, new Map(variants.map((v) => [v, []]))]),
+/** Samples per point and variant, one per measured round (null for a failed one). */
+const runs = new Map<string, Map<Variant, (EchoSample | null)[]>>(
+  points.map((p) => [pointKey(p), new Map(variants.map((v) => [v, []]))]),
 );
 try {
   const total = opts.warmup + opts.rounds;
@@ -537,25 +520,26 @@ try {
       const v = variants[(k + round) % variants.length]!;
       const got = await serverRound(exePath, v);
       if (round < opts.warmup) continue;
-      for (const n of connections) runs.get(n)!.get(v)!.push(got.get(n) ?? null);
+      for (const p of points) runs.get(pointKey(p))!.get(v)!.push(got.get(pointKey(p)) ?? null);
     }
   }
 } finally {
-  for (const c of live) c.kill("SIGKILL");
+  killAll();
 }
 
-for (const conns of connections) {
+for (const p of points) {
   for (const v of variants) {
-    const ss = runs.get(conns)!.get(v)!;
+    const ss = runs.get(pointKey(p))!.get(v)!;
     const ok = ss.filter((s): s is EchoSample => s !== null);
     if (ok.length === 0) continue;
     rows.push({
-      conns,
+      conns: p.conns,
+      mode: p.mode,
       variant: v,
       rate: stats(ok.map((s) => s.msgsPerS)),
-      cpu: stats(finite(ok.map((s) => s.serverUsPerMsg))),
-      cpuUser: stats(finite(ok.map((s) => s.serverUserUsPerMsg))),
-      cpuSys: stats(finite(ok.map((s) => s.serverSysUsPerMsg))),
+      cpu: wholeStats(ok, (s) => s.serverUserUs + s.serverSysUs),
+      cpuUser: wholeStats(ok, (s) => s.serverUserUs),
+      cpuSys: wholeStats(ok, (s) => s.serverSysUs),
       cpuPct: stats(finite(ok.map((s) => s.serverCpuPct))),
       client: stats(ok.map((s) => s.clientUsPerMsg)),
       clientPct: stats(ok.map((s) => s.clientCpuPct)),

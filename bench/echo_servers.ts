@@ -10,6 +10,10 @@
  * - `ringside-owning`: {@link serveEcho} (examples/echo_server.ts) on a Loop in owning mode, inside `loop.run()`
  *   (blocks in io_uring_enter; SINGLE_ISSUER + DEFER_TASKRUN where the kernel has them).
  * - `ringside-integrated`: serveEcho on a Loop in integrated mode (the ring's eventfd wakes the runtime's loop).
+ * - `ringside-epoll`: the same code as `ringside-integrated` (integrated mode, same serveEcho) on the epoll backend
+ *   (uring/epoll/): the io_uring/epoll pair compares the two backends under one application. The backend comes
+ *   from RINGSIDE_BACKEND, as a user would pick it; echo.ts sets it for every ringside variant (`io_uring` for the
+ *   first two), and each checks `loop.backend` before it listens, so no variant runs on what it is not named for.
  * - `epoll-ffi`: the classic readiness loop through ringside's libc bindings: nonblocking sockets, one
  *   level-triggered epoll set, `epoll_wait` then `recv` and `send` (MSG_NOSIGNAL) of what was read, per ready
  *   socket, each an FFI call. It owns the thread (blocks in epoll_wait).
@@ -50,6 +54,7 @@ import {
 export const SERVER_VARIANTS = [
   "ringside-owning",
   "ringside-integrated",
+  "ringside-epoll",
   "epoll-ffi",
   "bun-listen",
   "deno-listen",
@@ -77,8 +82,21 @@ const RECV_SIZE = 4096;
 
 // ---- ringside -----------------------------------------------------------------------------------------------
 
-async function ringside(owning: boolean, host: string, port: number): Promise<void> {
+/** The backend each ringside variant runs on (RINGSIDE_BACKEND, set by echo.ts, must agree). */
+export const RINGSIDE_BACKENDS: Readonly<Record<string, "io_uring" | "epoll">> = {
+  "ringside-owning": "io_uring",
+  "ringside-integrated": "io_uring",
+  "ringside-epoll": "epoll",
+};
+
+async function ringside(variant: ServerVariant, owning: boolean, host: string, port: number): Promise<void> {
   const loop = new Loop({ mode: owning ? "owning" : "integrated" });
+  const want = RINGSIDE_BACKENDS[variant];
+  if (loop.backend !== want) {
+    await loop.close();
+    throw new Error(`${variant} runs on ${want}, but the loop chose ${loop.backend} ` +
+      `(RINGSIDE_BACKEND=${process.env.RINGSIDE_BACKEND ?? "unset"})`);
+  }
   const options = { port, host, onListen: (a: { port: number }) => console.log(a.port) };
   // No signal listener (SIGTERM's default action ends the process, as for every variant), so owning mode needs no
   // tick to let one run, and nothing but the echo runs on the ring.
@@ -254,9 +272,10 @@ async function main(): Promise<void> {
   if (!variantRuns(variant)) throw new Error(`echo_servers: ${variant} does not run under ${backend.runtime}`);
   switch (variant) {
     case "ringside-owning":
-      return await ringside(true, host, port);
+      return await ringside(variant, true, host, port);
     case "ringside-integrated":
-      return await ringside(false, host, port);
+    case "ringside-epoll":
+      return await ringside(variant, false, host, port);
     case "epoll-ffi":
       return epollFfi(host, port);
     case "node-net":

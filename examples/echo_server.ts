@@ -1,7 +1,9 @@
 /**
  * A TCP echo server: one multishot accept for every connection, and per connection one multishot recv over a
  * provided-buffer ring shared by all connections. Each chunk is sent back straight from the buffer the kernel filled
- * (a zero-copy view, sent before the next one is pulled), short writes included.
+ * (no copy), with the connection core's callbacks (`serveCallbacks`): no promise and no allocation per message, the
+ * chunks one connection receives in a turn go back as one send, and the buffer returns to the ring once its send
+ * completes.
  *
  *   bun examples/echo_server.ts 9000            # then: nc 127.0.0.1 9000
  *   deno run -A examples/echo_server.ts 9000
@@ -18,10 +20,15 @@
 import process from "node:process";
 import { Loop } from "ringside-uring/loop";
 import { TickStream } from "ringside-uring/streams";
-import { formatAddress, serve, type ServeOptions } from "ringside-uring/server";
+import { type CallbackHandlers, formatAddress, serveCallbacks, type ServeOptions } from "ringside-uring/server";
 
 /** Where and how {@link serveEcho} listens: `port` (0 picks one), `host`, `signal` to stop, `onListen`, and more. */
 export type EchoOptions = ServeOptions;
+
+/** Echo: each chunk goes back from the buffer it arrived in; the peer's EOF closes after what is queued is sent. */
+const ECHO: CallbackHandlers = {
+  onData: (conn, bytes, start, end) => conn.send(bytes, start, end),
+};
 
 /**
  * Serves TCP echo on `loop` until `options.signal` aborts: every byte received on a connection is sent back on it.
@@ -44,10 +51,7 @@ export type EchoOptions = ServeOptions;
  * ```
  */
 export function serveEcho(loop: Loop, options: EchoOptions): Promise<void> {
-  return serve(loop, options, async (conn) => {
-    // The view is valid until the next pull: the send completes before the loop pulls again.
-    for await (const chunk of conn.input) await conn.send(chunk);
-  });
+  return serveCallbacks(loop, options, ECHO);
 }
 
 /** The command line shared by the server examples: `[PORT] [--host ADDRESS] [--owning]`. */

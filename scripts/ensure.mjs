@@ -1,11 +1,13 @@
 // Makes this machine ready to build, test and run ringside: liburing (the library, and the headers the test-only
-// C oracles include), and the Bun and Deno binaries pinned in package.json. Idempotent, and silent when everything
-// is already there. Plain Node ESM with no dependencies, so it runs before `npm install` has ever happened.
+// C oracles include), Chromium (the report's page is checked in a headless browser), and the Bun and Deno binaries
+// and the chart library pinned in package.json. Idempotent, and silent when everything is already there. Plain
+// Node ESM with no dependencies, so it runs before `npm install` has ever happened.
 //
 //   node scripts/ensure.mjs [-v]      (also imported by test.mjs, run.mjs, check.mjs and start.mjs)
+//   node scripts/ensure.mjs --wrk     only wrk, for bench/http.ts (which also calls ensureWrk itself)
 
 import { spawnSync } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
+import { accessSync, constants, existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -72,6 +74,68 @@ function hasCommand(cmd) {
   return r !== null && r.status === 0;
 }
 
+/** Debian's package, and the names a Chromium build goes by on PATH (Debian's is `chromium`). */
+const CHROMIUM_PACKAGE = "chromium";
+const CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome-stable", "google-chrome"];
+
+/** The path of the executable `name` (a path, or a name looked up on PATH), or null. */
+function onPath(name) {
+  const dirs = name.includes("/") ? [""] : (process.env.PATH ?? "").split(":").filter((d) => d !== "");
+  for (const dir of dirs) {
+    const p = dir ? join(dir, name) : name;
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** The path of a Chromium on PATH (CHROMIUM, a path or a name, wins), or null. */
+export function findChromium() {
+  const names = process.env.CHROMIUM ? [process.env.CHROMIUM] : CHROMIUM_NAMES;
+  for (const n of names) {
+    const p = onPath(n);
+    if (p) return p;
+  }
+  return null;
+}
+
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+/** apt-get update (once per process), then install `packages`; says what failed. */
+let aptUpdated = false;
+function aptInstall(packages) {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (!aptUpdated) {
+    aptUpdated = true;
+    // Installs reuse cached package lists when update fails (offline mirror, one repository down).
+    const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    if (update.status !== 0) say(`apt-get update exited with ${update.status ?? update.signal}; trying the install anyway`);
+  }
+  const install = spawnSync("apt-get", ["install", "-y", "-qq", ...packages], { stdio: "inherit", env });
+  if (install.status !== 0) say(`apt-get install ${packages.join(" ")} exited with ${install.status ?? install.signal}`);
+}
+
+/** Chromium for the report's browser test: installed from Debian when root; otherwise said what to do. */
+function ensureChromium() {
+  const found = findChromium();
+  if (found) return found;
+  if (isRoot() && hasCommand("apt-get")) {
+    say(`installing ${CHROMIUM_PACKAGE} with apt-get: the report's page is checked in headless Chromium`);
+    aptInstall([CHROMIUM_PACKAGE]);
+    const now = findChromium();
+    if (!now) say("chromium is still not found after installing; the report's browser test will skip");
+    return now;
+  }
+  say("chromium not found: the report's browser test will skip (run `apt-get install chromium` as root)");
+  return null;
+}
+
 function ensureLiburing() {
   let lib = findLiburing();
   let headers = existsSync(HEADER);
@@ -81,17 +145,11 @@ function ensureLiburing() {
     ...(lib ? [] : [`${LIB} not found`]),
     ...(headers ? [] : [`${HEADER} missing (test-only C oracles need it)`]),
   ].join("; ");
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const hasApt = hasCommand("apt-get");
 
-  if (isRoot && hasApt) {
+  if (isRoot() && hasApt) {
     say(`installing ${APT_PACKAGES.join(" ")} with apt-get: ${why}`);
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    // Installs reuse cached package lists when update fails (offline mirror, one repository down).
-    const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    if (update.status !== 0) say(`apt-get update exited with ${update.status ?? update.signal}; trying the install anyway`);
-    const install = spawnSync("apt-get", ["install", "-y", "-qq", ...APT_PACKAGES], { stdio: "inherit", env });
-    if (install.status !== 0) say(`apt-get install ${APT_PACKAGES.join(" ")} exited with ${install.status ?? install.signal}`);
+    aptInstall(APT_PACKAGES);
     lib = findLiburing();
     headers = existsSync(HEADER);
     if (!lib) say(`${LIB} is still not found after installing; tests that open io_uring will fail and say why`);
@@ -125,12 +183,19 @@ function npm(args) {
   return r.status === 0;
 }
 
+/** The report's chart library (scripts/_report/chart.mjs), a devDependency like the runtimes. */
+function chartsInstalled() {
+  return existsSync(join(ROOT, "node_modules", "vega", "package.json"));
+}
+
 function ensureRuntimes() {
   let bun = runtimeWorks("bun");
   let deno = runtimeWorks("deno");
-  if (bun.ok && deno.ok) return { bun, deno };
+  if (bun.ok && deno.ok && chartsInstalled()) return { bun, deno };
 
-  say(`installing the pinned Bun and Deno: ${[bun, deno].filter((r) => !r.ok).map((r) => r.why).join("; ")}`);
+  const why = [bun, deno].filter((r) => !r.ok).map((r) => r.why);
+  if (!chartsInstalled()) why.push("node_modules/vega missing");
+  say(`installing the pinned Bun, Deno and chart library: ${why.join("; ")}`);
   const flags = ["--no-audit", "--no-fund"];
   if (existsSync(join(ROOT, "package-lock.json"))) {
     if (!npm(["ci", ...flags])) {
@@ -145,21 +210,24 @@ function ensureRuntimes() {
   for (const [name, r] of [["bun", bun], ["deno", deno]]) {
     if (!r.ok) say(`${name} is still unusable after npm install: ${r.why}`);
   }
+  if (!chartsInstalled()) say("node_modules/vega is still missing after npm install: npm start writes no report page");
   return { bun, deno };
 }
 
 /**
  * Makes the machine ready and reports what it has. Prints nothing when everything is already there.
  *
- * @param {{ liburing?: boolean, runtimes?: boolean }} [want] which parts to check (both by default; type checking
- *   needs only the runtimes)
- * @returns {{ bun: string | null, deno: string | null, liburing: string | null, headers: boolean, gcc: boolean }}
- *   absolute paths of the usable runtime binaries (null when unusable), the path of liburing.so.2 (null when not
- *   found), whether liburing.h is installed and whether gcc is on PATH
+ * @param {{ liburing?: boolean, runtimes?: boolean, chromium?: boolean }} [want] which parts to check (all by
+ *   default; type checking needs only the runtimes; chromium defaults to what liburing is)
+ * @returns {{ bun: string | null, deno: string | null, liburing: string | null, headers: boolean, gcc: boolean,
+ *   chromium: string | null }} absolute paths of the usable runtime binaries (null when unusable), the path of
+ *   liburing.so.2 (null when not found), whether liburing.h is installed, whether gcc is on PATH, and the path of
+ *   Chromium (null when none, or not checked)
  */
 export function ensure(want = {}) {
   const { liburing = true, runtimes = true } = want;
-  const out = { bun: null, deno: null, liburing: null, headers: false, gcc: false };
+  const { chromium = liburing } = want;
+  const out = { bun: null, deno: null, liburing: null, headers: false, gcc: false, chromium: null };
   if (liburing) {
     const { lib, headers } = ensureLiburing();
     out.liburing = lib;
@@ -167,6 +235,7 @@ export function ensure(want = {}) {
     out.gcc = hasCommand("gcc");
     if (!out.gcc) say("gcc not found; tests with C oracles will skip (install gcc to run them)");
   }
+  if (chromium) out.chromium = ensureChromium();
   if (runtimes) {
     const { bun, deno } = ensureRuntimes();
     out.bun = bun.ok ? binPath("bun") : null;
@@ -175,6 +244,37 @@ export function ensure(want = {}) {
     out.denoVersion = deno.version ?? null;
   }
   return out;
+}
+
+/**
+ * wrk, the HTTP load generator bench/http.ts drives (Debian's package): its path, installed with apt-get when it is
+ * missing and we are root on a Debian-like system. Not part of ensure(): only that benchmark needs it.
+ *
+ * @returns {{ path: string | null, reason?: string }} the path of wrk, or null and why not
+ */
+export function ensureWrk() {
+  const where = () => {
+    const r = quiet("sh", ["-c", "command -v wrk"]);
+    return r && r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+  };
+  let path = where();
+  if (path) return { path };
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot || !hasCommand("apt-get")) {
+    return { path: null, reason: "wrk is not installed (as root: apt-get install wrk)" };
+  }
+  // On stderr: a bench's stdout may be JSON lines.
+  console.error("ensure: installing wrk with apt-get (bench/http.ts's load generator)");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const stdio = ["ignore", 2, 2];
+  let install = spawnSync("apt-get", ["install", "-y", "-qq", "wrk"], { stdio, env });
+  if (install.status !== 0) {
+    // The package lists may be stale or missing: update them once and try again.
+    spawnSync("apt-get", ["update", "-qq"], { stdio, env });
+    install = spawnSync("apt-get", ["install", "-y", "-qq", "wrk"], { stdio, env });
+  }
+  path = where();
+  return path ? { path } : { path: null, reason: `apt-get install wrk exited with ${install.status ?? install.signal}` };
 }
 
 /** True when `importMetaUrl` is the script Node was started with. */
@@ -187,10 +287,17 @@ export function isMain(importMetaUrl) {
   }
 }
 
+if (isMain(import.meta.url) && process.argv.includes("--wrk")) {
+  const w = ensureWrk();
+  say(w.path ? `wrk: ${w.path}` : `wrk: ${w.reason}`);
+  process.exit(w.path ? 0 : 1);
+}
+
 if (isMain(import.meta.url)) {
   const r = ensure();
   if (process.argv.includes("-v") || process.argv.includes("--verbose")) {
-    say(`liburing: ${r.liburing ?? "not found"}; headers: ${r.headers ? HEADER : "missing"}; gcc: ${r.gcc ? "yes" : "no"}`);
+    say(`liburing: ${r.liburing ?? "not found"}; headers: ${r.headers ? HEADER : "missing"}; gcc: ${r.gcc ? "yes" : "no"}; ` +
+      `chromium: ${r.chromium ?? "not found"}`);
     say(`bun: ${r.bunVersion ?? "unusable"}; deno: ${r.denoVersion ?? "unusable"}`);
   }
   process.exit(r.bun && r.deno ? 0 : 1);

@@ -1,7 +1,10 @@
 /**
- * TCP servers on a `Loop`: {@link serve} runs a handler for every connection (multishot accept, multishot recv over
- * a buffer ring shared by all connections) until its signal aborts; {@link listenTcp} makes the listening socket on
- * its own, and {@link formatAddress} prints where it listens.
+ * TCP servers on a `Loop`. {@link serveCallbacks} is the connection core: callbacks per connection (`onData` with
+ * each chunk as a range of a provided buffer, `conn.send` to answer), no promise and no allocation per message.
+ * {@link serve} is the async API on top of it: a handler per connection that reads with `for await` and awaits its
+ * sends. Both accept with one multishot accept and receive with a multishot recv over a buffer ring shared by all
+ * connections. {@link listenTcp} makes the listening socket on its own, and {@link formatAddress} prints where it
+ * listens.
  *
  * @example
  * ```ts
@@ -23,4 +26,7 @@
  * @module
  */
 export { formatAddress, type ListenOptions, type Listener, listenTcp } from "./listen.ts";
-export { type Connection, type ConnectionHandler, serve, type ServeOptions, type ServerStats } from "./server.ts";
+export { serveCallbacks, type ServeOptions, type ServerStats } from "./callbacks.ts";
+export { CallbackConnection, type CallbackHandlers } from "./connection.ts";
+export { type Connection, type ConnectionHandler, serve } from "./server.ts";
+export { ConnectionInput } from "./input.ts";

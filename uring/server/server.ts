@@ -1,15 +1,16 @@
 /**
- * TCP servers on a `Loop`: a listening socket ({@link listenTcp}), one multishot accept for every connection, and
- * per connection a multishot recv over a provided-buffer ring shared by all connections of the server. A handler
- * gets each connection's bytes as zero-copy views and answers with `conn.send` (`sendAll`); {@link serve} resolves
- * once the server has stopped and every connection is closed. The echo and HTTP examples and the server benchmarks
- * are built on it.
+ * TCP servers with an async handler per connection: {@link serve} runs `handler(conn)` for every connection, which
+ * reads with `for await (const chunk of conn.input)` (zero-copy views of the provided buffers, each valid until the
+ * next pull) and answers with `await conn.send(bytes)`; the server closes the connection when the handler returns.
+ * It runs on the connection core (`serveCallbacks`, callbacks.ts): one multishot accept, per connection a multishot
+ * recv over a provided-buffer ring shared by all connections, sends gathered per turn. The core's callbacks cost
+ * less (no promise per chunk or send); this API is for handlers that are easier to write as a sequence.
  *
- * Memory: one `BufferRing` per server (`bufferCount` x `bufferSize`, 1024 x 4 KiB by default). A connection
- * holds a buffer only while its bytes wait to be pulled or while the handler works on the view it pulled; when every
- * buffer is held, connections whose recv ran dry wait (ENOBUFS) and resume, in order and without loss, as soon as
- * any connection gives one back. A connection whose handler stops reading holds at most `maxQueued` chunks: then it
- * stops receiving and copies what waits out of the ring, so it cannot starve the others.
+ * Memory: one `BufferRing` per server (`bufferCount` x `bufferSize`, 1024 x 4 KiB by default). A connection holds a
+ * buffer while its bytes wait to be pulled or while the handler works on the view it pulled; when every buffer is
+ * held, connections whose recv ran dry wait (ENOBUFS) and resume, in order and without loss, as soon as any
+ * connection gives one back. A connection whose handler stops reading holds at most `maxQueued` chunks: then it
+ * stops receiving and copies what waits out of the shared ring, so it cannot starve the others.
  *
  * @example
  * ```ts
@@ -25,20 +26,15 @@
  *
  * @module
  */
-import { libc } from "../../ffi/mod.ts";
 import type { Loop } from "../loop/loop.ts";
-import { BufferRing } from "../buffers/buffer_ring.ts";
-import { RecvStream } from "../streams/recv_stream.ts";
-import { AcceptStream } from "../streams/accept_stream.ts";
-import { UringError } from "../core/errors.ts";
-import { checkInt } from "../core/_validate.ts";
-import { close } from "../fs/open_close.ts";
-import { sendAll } from "../net/send_all.ts";
-import { cancelFd } from "../ops/cancel.ts";
-import { timeout } from "../ops/timeout.ts";
 import { domError } from "../loop/operation.ts";
-import { decodeSockaddr, type InetSocketAddress, SOCKADDR_STORAGE_SIZE } from "../abi/sockaddr.ts";
-import { type ListenOptions, listenTcp } from "./listen.ts";
+import type { InetSocketAddress } from "../abi/sockaddr.ts";
+import { checkInt } from "../core/_validate.ts";
+import { serveCallbacks, type ServeOptions, type ServerStats } from "./callbacks.ts";
+import { type CallbackConnection, type CallbackHandlers, expectedEnding } from "./connection.ts";
+import { ConnectionInput } from "./input.ts";
+
+export type { ServeOptions, ServerStats };
 
 /** One accepted connection, as {@link serve} hands it to the handler. */
 export interface Connection {
@@ -49,9 +45,9 @@ export interface Connection {
   /**
    * The bytes arriving, as views into the server's provided buffers: each is valid until the next pull (the next
    * `for await` step), so finish with it (send it, parse it, copy what must be kept) before pulling again. Ends at
-   * the peer's EOF; rejects on a reset.
+   * the peer's EOF (or when the server stops); rejects on a reset.
    */
-  readonly input: RecvStream;
+  readonly input: ConnectionInput;
   /** Aborted when the server stops: pass it to anything else the handler waits for. */
   readonly signal: AbortSignal;
   /**
@@ -61,73 +57,29 @@ export interface Connection {
   readonly localAddress: InetSocketAddress;
   /** The peer's address and port, from getpeername(2) at accept. */
   readonly remoteAddress: InetSocketAddress;
-  /** Sends every byte of `data` (`sendAll`); cancelled when the server stops. */
+  /**
+   * Sends every byte of `data`: a view of native memory (a chunk of `input`, say) in place, others copied first;
+   * resolves once the kernel has taken them. Rejects with an AbortError when the server stops, with the
+   * connection's error (EPIPE, ECONNRESET) when it fails.
+   */
   send(data: ArrayBufferView): Promise<void>;
-}
-
-/** A connected socket's own address (`"getsockname"`) or its peer's (`"getpeername"`), or null once reset. */
-function socketAddress(fd: number, which: "getsockname" | "getpeername"): InetSocketAddress | null {
-  const sa = new Uint8Array(SOCKADDR_STORAGE_SIZE);
-  const lenBox = new Uint8Array(4);
-  new DataView(lenBox.buffer).setUint32(0, SOCKADDR_STORAGE_SIZE, true);
-  if (libc()[which](fd, sa, lenBox) < 0) return null;
-  return decodeSockaddr(sa, new DataView(lenBox.buffer).getUint32(0, true)) as InetSocketAddress;
 }
 
 /** Serves one connection; the server closes the connection when the returned promise settles. */
 export type ConnectionHandler = (conn: Connection) => Promise<void>;
 
-/** What {@link serve} listens on and how. */
-export interface ServeOptions extends ListenOptions {
-  /** Stops the server: no more accepts, every connection's input ends and its pending sends are cancelled. */
-  signal?: AbortSignal | undefined;
-  /** Called once the socket listens, with the actual address (the port the kernel picked for port 0). */
-  onListen?: ((address: InetSocketAddress) => void) | undefined;
-  /** Buffers in the ring shared by all connections (a power of two, default 1024: 256 ran dry at 256 connections). */
-  bufferCount?: number | undefined;
-  /** Bytes per buffer (default 4096): the most one recv completion carries. */
-  bufferSize?: number | undefined;
-  /**
-   * Chunks a connection may have waiting unread before it stops receiving and its queue is copied out of the shared
-   * ring, so a handler that stops reading cannot starve the other connections (default: an eighth of `bufferCount`).
-   */
-  maxQueued?: number | undefined;
-  /** The buffer group ID (default: the first free one from 0x5e00). */
-  bgid?: number | undefined;
-  /**
-   * Called with a connection's unexpected failure (default: print it to stderr). Resets, broken pipes and the
-   * cancellations of a stop are expected and not reported.
-   */
-  onError?: ((error: unknown) => void) | undefined;
-  /** An object the server keeps its counts in, for whoever wants to watch them (a benchmark, a status line). */
-  stats?: ServerStats | undefined;
-}
-
-/** What a running {@link serve} counts. */
-export interface ServerStats {
-  /** Connections accepted so far. */
-  accepted: number;
-  /** Connections open now. */
-  active: number;
-}
-
-const DEFAULT_BGID = 0x5e00;
-/** Accept failures that pass (descriptor or memory limits, a peer gone before its accept): retry after a pause. */
-const TRANSIENT_ACCEPT = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "ECONNABORTED", "EPERM", "EINTR"]);
-/** Connection endings that are part of normal operation. */
-const EXPECTED = new Set(["ECONNRESET", "EPIPE", "ECANCELED", "ENOTCONN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
-
 /**
- * Serves TCP connections until `options.signal` aborts: listens ({@link listenTcp}), accepts every connection with
- * one multishot accept (Linux 5.19), and runs `handler` for each with a multishot recv (Linux 6.0) over a buffer ring
+ * Serves TCP connections until `options.signal` aborts: listens (`listenTcp`), accepts every connection with one
+ * multishot accept (Linux 5.19), and runs `handler` for each with a multishot recv (Linux 6.0) over a buffer ring
  * (Linux 5.19) shared by all connections. Works in both loop modes (in owning mode call it inside `loop.run`).
  *
  * Stopping: the accept is cancelled, each connection's input ends (values already received are still served),
- * pending sends are cancelled, and once every handler has returned the connections and the listener are closed
- * and the buffer ring released. The loop stays open: it is the caller's.
+ * its pending sends reject with an AbortError, and once every handler has returned the connections and the listener
+ * are closed (sends still in flight cancelled) and the buffer ring released. The loop stays open: it is the
+ * caller's.
  *
  * @param loop The loop.
- * @param options `port`, `host`, `signal`, `onListen`, buffer sizing, `onError`, and {@link ListenOptions}.
+ * @param options `port`, `host`, `signal`, `onListen`, buffer sizing, `onError`, and `ListenOptions`.
  * @param handler Serves one connection.
  * @returns Resolves once the server has stopped; rejects when it cannot listen (EADDRINUSE ...) or accepting fails
  *   for good (the connections are closed first).
@@ -147,169 +99,147 @@ const EXPECTED = new Set(["ECONNRESET", "EPIPE", "ECANCELED", "ENOTCONN", "ETIME
  * await loop.close();
  * ```
  */
-export async function serve(loop: Loop, options: ServeOptions, handler: ConnectionHandler): Promise<void> {
-  if (options.maxQueued !== undefined) checkInt("serve", options.maxQueued, 1, Number.MAX_SAFE_INTEGER, "maxQueued");
-  const stats = options.stats ?? { accepted: 0, active: 0 };
-  const listener = listenTcp(options);
-  let buffers: BufferRing;
+export function serve(loop: Loop, options: ServeOptions, handler: ConnectionHandler): Promise<void> {
   try {
-    buffers = createBuffers(loop, options);
+    if (options.maxQueued !== undefined) checkInt("serve", options.maxQueued, 1, Number.MAX_SAFE_INTEGER, "maxQueued");
   } catch (e) {
-    libc().close(listener.fd);
-    throw e;
+    return Promise.reject(e);
   }
-  const stopper = new AbortController();
-  const connections = new Map<RecvStream, number>(); // input -> fd
-  const tasks = new Set<Promise<void>>();
   const onError = options.onError ?? ((e: unknown) => console.error("ringside server: a connection failed:", e));
-  let accept: AcceptStream | null = null;
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    accept?.cancel();
-    stopper.abort(options.signal?.reason);
-    for (const [input, fd] of connections) {
-      input.cancel();
-      // One ASYNC_CANCEL per socket for its pending sends, instead of an abort listener added and removed around
-      // every send (~15% of the JavaScript time per echoed message in Deno).
-      cancelFd(loop, fd, { all: true }).catch(() => {});
-    }
+  const stopper = new AbortController();
+  const handlers: CallbackHandlers<AsyncConnection | null> = {
+    onOpen: (conn) => {
+      // Asked now, while the descriptor is this connection's: a peer that already reset it answers ENOTCONN, and
+      // there is nothing to serve.
+      const local = conn.localAddress;
+      const remote = local && conn.remoteAddress;
+      if (!local || !remote) {
+        conn.abort(null);
+        return null;
+      }
+      const c = new AsyncConnection(conn as CallbackConnection<unknown>, stopper.signal, local, remote);
+      c.run(handler, onError);
+      return c;
+    },
+    onData: (conn, bytes, start, end) => conn.context!.input.push(bytes, start, end),
+    onEnd: (conn) => conn.context!.input.finish(null),
+    onSent: (conn) => conn.context!.sent(),
+    onStop: (conn, reason) => {
+      stopper.abort(options.signal?.reason);
+      if (conn.context) conn.context.stop(reason);
+      else conn.abort(reason);
+    },
+    onClose: (conn, error) => conn.context?.closed(error),
   };
-
-  const connection = async (fd: number) => {
-    // Asked now, while the descriptor is this connection's: a peer that already reset it answers ENOTCONN, and
-    // there is nothing to serve.
-    const localAddress = socketAddress(fd, "getsockname");
-    const remoteAddress = localAddress && socketAddress(fd, "getpeername");
-    if (!localAddress || !remoteAddress) {
-      libc().close(fd);
-      return;
-    }
-    let input: RecvStream;
-    try {
-      // Zero-copy views: each is sent before the next pull, which gives its buffer back to the shared ring.
-      input = new RecvStream(loop, fd, buffers, { zeroCopy: true, maxQueued: options.maxQueued });
-    } catch (e) {
-      libc().close(fd); // the loop is closing: nothing was submitted for this descriptor
-      if (!stopping) onError(e);
-      return;
-    }
-    connections.set(input, fd);
-    stats.accepted++;
-    stats.active++;
-    const signal = stopper.signal;
-    try {
-      const send = (data: ArrayBufferView) =>
-        stopping
-          ? Promise.reject(domError("AbortError", "The send was aborted: the server is stopping"))
-          : sendAll(loop, fd, data);
-      await handler({
-        loop,
-        fd,
-        input,
-        signal,
-        send,
-        localAddress,
-        remoteAddress,
-      });
-    } catch (e) {
-      if (!expected(e)) onError(e);
-    } finally {
-      await drain(input);
-      connections.delete(input);
-      try {
-        await close(loop, fd);
-      } catch {
-        // The loop closed under us: its teardown cancelled the close; the descriptor goes with the process.
-      }
-      stats.active--;
-    }
-  };
-
-  let fatal: unknown = null;
-  options.signal?.addEventListener("abort", stop, { once: true });
-  try {
-    if (options.signal?.aborted) stop();
-    let announced = false;
-    while (!stopping) {
-      accept = new AcceptStream(loop, listener.fd);
-      if (!announced) {
-        announced = true;
-        options.onListen?.(listener.address);
-      }
-      try {
-        for await (const fd of accept) {
-          if (stopping) {
-            // Accepted before the cancel took effect.
-            await close(loop, fd).catch(() => {});
-            continue;
-          }
-          const task = connection(fd);
-          tasks.add(task);
-          const done = () => void tasks.delete(task);
-          task.then(done, done);
-        }
-        if (!stopping) fatal = new UringError("accept connections", 0, "the multishot accept ended by itself");
-      } catch (e) {
-        if (stopping) break;
-        if (!(e instanceof UringError && TRANSIENT_ACCEPT.has(e.code))) {
-          fatal = e;
-          break;
-        }
-        // Out of descriptors or memory: pause (in the kernel, so owning mode wakes too) and accept again.
-        await timeout(loop, 50).catch(() => {});
-      }
-      if (fatal) break;
-    }
-  } finally {
-    options.signal?.removeEventListener("abort", stop);
-    stop();
-    while (tasks.size > 0) await Promise.allSettled([...tasks]);
-    try {
-      await close(loop, listener.fd);
-    } catch {
-      libc().close(listener.fd);
-    }
-    // Every recv stream has seen its final CQE (drain() waits for it), so the kernel selects no more buffers.
-    buffers.close();
-  }
-  if (fatal) throw fatal;
+  // Unexpected failures of a connection are the handler's to see (its pull or send rejects); onError gets those
+  // the handler lets escape, as before.
+  return serveCallbacks(loop, { ...options, onError: () => {} }, handlers).finally(() => stopper.abort());
 }
 
-function expected(e: unknown): boolean {
-  if (e instanceof UringError) return EXPECTED.has(e.code);
-  return e instanceof Error && (e.name === "AbortError" || e.name === "TimeoutError");
+/** A send waiting for the kernel: resolved once `sentBytes` reaches `upTo`. */
+interface PendingSend {
+  upTo: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
 
-function createBuffers(loop: Loop, options: ServeOptions): BufferRing {
-  const entries = options.bufferCount ?? 1024; // each connection holds the buffer it echoes while its next message arrives
-  const bufferSize = options.bufferSize ?? 4096;
-  if (options.bgid !== undefined) return BufferRing.create(loop.ring, { bgid: options.bgid, entries, bufferSize });
-  for (let bgid = DEFAULT_BGID; ; bgid++) {
+/** One connection as `serve`'s handler sees it, over a connection of the core. */
+class AsyncConnection implements Connection {
+  readonly loop: Loop;
+  readonly fd: number;
+  readonly input: ConnectionInput;
+  readonly signal: AbortSignal;
+  readonly localAddress: InetSocketAddress;
+  readonly remoteAddress: InetSocketAddress;
+  private readonly conn: CallbackConnection<unknown>;
+  private readonly sends: PendingSend[] = [];
+  private sendHead = 0;
+  /** Why sends are refused from now on: the server stopping, or the connection's failure. */
+  private refusal: unknown = null;
+  private handlerDone = false;
+  private stopReason: Error | null = null;
+
+  constructor(
+    conn: CallbackConnection<unknown>, signal: AbortSignal, local: InetSocketAddress, remote: InetSocketAddress,
+  ) {
+    this.conn = conn;
+    this.loop = conn.loop;
+    this.fd = conn.fd;
+    this.signal = signal;
+    this.localAddress = local;
+    this.remoteAddress = remote;
+    this.input = new ConnectionInput(conn);
+  }
+
+  send(data: ArrayBufferView): Promise<void> {
+    if (this.refusal !== null) return Promise.reject(this.refusal);
     try {
-      return BufferRing.create(loop.ring, { bgid, entries, bufferSize });
+      this.conn.send(data);
     } catch (e) {
-      // EEXIST: another buffer ring of this loop has the group.
-      if (!(e instanceof UringError && e.code === "EEXIST") || bgid >= DEFAULT_BGID + 255) throw e;
+      // Bad input rejects, as every operation's promise does, rather than throwing.
+      return Promise.reject(e);
     }
+    if (this.conn.sentBytes >= this.conn.queuedBytes) return Promise.resolve(); // nothing to send
+    const upTo = this.conn.queuedBytes;
+    return new Promise<void>((resolve, reject) => this.sends.push({ upTo, resolve, reject }));
   }
-}
 
-// ---- Recv streams sharing one buffer ring -----------------------------------------------------------------------
-
-/**
- * Cancels a connection's recv stream and waits for its final CQE, dropping what arrives meanwhile, so that the
- * kernel no longer selects buffers for it and every buffer it held is back in the ring.
- */
-async function drain(input: RecvStream): Promise<void> {
-  await input.return();
-  for (let failures = 0; failures < 2;) {
+  /** Runs the handler; when it returns (or fails) the connection closes, and only then its socket. */
+  run(handler: ConnectionHandler, onError: (e: unknown) => void): void {
+    let failed = false;
+    // The handler may use conn.fd until it returns, even after a reset ended the connection.
+    const letClose = this.conn.deferClose();
+    const done = () => {
+      this.handlerDone = true;
+      void this.input.return(); // gives back what the input still holds
+      if (this.stopReason !== null) this.conn.abort(this.stopReason); // sends still in flight are cancelled
+      else if (failed) this.conn.abort(null);
+      else this.conn.close(); // after what is queued is sent
+      letClose();
+    };
+    let running: Promise<void>;
     try {
-      if ((await input.next()).done) break;
-    } catch {
-      failures++; // the stream's error (a reset) is reported once; then it ends
+      running = handler(this);
+    } catch (e) {
+      running = Promise.reject(e); // a handler that throws before its first await
+    }
+    running.then(done, (e) => {
+      if (!expectedEnding(e)) onError(e);
+      failed = true;
+      done();
+    });
+  }
+
+  /** (onSent) The kernel took more bytes. */
+  sent(): void {
+    const sentBytes = this.conn.sentBytes;
+    const s = this.sends;
+    while (this.sendHead < s.length && s[this.sendHead]!.upTo <= sentBytes) s[this.sendHead++]!.resolve();
+    if (this.sendHead === s.length) {
+      s.length = 0;
+      this.sendHead = 0;
     }
   }
-  await input.return();
+
+  /** (onStop) The input ends, pending sends reject; the connection closes when the handler returns. */
+  stop(reason: Error): void {
+    this.stopReason = reason;
+    this.input.cancel();
+    this.refuse(domError("AbortError", "The send was aborted: the server is stopping", reason));
+    if (this.handlerDone) this.conn.abort(reason);
+  }
+
+  /** (onClose) The descriptor is closed: whatever still waits fails with the connection's error. */
+  closed(error: unknown): void {
+    this.input.finish(error);
+    this.refuse(error ?? domError("AbortError", "The send was aborted: the connection closed"));
+  }
+
+  private refuse(error: unknown): void {
+    if (this.refusal === null) this.refusal = error;
+    const s = this.sends;
+    for (let i = this.sendHead; i < s.length; i++) s[i]!.reject(error);
+    s.length = 0;
+    this.sendHead = 0;
+  }
 }

@@ -1,0 +1,119 @@
+/**
+ * The answers of examples/http_server.ts: which response each request gets, their bytes (bench/c/http_server.c
+ * sends the same bytes), and one buffer for all the requests of a read, so that pipelined requests are answered
+ * with one send.
+ *
+ * `GET /` and `HEAD /` answer 200 `Hello, World!`, other paths 404, other methods 405 (with `Allow`); a parse
+ * error answers its status with `Connection: close`. HTTP/1.0 keep-alive requests get `Connection: keep-alive`,
+ * requests that end the connection `Connection: close`.
+ *
+ * @module
+ */
+import { NativeMemory } from "ringside-uring/core";
+import type { HttpRequest } from "./parser.ts";
+
+/** The body of `GET /`. */
+export const BODY = "Hello, World!\n";
+
+/** The reason phrase of each status the server sends. */
+export const REASONS: Readonly<Record<number, string>> = {
+  200: "OK",
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  414: "URI Too Long",
+  431: "Request Header Fields Too Large",
+  501: "Not Implemented",
+  505: "HTTP Version Not Supported",
+};
+
+/** Copies of each response kept back to back, so that this many pipelined identical answers are one slice. */
+export const REPEAT = 64;
+
+/** The response to `req`, as a cache key: status, whether it is for HEAD, and the Connection header to send. */
+export function answerKey(req: HttpRequest): string {
+  if (req.error) return `${req.error}||close`;
+  const conn = !req.keepAlive ? "close" : req.minor === 0 ? "keep-alive" : "";
+  const q = req.target.indexOf("?");
+  const path = q < 0 ? req.target : req.target.slice(0, q);
+  const status = req.method !== "GET" && req.method !== "HEAD" ? 405 : path === "/" ? 200 : 404;
+  return `${status}|${req.method === "HEAD" ? "head" : ""}|${conn}`;
+}
+
+/** The response text of a key from {@link answerKey}. */
+export function answerText(key: string): string {
+  const [s, head, conn] = key.split("|");
+  const status = Number(s);
+  const body = status === 200 ? BODY : `${REASONS[status]}\n`;
+  return `HTTP/1.1 ${status} ${REASONS[status]}\r\n` +
+    "Content-Type: text/plain; charset=utf-8\r\n" +
+    `Content-Length: ${body.length}\r\n` +
+    (status === 405 ? "Allow: GET, HEAD\r\n" : "") +
+    (conn ? `Connection: ${conn}\r\n` : "") +
+    "\r\n" + (head ? "" : body);
+}
+
+/**
+ * The encoded responses of one server, in native memory so that sends use them in place (no copy per request):
+ * each kind is made on first use, {@link REPEAT} copies back to back.
+ *
+ * @example
+ * ```ts
+ * import { RequestParser, type HttpRequest } from "./parser.ts";
+ * const answers = new Answers();
+ * const reqs: HttpRequest[] = [];
+ * new RequestParser().push(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), reqs);
+ * const bytes = answers.batch(reqs); // HTTP/1.1 200 OK ... Hello, World!
+ * answers.free(); // once no send uses them
+ * ```
+ */
+export class Answers {
+  private readonly kinds = new Map<string, { one: number; all: Uint8Array }>();
+  private readonly memory: NativeMemory[] = [];
+
+  /** The response of `key`: its length, and {@link REPEAT} copies of it in native memory. */
+  get(key: string): { one: number; all: Uint8Array } {
+    let a = this.kinds.get(key);
+    if (!a) {
+      const bytes = new TextEncoder().encode(answerText(key));
+      const mem = NativeMemory.allocate(bytes.byteLength * REPEAT);
+      for (let i = 0; i < REPEAT; i++) mem.bytes.set(bytes, i * bytes.byteLength);
+      this.memory.push(mem);
+      a = { one: bytes.byteLength, all: mem.bytes };
+      this.kinds.set(key, a);
+    }
+    return a;
+  }
+
+  /**
+   * The responses to `requests` (at least one), in order, as one buffer: a slice of native memory when they are all
+   * the same response (up to {@link REPEAT} of them), otherwise a new buffer with them back to back.
+   */
+  batch(requests: readonly HttpRequest[]): Uint8Array {
+    const first = answerKey(requests[0]!);
+    let same = requests.length <= REPEAT;
+    for (let i = 1; same && i < requests.length; i++) same = answerKey(requests[i]!) === first;
+    if (same) {
+      const a = this.get(first);
+      return a.all.subarray(0, a.one * requests.length);
+    }
+    const parts = requests.map((r) => {
+      const a = this.get(answerKey(r));
+      return a.all.subarray(0, a.one);
+    });
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out;
+  }
+
+  /** Frees the responses: only once no send uses them (the server has stopped). */
+  free(): void {
+    for (const m of this.memory) m.free();
+    this.memory.length = 0;
+    this.kinds.clear();
+  }
+}
