@@ -7,7 +7,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { BENCH_DIR, runtime } from "./harness.ts";
@@ -144,4 +144,27 @@ export async function stopServer(s: ServerProcess, graceMs = 2000): Promise<void
   if (await exited(s.child, graceMs)) return;
   s.child.kill("SIGKILL");
   await exited(s.child, graceMs);
+}
+
+/**
+ * Whether process `pid` holds an io_uring instance: one of its descriptors is the anonymous inode io_uring_setup
+ * makes (io_uring/io_uring.c, io_uring_get_file: anon_inode_getfile_secure("[io_uring]", ...)); an epoll set shows
+ * as "anon_inode:[eventpoll]". Null when /proc cannot tell (the process is gone, or not ours to read).
+ */
+export function holdsIoUring(pid: number): boolean | null {
+  const dir = `/proc/${pid}/fd`;
+  let fds: string[];
+  try {
+    fds = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`${dir}/${fd}`) === "anon_inode:[io_uring]") return true;
+    } catch {
+      // closed between readdir and readlink
+    }
+  }
+  return false;
 }

@@ -22,10 +22,13 @@
  * client's CPU nears 100% (column `cli CPU%`) the client sets the rate and msgs/s ratios shrink, while the server's
  * CPU time per message still compares the servers.
  *
- * Variants (see echo_servers.ts): `ringside-owning`, `ringside-integrated`, `epoll-ffi`, `bun-listen` (Bun) or
- * `deno-listen` (Deno), `node-net`, and `c-uring`, the C reference with liburing (bench/c/echo_server.c: multishot
- * accept, multishot recv over a buffer ring, the echo sent from the buffer the kernel filled). Ratios are against
- * the runtime's own API and against `epoll-ffi`.
+ * Variants (see echo_servers.ts): `ringside-owning`, `ringside-integrated`, `ringside-epoll`, `epoll-ffi`,
+ * `bun-listen` (Bun) or `deno-listen` (Deno), `node-net`, and `c-uring`, the C reference with liburing
+ * (bench/c/echo_server.c: multishot accept, multishot recv over a buffer ring, the echo sent from the buffer the
+ * kernel filled). Ratios are against the runtime's own API and against `epoll-ffi`; the io_uring rows of ringside
+ * (`ringside-integrated`, `ringside-owning`) also against `ringside-epoll`, the same server program on the epoll
+ * backend (RINGSIDE_BACKEND=epoll, integrated mode like `ringside-integrated`): `ratio_epoll`, the backends compared
+ * under one application.
  *
  * Server-bound mode (`bound`, at `--bound-connections`, 64): after the free points, the server is moved into a
  * cgroup capped at `--quota` percent of one CPU (40; bench/_cpu.ts, root and a cgroup cpu controller needed, skipped
@@ -61,7 +64,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { Bench, BENCH_DIR, buildC, fmtRate, hasTaskset, pooledStats, runtime, type Stats, stats } from "./harness.ts";
-import { SERVER_VARIANTS, variantRuns } from "./echo_servers.ts";
+import { RINGSIDE_BACKENDS, SERVER_VARIANTS, variantRuns } from "./echo_servers.ts";
 import { CpuQuota, cpuQuotaUnavailable, cpuQuotaWhere } from "./_cpu.ts";
 import {
   killAll,
@@ -80,6 +83,10 @@ const CONNECTIONS = [1, 16, 64, 256];
 /** The runtime's own API: the baseline of the ratios. */
 const NATIVE: Variant = runtime.name === "bun" ? "bun-listen" : "deno-listen";
 const EPOLL: Variant = "epoll-ffi";
+/** ringside's server on the epoll backend: what its io_uring rows are compared with (`ratio_epoll`). */
+const RS_EPOLL: Variant = "ringside-epoll";
+/** The rows that run ringside's server on io_uring. */
+const RS_URING: readonly Variant[] = ["ringside-owning", "ringside-integrated"];
 
 // ---- Command line -------------------------------------------------------------------------------------------
 
@@ -170,7 +177,11 @@ interface Point {
 function serverCommand(variant: Variant): { cmd: string; args: string[]; env?: Record<string, string> } {
   if (variant === "c-uring") return { cmd: cServer.path!, args: ["0"] };
   const file = join(BENCH_DIR, "echo_servers.ts");
-  return runtimeCommand(file, ["--variant", variant, "--port", "0", "--host", "127.0.0.1"]);
+  const c = runtimeCommand(file, ["--variant", variant, "--port", "0", "--host", "127.0.0.1"]);
+  // The backend a ringside variant runs on, chosen as a user would (an inherited RINGSIDE_BACKEND must not relabel
+  // a row); the server checks loop.backend agrees.
+  const rs = RINGSIDE_BACKENDS[variant];
+  return rs ? { ...c, env: { ...c.env, RINGSIDE_BACKEND: rs } } : c;
 }
 
 /** Starts a server and waits for the port it prints. */
@@ -328,6 +339,8 @@ interface Row {
   clientPct: Stats;
   /** Per-round msgs/s, in round order (NaN for a failed round), for paired ratios. */
   rates: number[];
+  /** Per-round server CPU us per message, in round order (NaN when failed or unknown), for paired ratios. */
+  cpus: number[];
   rounds: number;
 }
 
@@ -347,16 +360,18 @@ function ratio(a: Row | undefined, b: Row | undefined, pick: (r: Row) => Stats):
   return pick(a).median / pick(b).median;
 }
 
-/** Per-round ratios of msgs/s (each round's pair ran in the same round). */
-function paired(a: Row, b: Row | undefined): Stats | null {
+/** Per-round ratios of msgs/s (or of `pick`: each round's pair ran in the same round). */
+function paired(a: Row, b: Row | undefined, pick: (r: Row) => number[] = (r) => r.rates): Stats | null {
   if (!b || a === b) return null;
-  const xs = finite(a.rates.map((x, i) => x / b.rates[i]!)); // one rate per round in every row
+  const bs = pick(b);
+  const xs = finite(pick(a).map((x, i) => x / bs[i]!)); // one figure per round in every row
   return xs.length ? stats(xs) : null;
 }
 
 function jsonLines(row: Row): object[] {
   const native = rowOf(row, NATIVE);
   const epoll = rowOf(row, EPOLL);
+  const rsEpoll = RS_URING.includes(row.variant) ? rowOf(row, RS_EPOLL) : undefined;
   const common = {
     bench: "echo",
     runtime: runtime.name,
@@ -379,6 +394,8 @@ function jsonLines(row: Row): object[] {
     const e = ratio(row, epoll, pick);
     if (Number.isFinite(n)) Object.assign(o, { baseline: NATIVE, ratio: round3(n) });
     if (Number.isFinite(e)) o.ratio_epoll_ffi = round3(e);
+    const b = ratio(row, rsEpoll, pick);
+    if (Number.isFinite(b)) o.ratio_epoll = round3(b);
     return o;
   };
   const p = paired(row, native);
@@ -424,8 +441,10 @@ function printTable(): void {
     "max",
     `vs ${NATIVE}`,
     "vs epoll-ffi",
+    "vs rs-epoll",
     "srv us/msg",
     `vs ${NATIVE}`,
+    "vs rs-epoll",
     "user+sys",
     "srv CPU%",
     "cli us/msg",
@@ -435,6 +454,7 @@ function printTable(): void {
   const body = rows.map((r) => {
     const native = rowOf(r, NATIVE);
     const epoll = rowOf(r, EPOLL);
+    const rsEpoll = RS_URING.includes(r.variant) ? rowOf(r, RS_EPOLL) : undefined;
     return [
       String(r.conns),
       r.mode === "bound" ? `bound ${quotaPct}%` : "free",
@@ -444,8 +464,10 @@ function printTable(): void {
       fmtRate(r.rate.max),
       x(ratio(r, native, (q) => q.rate)),
       x(ratio(r, epoll, (q) => q.rate)),
+      x(ratio(r, rsEpoll, (q) => q.rate)),
       Number.isFinite(r.cpu.median) ? r.cpu.median.toFixed(2) : "-",
       x(ratio(r, native, (q) => q.cpu)),
+      x(ratio(r, rsEpoll, (q) => q.cpu)),
       Number.isFinite(r.cpuUser.median) ? `${r.cpuUser.median.toFixed(2)}+${r.cpuSys.median.toFixed(2)}` : "-",
       Number.isFinite(r.cpuPct.median) ? r.cpuPct.median.toFixed(0) : "-",
       r.client.median.toFixed(2),
@@ -478,6 +500,19 @@ function checkTargets(): void {
     if (Number.isFinite(rn)) lines.push(`  ${v} / ${NATIVE} msgs/s = ${rn.toFixed(3)}x  target >= ${nativeWant}x: ${verdict(rn >= nativeWant)}`);
     if (Number.isFinite(cn)) lines.push(`  ${v} / ${NATIVE} server CPU per message = ${cn.toFixed(3)}x  target <= 0.85x: ${verdict(cn <= 0.85)}`);
     if (Number.isFinite(re)) lines.push(`  ${v} / ${EPOLL} msgs/s = ${re.toFixed(3)}x  target >= 1.1x: ${verdict(re >= 1.1)}`);
+    // The backends under one application (issue #15): io_uring at least 1.1x the epoll backend's rate, at most
+    // 0.85x its server CPU per message. The range is that of the per-round ratios.
+    const be = rowOf(at, RS_EPOLL);
+    const rb = ratio(r, be, (q) => q.rate);
+    const cb = ratio(r, be, (q) => q.cpu);
+    const range = (s: Stats | null) => (s ? ` (rounds ${s.min.toFixed(2)}-${s.max.toFixed(2)})` : "");
+    if (Number.isFinite(rb)) {
+      lines.push(`  ${v} / ${RS_EPOLL} msgs/s = ${rb.toFixed(3)}x${range(paired(r, be))}  target >= 1.1x: ${verdict(rb >= 1.1)}`);
+    }
+    if (Number.isFinite(cb)) {
+      lines.push(`  ${v} / ${RS_EPOLL} server CPU per message = ${cb.toFixed(3)}x${range(paired(r, be, (q) => q.cpus))}  ` +
+        `target <= 0.85x: ${verdict(cb <= 0.85)}`);
+    }
     if (v === "ringside-integrated" && owning) {
       const io = ratio(r, owning, (q) => q.rate);
       lines.push(`  ringside-integrated / ringside-owning msgs/s = ${io.toFixed(3)}x  target within 5%: ${verdict(Math.abs(io - 1) <= 0.05)}`);
@@ -544,6 +579,7 @@ for (const p of points) {
       client: stats(ok.map((s) => s.clientUsPerMsg)),
       clientPct: stats(ok.map((s) => s.clientCpuPct)),
       rates: ss.map((s) => (s ? s.msgsPerS : NaN)),
+      cpus: ss.map((s) => (s ? (s.serverUserUs + s.serverSysUs) / s.messages : NaN)),
       rounds: ok.length,
     });
   }

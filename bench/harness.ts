@@ -4,11 +4,14 @@
  * processes (C baselines built once with gcc), and CPU pinning.
  *
  * Runtime-neutral: it uses only `node:` modules both runtimes ship and the FFI facade's `backend` for the
- * runtime's name and version.
+ * runtime's name and version. Applications import it as `ringside-uring/bench` to compare their own variants the
+ * same way (examples/versus_epoll.ts: one application on the io_uring and the epoll backend); the C baselines
+ * ({@link buildC}) exist only in the repository.
  *
  * @example
  * ```ts
- * import { Bench, buildC, runChild, type Sample } from "./harness.ts";
+ * import process from "node:process";
+ * import { Bench, buildC, runChild, type Sample } from "ringside-uring/bench";
  *
  * const bench = new Bench("nop");
  * const exe = buildC("nop");
@@ -152,7 +155,14 @@ export interface Stats {
   q3: number;
 }
 
-/** Median, min, max and quartiles (linear interpolation between closest ranks) of `values`. */
+/**
+ * Median, min, max and quartiles (linear interpolation between closest ranks) of `values`.
+ *
+ * @example
+ * ```ts
+ * stats([5, 1, 3]); // { median: 3, min: 1, max: 5, q1: 2, q3: 4 }
+ * ```
+ */
 export function stats(values: readonly number[]): Stats {
   if (values.length === 0) return { median: NaN, min: NaN, max: NaN, q1: NaN, q3: NaN };
   const s = [...values].sort((a, b) => a - b);
@@ -186,12 +196,29 @@ export function pooledStats(samples: readonly { amount: number; count: number }[
   return { ...spread, median: count > 0 ? known.reduce((n, s) => n + s.amount, 0) / count : NaN };
 }
 
-/** Monotonic nanoseconds, as a number (good to 2^53 ns, about 104 days of uptime). */
+/**
+ * Monotonic nanoseconds, as a number (good to 2^53 ns, about 104 days of uptime).
+ *
+ * @example
+ * ```ts
+ * const t0 = nowNs();
+ * console.log(`${(nowNs() - t0) / 1e3} us`);
+ * ```
+ */
 export function nowNs(): number {
   return Number(process.hrtime.bigint());
 }
 
-/** User and system CPU time of this whole process (all threads) in nanoseconds. */
+/**
+ * User and system CPU time of this whole process (all threads) in nanoseconds.
+ *
+ * @example
+ * ```ts
+ * const before = cpuNs();
+ * const after = cpuNs();
+ * console.log(`user ${after.userNs - before.userNs} ns, system ${after.sysNs - before.sysNs} ns`);
+ * ```
+ */
 export function cpuNs(): { userNs: number; sysNs: number } {
   const u = process.cpuUsage();
   return { userNs: u.user * 1000, sysNs: u.system * 1000 };
@@ -199,7 +226,17 @@ export function cpuNs(): { userNs: number; sysNs: number } {
 
 /**
  * Measures `body` as one sample: wall time and this process's CPU time around it. `body` returns the operations
- * it did.
+ * it did. For an asynchronous body, take {@link nowNs} and {@link cpuNs} around it the same way.
+ *
+ * @example
+ * ```ts
+ * const s = measure(() => {
+ *   let x = 0;
+ *   for (let i = 0; i < 1e6; i++) x += i;
+ *   return 1e6;
+ * });
+ * console.log(s.ops / (s.ns / 1e9), "ops/s");
+ * ```
  */
 export function measure(body: () => number): Sample {
   const c0 = cpuNs();
@@ -224,6 +261,12 @@ export interface ChildResult {
 /**
  * Runs `cmd args` to completion, pinned to `cpu` with `taskset -c` when given and taskset exists, and times it.
  * Throws when it cannot be started.
+ *
+ * @example
+ * ```ts
+ * const r = spawnTimed("true", [], 0);
+ * console.log(r.status, r.wallNs / 1e6, "ms");
+ * ```
  */
 export function spawnTimed(cmd: string, args: readonly string[], cpu: number | null = null): ChildResult {
   const pinned = cpu !== null && hasTaskset();
@@ -239,6 +282,12 @@ export function spawnTimed(cmd: string, args: readonly string[], cpu: number | n
  * Runs a C benchmark that prints `{"ops":N,"ns":N,"user_ns":N,"sys_ns":N}` as its last stdout line, and returns
  * that as a {@link Sample} (its own measurement, without process start-up). Throws with the child's stderr when it
  * fails.
+ *
+ * @example
+ * ```ts
+ * const exe = buildC("nop");
+ * if (exe.path) console.log(runChild(exe.path, ["8", "100"]));
+ * ```
  */
 export function runChild(path: string, args: readonly string[], cpu: number | null = null): Sample {
   const r = spawnTimed(path, args, cpu);
@@ -254,7 +303,14 @@ export function runChild(path: string, args: readonly string[], cpu: number | nu
 
 let tasksetKnown: boolean | undefined;
 
-/** Whether `taskset` (util-linux) can be run. */
+/**
+ * Whether `taskset` (util-linux) can be run.
+ *
+ * @example
+ * ```ts
+ * if (!hasTaskset()) console.log("runs unpinned");
+ * ```
+ */
 export function hasTaskset(): boolean {
   if (tasksetKnown === undefined) {
     const r = spawnSync("taskset", ["--version"], { encoding: "utf8" });
@@ -276,6 +332,11 @@ export interface PinInfo {
  * the pid) moves: threads the runtime already started (GC, JIT, I/O) keep running anywhere, as a C program's
  * kernel workers would; threads started later by the main thread inherit the pin. Children spawned from the main
  * thread inherit it too. `null` leaves scheduling alone.
+ *
+ * @example
+ * ```ts
+ * console.log(pinSelf(null).note); // "not pinned (--no-pin)"
+ * ```
  */
 export function pinSelf(cpu: number | null): PinInfo {
   if (cpu === null) return { cpu: null, note: "not pinned (--no-pin)" };
@@ -300,6 +361,12 @@ export interface CBuild {
  * Builds `bench/c/<name>.c` into `bench/.build/<name>` with `gcc -O2 ... -luring`, unless the executable is newer
  * than the source and the shared headers beside it. Returns `{ path: null, reason }` when gcc or liburing.h is missing or the build fails, so the
  * bench can run its TypeScript variants alone and say why.
+ *
+ * @example
+ * ```ts
+ * const exe = buildC("echo_client");
+ * console.log(exe.path ?? `no C client: ${exe.reason}`);
+ * ```
  */
 export function buildC(name: string, extraFlags: readonly string[] = []): CBuild {
   const src = join(BENCH_DIR, "c", `${name}.c`);
@@ -353,6 +420,22 @@ interface Row {
 
 /**
  * One benchmark run: parses the options, pins the process, runs comparisons, and prints the results.
+ *
+ * @example
+ * ```ts
+ * const bench = new Bench("sum", { rounds: 3, ms: 50 }, ["--no-pin"]);
+ * const loop = (step: number): Variant => ({
+ *   name: `step-${step}`,
+ *   run: (ms) => {
+ *     const t0 = nowNs();
+ *     let ops = 0;
+ *     while (nowNs() - t0 < ms * 1e6) ops += step;
+ *     return { ops, ns: nowNs() - t0 };
+ *   },
+ * });
+ * await bench.compare({ size: 1 }, "step-1", [loop(1), loop(2)]);
+ * bench.finish();
+ * ```
  */
 export class Bench {
   /** The bench's name (`bench` field). */
@@ -511,7 +594,14 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** 12800000 -> "12.80M". */
+/**
+ * A rate for a table: 12800000 -> "12.80M", 4500 -> "4.5k".
+ *
+ * @example
+ * ```ts
+ * fmtRate(12_800_000); // "12.80M"
+ * ```
+ */
 export function fmtRate(x: number): string {
   if (!Number.isFinite(x)) return "-";
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;

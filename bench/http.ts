@@ -1,7 +1,8 @@
 /**
  * HTTP/1.1 hello-world servers under wrk: requests per second and the server's CPU time per request (user and
- * system, whole process, from /proc), for ringside's server (examples/http_server.ts, owning and integrated),
- * the runtime's own server (Bun.serve or Deno.serve), node:http under the same runtime, and a C reference with
+ * system, whole process, from /proc), for ringside's server (examples/http_server.ts, owning and integrated on
+ * io_uring, and `ringside-epoll`: integrated on the epoll backend, started with RINGSIDE_BACKEND=epoll), the
+ * runtime's own server (Bun.serve or Deno.serve), node:http under the same runtime, and a C reference with
  * liburing (bench/c/http_server.c).
  *
  * Scenarios: `--connections` (64) keep-alive connections with one request in flight each, and the same connections
@@ -21,7 +22,9 @@
  * A round: for each variant in turn (each round starts one variant later), a fresh server; per mode and scenario a
  * warm-up run (`--warm-ms`, 2000) then a measured run (`--ms`, 5000; wrk takes whole seconds); then the server is
  * stopped. Results are medians over rounds (`--rounds`, 3) with min and max; ratios are of medians, against the
- * runtime's own server (`baseline`) and against the C reference (`ratio_c_uring`).
+ * runtime's own server (`baseline`) and against the C reference (`ratio_c_uring`); ringside's io_uring rows also
+ * against `ringside-epoll` (`ratio_epoll`: the same program on the other backend). Every ringside server is started
+ * with RINGSIDE_BACKEND set to the backend its row names, and checked in /proc to hold an io_uring or not.
  *
  *   bun bench/http.ts [--json] [--quick] [--rounds N] [--ms N] [--warm-ms N] [--connections 64] [--depth 16]
  *                     [--quota 40] [--only ringside-owning,c-uring,...] [--no-pin]
@@ -43,12 +46,19 @@ import process from "node:process";
 import { Bench, BENCH_DIR, buildC, fmtRate, hasTaskset, pooledStats, runtime, type Stats, stats } from "./harness.ts";
 import { cpuDelta, CpuQuota, cpuQuotaUnavailable, cpuQuotaWhere, procCpu } from "./_cpu.ts";
 import { findWrk, runWrk } from "./_wrk.ts";
-import { killAll, runtimeCommand, type ServerProcess, startServer, stopServer } from "./_server_process.ts";
+import { holdsIoUring, killAll, runtimeCommand, type ServerProcess, startServer, stopServer } from "./_server_process.ts";
 
-const VARIANTS = ["ringside-owning", "ringside-integrated", "bun-serve", "deno-serve", "node-http", "c-uring"] as const;
+const VARIANTS = ["ringside-owning", "ringside-integrated", "ringside-epoll", "bun-serve", "deno-serve", "node-http", "c-uring"] as const;
 type Variant = (typeof VARIANTS)[number];
 const NATIVE: Variant = runtime.name === "bun" ? "bun-serve" : "deno-serve";
 const C_REF: Variant = "c-uring";
+/** ringside's server on the epoll backend, and the backend each ringside variant must run on. */
+const RS_EPOLL: Variant = "ringside-epoll";
+const RS_BACKEND: Partial<Record<Variant, "io_uring" | "epoll">> = {
+  "ringside-owning": "io_uring",
+  "ringside-integrated": "io_uring",
+  "ringside-epoll": "epoll",
+};
 
 // ---- Command line -------------------------------------------------------------------------------------------
 
@@ -106,12 +116,19 @@ type Command = { cmd: string; args: string[]; env?: Record<string, string> };
 const cBuild = buildC("http_server");
 const example = join(BENCH_DIR, "..", "examples", "http_server.ts");
 
-/** How to start `v`, or why it cannot run here. */
+/** How to start `v`, or why it cannot run here; ringside's servers get the backend their row names. */
 function commandOf(v: Variant): Command | string {
+  const c = baseCommandOf(v);
+  const rs = RS_BACKEND[v];
+  return typeof c === "string" || !rs ? c : { ...c, env: { ...c.env, RINGSIDE_BACKEND: rs } };
+}
+
+function baseCommandOf(v: Variant): Command | string {
   switch (v) {
     case "ringside-owning":
       return runtimeCommand(example, ["0", "--owning"]);
     case "ringside-integrated":
+    case "ringside-epoll":
       return runtimeCommand(example, ["0"]);
     case "bun-serve":
     case "deno-serve":
@@ -220,6 +237,11 @@ async function serverRound(wrk: string, v: Variant, command: Command, scenarios:
   let quota: CpuQuota | null = null;
   try {
     heads.set(v, await probe(server.port));
+    const rs = RS_BACKEND[v];
+    const uring = rs ? holdsIoUring(server.pid) : null;
+    if (uring !== null && uring !== (rs === "io_uring")) {
+      throw new Error(`meant to run on ${rs}, but it ${uring ? "holds" : "holds no"} io_uring instance`);
+    }
     for (const sc of scenarios) {
       try {
         if (sc.mode === "bound" && quota === null) {
@@ -271,6 +293,7 @@ const ratio = (a: Row | undefined, b: Row | undefined, pick: (r: Row) => Stats) 
 function jsonLines(row: Row): object[] {
   const native = rowOf(row.sc, NATIVE);
   const cref = rowOf(row.sc, C_REF);
+  const rsEpoll = RS_BACKEND[row.variant] === "io_uring" ? rowOf(row.sc, RS_EPOLL) : undefined;
   const common = {
     bench: "http",
     runtime: runtime.name,
@@ -295,6 +318,8 @@ function jsonLines(row: Row): object[] {
     const c = ratio(row, cref, pick);
     if (Number.isFinite(n)) Object.assign(o, { baseline: NATIVE, ratio: round3(n) });
     if (Number.isFinite(c)) o.ratio_c_uring = round3(c);
+    const b = ratio(row, rsEpoll, pick);
+    if (Number.isFinite(b)) o.ratio_epoll = round3(b);
     return o;
   };
   const paired = native && native !== row
@@ -328,10 +353,11 @@ function jsonLines(row: Row): object[] {
 }
 
 function printTable(): void {
-  const head = ["conns", "depth", "mode", "variant", "req/s", "min", "max", `vs ${NATIVE}`, "vs c-uring", "srv us/req",
-    "user+sys", "srv CPU%", "B/resp", "errors"];
+  const head = ["conns", "depth", "mode", "variant", "req/s", "min", "max", `vs ${NATIVE}`, "vs c-uring", "vs rs-epoll",
+    "srv us/req", "vs rs-epoll", "user+sys", "srv CPU%", "B/resp", "errors"];
   const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(3)}x` : "");
   const f = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "-");
+  const rsEpoll = (r: Row) => (RS_BACKEND[r.variant] === "io_uring" ? rowOf(r.sc, RS_EPOLL) : undefined);
   const body = rows.map((r) => [
     String(r.sc.connections),
     String(r.sc.depth),
@@ -342,7 +368,9 @@ function printTable(): void {
     fmtRate(r.rate.max),
     x(ratio(r, rowOf(r.sc, NATIVE), (q) => q.rate)),
     x(ratio(r, rowOf(r.sc, C_REF), (q) => q.rate)),
+    x(ratio(r, rsEpoll(r), (q) => q.rate)),
     f(r.cpu.median, 2),
+    x(ratio(r, rsEpoll(r), (q) => q.cpu)),
     `${f(r.user.median, 2)}+${f(r.sys.median, 2)}`,
     f(r.cpuPct.median, 0),
     String(Math.round(r.bytes)),
@@ -353,6 +381,25 @@ function printTable(): void {
     cells.map((c, i) => (i === 2 || i === 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   console.log(line(head));
   for (const b of body) console.log(line(b));
+}
+
+/**
+ * The backends under one application (issue #15), per scenario: ringside's io_uring rows over `ringside-epoll`,
+ * requests per second (target >= 1.1x) and server CPU per request (target <= 0.85x), with the per-round range.
+ */
+function backendNotes(): void {
+  for (const r of rows) {
+    if (RS_BACKEND[r.variant] !== "io_uring") continue;
+    const e = rowOf(r.sc, RS_EPOLL);
+    if (!e) continue;
+    const per = finite(r.rates.map((x, i) => x / e.rates[i]!));
+    const range = per.length ? ` (rounds ${Math.min(...per).toFixed(2)}-${Math.max(...per).toFixed(2)})` : "";
+    const rr = ratio(r, e, (q) => q.rate);
+    const cr = ratio(r, e, (q) => q.cpu);
+    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+    bench.note(`${key(r.sc)} ${r.variant} / ${RS_EPOLL}: req/s ${rr.toFixed(3)}x${range} target >= 1.1x: ` +
+      `${verdict(rr >= 1.1)}; server CPU per request ${cr.toFixed(3)}x target <= 0.85x: ${verdict(cr <= 0.85)}`);
+  }
 }
 
 // ---- Main ---------------------------------------------------------------------------------------------------
@@ -431,6 +478,7 @@ for (const sc of scenarios) {
 for (const [v, head] of heads) bench.note(`${v} answers GET / with: ${head.split("\r\n").join(" | ")}`);
 if (opts.json) for (const r of rows) for (const line of jsonLines(r)) console.log(JSON.stringify(line));
 else printTable();
+backendNotes();
 if (rows.some((r) => r.errors > 0)) bench.note("http: some runs had socket errors or non-2xx responses (column errors)");
 if (failures > 0) {
   bench.note(`http: ${failures} sample(s) failed (see above)`);

@@ -51,3 +51,21 @@ test("examples/tail.ts follows a FIFO across writers and exits cleanly on SIGTER
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("examples/versus_epoll.ts compares one application on io_uring and on epoll, in JSON lines", () => {
+  const r = runExample("versus_epoll.ts", ["--quick", "--json", "--no-pin", "--connections", "2"]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const rate = (v: string) => lines.find((l) => l.variant === v && l.metric === "round_trips_per_s");
+  const uring = rate("io_uring");
+  const epoll = rate("epoll");
+  assert.ok(uring && epoll, r.stdout);
+  assert.ok((uring.value as number) > 0 && (epoll.value as number) > 0, r.stdout);
+  assert.equal(uring.baseline, "epoll");
+  assert.ok(Number.isFinite(uring.ratio), r.stdout);
+  for (const v of ["io_uring", "epoll"]) {
+    assert.ok(lines.some((l) => l.variant === v && l.metric === "user_ns_per_op"), `${v}: no CPU per operation`);
+  }
+  assert.match(r.stderr, /loops on io_uring and epoll/);
+  assert.match(r.stderr, /io_uring \/ epoll = [\d.]+x/);
+});

@@ -12,6 +12,7 @@
  * @module
  */
 import { libc } from "../../ffi/mod.ts";
+import { syscalls } from "../../ffi/syscalls.ts";
 import { blockingPool } from "../../ffi/blocking_pool.ts";
 import type { BlockingCall } from "../../ffi/blocking_calls.ts";
 import { UringError } from "../core/errors.ts";
@@ -44,6 +45,7 @@ export type Handler = (e: Engine, r: Req) => void;
 
 const EFD_NONBLOCK = 0x800;
 const EFD_CLOEXEC = 0x80000;
+const F_DUPFD_CLOEXEC = 1030;
 /** How many refusal notes are kept for the loop to read (the oldest go first). */
 const REFUSALS_KEPT = 256;
 
@@ -221,6 +223,7 @@ export class Engine {
     r.state = ReqState.Done;
     this.active.delete(r);
     if (r.ticket !== null) r.ticket = null;
+    if (r.heldFds !== null) releaseHeld(r);
     if (r.scratch >= 0) {
       this.scratch.release(r.scratch);
       r.scratch = -1;
@@ -271,16 +274,36 @@ export class Engine {
   /**
    * Runs `call(...args)` on a pool thread; `done(res, errno)` runs on this thread once it returned (unless `r` was
    * cancelled before a thread took it). Memory the call uses is `r`'s (its operation keeps it until the CQE).
+   * `fdArgs`: the positions in `args` of descriptors (dirfds included) the call works on.
    */
-  toPool(r: Req, call: BlockingCall, args: readonly number[], done: (res: number, errno: number) => void): void {
+  toPool(
+    r: Req, call: BlockingCall, args: readonly number[], done: (res: number, errno: number) => void,
+    fdArgs: readonly number[] = [],
+  ): void {
+    let a = args;
+    for (const i of fdArgs) {
+      const fd = a[i]!;
+      // AT_FDCWD, or no descriptor.
+      if (fd < 0) continue;
+      // io_uring holds the request's file from its issue (io_uring/io_uring.c io_assign_file), so a close made
+      // through the ring after that, and the number's reuse, leave the request on its file. A thread may take the
+      // call later: it gets a duplicate of the descriptor, closed once the call returned. Without a duplicate (a
+      // number that names nothing, as a dirfd beside an absolute path may; no descriptors left) it gets the number.
+      const dup = syscalls().fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (dup < 0) continue;
+      if (a === args) a = args.slice();
+      (a as number[])[i] = dup;
+      (r.heldFds ??= []).push(dup);
+    }
     r.state = ReqState.Pooled;
     this.poolOutstanding++;
-    r.ticket = blockingPool().submit(call, args, this.wakeFd, (res, errno) => {
+    r.ticket = blockingPool().submit(call, a, this.wakeFd, (res, errno) => {
       this.poolOutstanding--;
       if (this.closed) {
-        // Its ring went while a thread was in the call: only the memory it held is left to give back.
+        // Its ring went while a thread was in the call: only the memory and descriptors it held are left to give.
         if (r.scratch >= 0) this.scratch.release(r.scratch);
         r.scratch = -1;
+        if (r.heldFds !== null) releaseHeld(r);
         return;
       }
       if (r.state !== ReqState.Pooled) return;
@@ -457,7 +480,13 @@ export class Engine {
     for (const r of this.active) {
       if (r.state === ReqState.Polling) this.readiness.unwait(r);
       if (r.state === ReqState.Timed) this.timers.remove(r);
-      if (r.state === ReqState.Pooled && r.ticket?.withdraw()) this.poolOutstanding--;
+      if (r.state === ReqState.Pooled && r.ticket?.withdraw()) {
+        // No thread took it and none will: its scratch chunk can go back, so the blocks are freed below.
+        this.poolOutstanding--;
+        if (r.heldFds !== null) releaseHeld(r);
+        if (r.scratch >= 0) this.scratch.release(r.scratch);
+        r.scratch = -1;
+      }
       if (r.cleanup !== null) r.cleanup(r);
       r.cleanup = null;
       r.state = ReqState.Done;
@@ -482,4 +511,10 @@ export class Engine {
     };
     look();
   }
+}
+
+/** Closes the duplicates a pool call held (it returned, or no thread took it). */
+function releaseHeld(r: Req): void {
+  for (const fd of r.heldFds!) syscalls().close(fd);
+  r.heldFds = null;
 }

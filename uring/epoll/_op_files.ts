@@ -37,10 +37,14 @@ import type { Req } from "./_request.ts";
 const NR_OPENAT2 = 437;
 /** io_uring opens with O_LARGEFILE on 64-bit kernels (force_o_largefile). */
 const O_LARGEFILE = 0o100000;
+/** Which arguments are descriptors (or dirfds) the call's thread gets a duplicate of (Engine.toPool). */
+const FD_FIRST: readonly number[] = [0];
+const NO_FD: readonly number[] = [];
 
 /** A handler that runs `call` with the arguments `args(r)` picks, or completes with -EINVAL when they are refused. */
 function pooled(
   call: BlockingCall | ((r: Req) => BlockingCall), args: (r: Req) => readonly number[] | null, errnoResult = false,
+  fdArgs: readonly number[] = FD_FIRST,
 ): Handler {
   return (e: Engine, r: Req) => {
     const a = args(r);
@@ -49,14 +53,19 @@ function pooled(
       // posix_fadvise returns the error number itself.
       if (errnoResult) return e.complete(r, -ret);
       e.complete(r, ret < 0 ? -errno : ret);
-    });
+    }, fdArgs);
   };
 }
 
 /** The handlers of this file, by opcode. */
 export const FILE_HANDLERS: readonly (readonly [number, Handler])[] = [
   [IORING_OP_OPENAT, pooled("openat", (r) => r.bufIndex !== 0 ? null : [r.fd, r.addr, r.opFlags | O_LARGEFILE, r.len])],
-  [IORING_OP_OPENAT2, pooled("syscall", (r) => r.bufIndex !== 0 ? null : [NR_OPENAT2, r.fd, r.addr, r.off, r.len])],
+  [IORING_OP_OPENAT2, pooled(
+    "syscall",
+    (r) => r.bufIndex !== 0 ? null : [NR_OPENAT2, r.fd, r.addr, r.off, r.len],
+    false,
+    [1],
+  )],
   [IORING_OP_STATX, pooled("statx", (r) => r.bufIndex !== 0 ? null : [r.fd, r.addr, r.opFlags, r.len, r.off])],
   [IORING_OP_FSYNC, pooled(
     (r) => r.opFlags & IORING_FSYNC_DATASYNC ? "fdatasync" : "fsync",
@@ -87,6 +96,8 @@ export const FILE_HANDLERS: readonly (readonly [number, Handler])[] = [
   [IORING_OP_RENAMEAT, pooled(
     "renameat2",
     (r) => r.bufIndex !== 0 || r.fileIndex !== 0 ? null : [r.fd, r.addr, r.len | 0, r.off, r.opFlags],
+    false,
+    [0, 2],
   )],
   [IORING_OP_UNLINKAT, pooled(
     "unlinkat",
@@ -99,14 +110,23 @@ export const FILE_HANDLERS: readonly (readonly [number, Handler])[] = [
   [IORING_OP_SYMLINKAT, pooled(
     "symlinkat",
     (r) => r.len !== 0 || r.opFlags !== 0 || r.bufIndex !== 0 || r.fileIndex !== 0 ? null : [r.addr, r.fd, r.off],
+    false,
+    [1],
   )],
   [IORING_OP_LINKAT, pooled(
     "linkat",
     (r) => r.bufIndex !== 0 || r.fileIndex !== 0 ? null : [r.fd, r.addr, r.len | 0, r.off, r.opFlags],
+    false,
+    [0, 2],
   )],
   // xattr: the name at `addr`, the value at `off`, its size in `len`, the path (path forms) at `addr3`.
-  [IORING_OP_GETXATTR, pooled("getxattr", (r) => r.opFlags !== 0 ? null : [r.addr3, r.addr, r.off, r.len])],
-  [IORING_OP_SETXATTR, pooled("setxattr", (r) => [r.addr3, r.addr, r.off, r.len, r.opFlags])],
+  [IORING_OP_GETXATTR, pooled(
+    "getxattr",
+    (r) => r.opFlags !== 0 ? null : [r.addr3, r.addr, r.off, r.len],
+    false,
+    NO_FD,
+  )],
+  [IORING_OP_SETXATTR, pooled("setxattr", (r) => [r.addr3, r.addr, r.off, r.len, r.opFlags], false, NO_FD)],
   [IORING_OP_FGETXATTR, pooled("fgetxattr", (r) => r.opFlags !== 0 ? null : [r.fd, r.addr, r.off, r.len])],
   [IORING_OP_FSETXATTR, pooled("fsetxattr", (r) => [r.fd, r.addr, r.off, r.len, r.opFlags])],
 ];

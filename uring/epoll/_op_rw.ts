@@ -205,7 +205,7 @@ function file(e: Engine, r: Req, write: boolean, vectored: boolean, select: bool
     const total = ret < 0 ? (done > 0 ? done : -errno) : done + ret;
     if (total !== want) r.failed = true;
     e.complete(r, total, total >= 0 ? cflags : 0);
-  });
+  }, [0]);
 }
 
 function readMultishot(e: Engine, r: Req): void {
@@ -253,7 +253,7 @@ function splice(e: Engine, r: Req): void {
   if (!noInOff) putU64(v, 0, r.addr);
   if (r.off !== -1) putU64(v, 8, r.off);
   const args = [r.fileIndex | 0, noInOff ? 0 : base, r.fd, r.off === -1 ? 0 : base + 8, r.len, r.opFlags & SPLICE_FLAGS];
-  e.toPool(r, "splice", args, (ret, errno) => e.complete(r, ret < 0 ? -errno : ret));
+  e.toPool(r, "splice", args, (ret, errno) => e.complete(r, ret < 0 ? -errno : ret), [0, 2]);
 }
 
 function tee(e: Engine, r: Req): void {
@@ -261,7 +261,7 @@ function tee(e: Engine, r: Req): void {
   if (r.addr !== 0 || r.off !== 0 || r.opFlags & ~(SPLICE_FLAGS | SPLICE_F_FD_IN_FIXED)) return e.complete(r, -EINVAL);
   e.toPool(r, "tee", [r.fileIndex | 0, r.fd, r.len, r.opFlags & SPLICE_FLAGS], (ret, errno) => {
     e.complete(r, ret < 0 ? -errno : ret);
-  });
+  }, [0, 1]);
 }
 
 /** The handlers of this file, by opcode. */

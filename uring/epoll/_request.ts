@@ -102,6 +102,8 @@ export class Req {
   aux = 0;
   /** Handler state: a private descriptor (a dup for a multishot poll). */
   auxFd = -1;
+  /** Duplicates of the descriptors a pool call works on, held until the call returned (see Engine.toPool). */
+  heldFds: number[] | null = null;
 
   /** Whether this request's user_data is `lo + hi * 2^32`. */
   hasUserData(lo: number, hi: number): boolean {

@@ -230,7 +230,7 @@ export class CallbackConnection<C = undefined> implements SendQueueOwner {
    * conn.send(bytes, start, end); // in onData: the chunk goes back without a copy
    * ```
    */
-  send(bytes: ArrayBufferView, start = 0, end = bytes?.byteLength): void {
+  send(bytes: ArrayBufferView, start: number = 0, end: number = bytes?.byteLength): void {
     this.checkSend("send", bytes, start, end);
     this.queue.send(bytes, start, end);
     this.markDirty();
@@ -252,7 +252,7 @@ export class CallbackConnection<C = undefined> implements SendQueueOwner {
    * conn.write(new TextEncoder().encode("hello\n"));
    * ```
    */
-  write(bytes: ArrayBufferView, start = 0, end = bytes?.byteLength): void {
+  write(bytes: ArrayBufferView, start: number = 0, end: number = bytes?.byteLength): void {
     this.checkSend("write", bytes, start, end);
     this.queue.write(bytes, start, end);
     this.markDirty();
