@@ -27,11 +27,14 @@ export function runExample(name: string, args: readonly string[] = []): SpawnSyn
 
 /**
  * Starts a long-running example; the caller ends it (by signal) and awaits `exited`. It is killed (SIGKILL) after
- * `killAfterMs` (30 s) in any case, so a hung example cannot outlive its test.
+ * `killAfterMs` (30 s) in any case, so a hung example cannot outlive its test. `prefix`, when given, is a command
+ * that runs the example (such as the seccomp helper of testing/refused.ts, ending in `--`).
  */
-export function startExample(name: string, args: readonly string[] = [], killAfterMs = 30_000) {
-  const [cmd, argv] = exampleCommand(name, args);
-  const child = spawn(cmd, argv, { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+export function startExample(name: string, args: readonly string[] = [], killAfterMs = 30_000,
+  prefix: readonly string[] = []) {
+  const [runtime, runtimeArgs] = exampleCommand(name, args);
+  const [cmd, ...argv] = [...prefix, runtime, ...runtimeArgs];
+  const child = spawn(cmd!, argv, { env: env(), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));

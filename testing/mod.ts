@@ -34,4 +34,5 @@ export {
   writeText,
 } from "./fixtures.ts";
 export { socketPair } from "./sockets.ts";
+export { type Backend, type BackendCase, forEachBackend } from "./backends.ts";
 export { exampleCommand, runExample, startExample } from "./examples.ts";

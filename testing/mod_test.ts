@@ -64,11 +64,26 @@ test("testing/mod.ts exports each shared helper by name", () => {
     "exampleCommand",
     "runExample",
     "startExample",
+    "forEachBackend",
   ];
   for (const name of helpers) {
     assert.equal(typeof (testing as Record<string, unknown>)[name], "function", `${name} is exported`);
   }
   assert.deepEqual(Object.keys(testing).sort(), [...helpers].sort(), "and nothing else");
+});
+
+const declared: string[] = [];
+testing.forEachBackend((b) => {
+  declared.push(b.name("x"));
+  b.it("forEachBackend's loops run on their backend; what needs io_uring is skipped on epoll only", false, () =>
+    b.withLoop(async (loop) => {
+      assert.equal(loop.backend, b.backend);
+      assert.equal(b.needsIoUring("registered files"), b.backend === "epoll" && "registered files needs the io_uring backend");
+    }));
+});
+
+test("forEachBackend declares each test once per backend, its name suffixed with the backend", () => {
+  assert.deepEqual(declared, ["x [io_uring]", "x [epoll]"]);
 });
 
 test("withLoop closes the loop and every tracked fd, also when the test fails", async () => {

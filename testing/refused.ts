@@ -145,11 +145,20 @@ function run(argv: readonly string[]): Promise<Run> {
 export function runScript(script: string, args: readonly string[], confine?: Confinement): Promise<Run> {
   const argv = runtimeCommand(script, args);
   if (!confine) return run(argv);
-  const opts = [
+  return run([...confinedCommand(confine), ...argv]);
+}
+
+/**
+ * The command prefix that runs a program confined by the helper (`[helper, ...options, "--"]`), for a child the
+ * test starts itself (a server it talks to); {@link runScript} uses the same.
+ */
+export function confinedCommand(confine: Confinement = {}): string[] {
+  return [
+    helper(),
     ...(confine.seccomp === false ? ["--no-filter"] : []),
     ...(confine.memlock !== undefined ? ["--memlock", String(confine.memlock)] : []),
+    "--",
   ];
-  return run([helper(), ...opts, "--", ...argv]);
 }
 
 /** Runs testing/refused_child.ts (`new Ring(entries)`, `new Loop()`) and parses its report. */

@@ -12,9 +12,11 @@ import { startExample } from "./examples.ts";
 /** A started example server (see {@link startServer}). */
 export type Server = ReturnType<typeof startExample>;
 
-/** Starts a server example on port 0 and reads the port from its one line. */
-export async function startServer(name: string, args: string[] = []): Promise<{ server: Server; port: number }> {
-  const server = startExample(name, ["0", ...args]);
+/** Starts a server example on port 0 (run by `prefix`, if given: see `startExample`) and reads the port from its one line. */
+export async function startServer(
+  name: string, args: string[] = [], prefix: readonly string[] = [],
+): Promise<{ server: Server; port: number }> {
+  const server = startExample(name, ["0", ...args], 30_000, prefix);
   await server.waitFor("\n");
   const m = /^listening on 127\.0\.0\.1:(\d+)\n$/.exec(server.stdout);
   assert.ok(m, `one "listening on" line, got ${JSON.stringify(server.stdout)}`);

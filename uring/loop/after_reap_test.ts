@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Loop } from "./loop.ts";
+import { forEachBackend } from "../../testing/mod.ts";
+import type { Loop } from "./loop.ts";
 import { Operation, OpState } from "./operation.ts";
 import { prepNop } from "../prep/nop.ts";
 import type { Sqe } from "../ring/sqe.ts";
@@ -61,38 +61,40 @@ class Batch {
   }
 }
 
-for (const mode of ["integrated", "owning"] as const) {
-  test(`${mode}: runAfterReap runs a task once the reap delivered every CQE, and the task may submit`, async () => {
-    const loop = new Loop({ mode });
+forEachBackend((be) => {
+  for (const mode of ["integrated", "owning"] as const) {
+    be.test(`${mode}: runAfterReap runs a task once the reap delivered every CQE, and the task may submit`, async () => {
+      const loop = be.loop({ mode });
+      try {
+        const run = () =>
+          new Promise<Batch>((resolve) => {
+            const b: Batch = new Batch(loop, 16, 5, () => resolve(b));
+            b.submitAll();
+          });
+        const b = mode === "owning" ? await loop.run(run) : await run();
+        assert.equal(b.delivered, 80, "five rounds of 16");
+        // NOPs complete inline at submit: each round's 16 CQEs are reaped together, and the task runs after all.
+        for (const seen of b.runs) assert.equal(seen % 16, 0, `the task saw ${seen} CQEs: it ran inside a reap`);
+        assert.equal(loop.stats.inFlight, 0);
+      } finally {
+        await loop.close();
+      }
+    });
+  }
+
+  be.test("runAfterReap called outside a reap runs the task in a microtask, once per call", async () => {
+    const loop = be.loop();
     try {
-      const run = () =>
-        new Promise<Batch>((resolve) => {
-          const b: Batch = new Batch(loop, 16, 5, () => resolve(b));
-          b.submitAll();
-        });
-      const b = mode === "owning" ? await loop.run(run) : await run();
-      assert.equal(b.delivered, 80, "five rounds of 16");
-      // NOPs complete inline at submit: each round's 16 CQEs are reaped together, and the task runs after all.
-      for (const seen of b.runs) assert.equal(seen % 16, 0, `the task saw ${seen} CQEs: it ran inside a reap`);
-      assert.equal(loop.stats.inFlight, 0);
+      let runs = 0;
+      const task = { afterReap: () => void runs++ };
+      loop.runAfterReap(task);
+      loop.runAfterReap(task);
+      assert.equal(runs, 0, "not at once");
+      await null;
+      await null;
+      assert.equal(runs, 2);
     } finally {
       await loop.close();
     }
   });
-}
-
-test("runAfterReap called outside a reap runs the task in a microtask, once per call", async () => {
-  const loop = new Loop();
-  try {
-    let runs = 0;
-    const task = { afterReap: () => void runs++ };
-    loop.runAfterReap(task);
-    loop.runAfterReap(task);
-    assert.equal(runs, 0, "not at once");
-    await null;
-    await null;
-    assert.equal(runs, 2);
-  } finally {
-    await loop.close();
-  }
 });

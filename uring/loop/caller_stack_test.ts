@@ -3,8 +3,7 @@
  * started the operation.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { withLoop } from "../../testing/mod.ts";
+import { forEachBackend } from "../../testing/mod.ts";
 import { read } from "../fs/read_write.ts";
 import type { Loop } from "./loop.ts";
 
@@ -17,19 +16,21 @@ async function readFromAClosedDescriptorInANamedFunction(loop: Loop): Promise<Er
   throw new Error("the read of a closed descriptor succeeded");
 }
 
-test("with callerStacks, a rejected operation's stack names the function that started it", async () => {
-  await withLoop(async (loop) => {
-    const e = await readFromAClosedDescriptorInANamedFunction(loop);
-    assert.match(e.message, /EBADF/);
-    assert.match(e.stack ?? "", /readFromAClosedDescriptorInANamedFunction/);
-  }, { callerStacks: true });
-});
+forEachBackend((b) => {
+  b.test("with callerStacks, a rejected operation's stack names the function that started it", async () => {
+    await b.withLoop(async (loop) => {
+      const e = await readFromAClosedDescriptorInANamedFunction(loop);
+      assert.match(e.message, /EBADF/);
+      assert.match(e.stack ?? "", /readFromAClosedDescriptorInANamedFunction/);
+    }, { callerStacks: true });
+  });
 
-test("without it (the default), the error is the kernel's answer alone and costs nothing to start", async () => {
-  await withLoop(async (loop) => {
-    assert.equal(loop.callerStacks, false);
-    const e = await readFromAClosedDescriptorInANamedFunction(loop);
-    assert.match(e.message, /EBADF/);
-    assert.doesNotMatch(e.stack ?? "", /readFromAClosedDescriptorInANamedFunction/);
+  b.test("without it (the default), the error is the kernel's answer alone and costs nothing to start", async () => {
+    await b.withLoop(async (loop) => {
+      assert.equal(loop.callerStacks, false);
+      const e = await readFromAClosedDescriptorInANamedFunction(loop);
+      assert.match(e.message, /EBADF/);
+      assert.doesNotMatch(e.stack ?? "", /readFromAClosedDescriptorInANamedFunction/);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { RecvmsgStream } from "./recvmsg_stream.ts";
 import { sendto } from "../net/mod.ts";
 import { libc } from "../../ffi/mod.ts";
 import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
-import { skipIf } from "../../testing/mod.ts";
+import { forEachBackend, skipIf } from "../../testing/mod.ts";
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
@@ -38,45 +38,47 @@ function localPort(fd: number): number {
   return new DataView(addr.buffer).getUint16(2); // sin_port, big-endian
 }
 
-test("multishot recvmsg yields each datagram with its sender's address, re-arming when buffers run out",
-  skipIf(noRecvmsgStream), async () => {
-  const loop = new Loop();
-  const buffers = BufferRing.create(loop.ring, { bgid: 21, entries: 2, bufferSize: 512 });
-  const rx = udpSocket();
-  const tx = udpSocket();
-  try {
-    const rxPort = localPort(rx);
-    const txPort = localPort(tx);
-    // Ten datagrams queued before the stream starts: two buffers hold two, the rest wait in the socket.
-    for (let i = 0; i < 10; i++) {
-      await sendto(loop, tx, new TextEncoder().encode(`datagram ${i}`), { address: "127.0.0.1", port: rxPort });
+forEachBackend((b) => {
+  b.test("multishot recvmsg yields each datagram with its sender's address, re-arming when buffers run out",
+    skipIf(noRecvmsgStream), async () => {
+    const loop = b.loop();
+    const buffers = BufferRing.create(loop.ring, { bgid: 21, entries: 2, bufferSize: 512 });
+    const rx = udpSocket();
+    const tx = udpSocket();
+    try {
+      const rxPort = localPort(rx);
+      const txPort = localPort(tx);
+      // Ten datagrams queued before the stream starts: two buffers hold two, the rest wait in the socket.
+      for (let i = 0; i < 10; i++) {
+        await sendto(loop, tx, new TextEncoder().encode(`datagram ${i}`), { address: "127.0.0.1", port: rxPort });
+      }
+      const stream = new RecvmsgStream(loop, rx, buffers);
+      const got: string[] = [];
+      for await (const d of stream) {
+        assert.deepEqual(d.address, { family: AF_INET, address: "127.0.0.1", port: txPort });
+        assert.equal(d.flags, 0);
+        got.push(new TextDecoder().decode(d.data));
+        if (got.length === 10) break;
+      }
+      assert.deepEqual(got, Array.from({ length: 10 }, (_, i) => `datagram ${i}`));
+      assert.ok(stream.rearms > 0, "ENOBUFS re-arms happened");
+    } finally {
+      await loop.close();
+      libc().close(rx);
+      libc().close(tx);
+      buffers.close();
     }
-    const stream = new RecvmsgStream(loop, rx, buffers);
-    const got: string[] = [];
-    for await (const d of stream) {
-      assert.deepEqual(d.address, { family: AF_INET, address: "127.0.0.1", port: txPort });
-      assert.equal(d.flags, 0);
-      got.push(new TextDecoder().decode(d.data));
-      if (got.length === 10) break;
-    }
-    assert.deepEqual(got, Array.from({ length: 10 }, (_, i) => `datagram ${i}`));
-    assert.ok(stream.rearms > 0, "ENOBUFS re-arms happened");
-  } finally {
-    await loop.close();
-    libc().close(rx);
-    libc().close(tx);
-    buffers.close();
-  }
-});
+  });
 
-test("a recvmsg stream refuses buffers too small for its header, name and control areas",
-  skipIf(noBufRing), async () => {
-  const loop = new Loop();
-  const buffers = BufferRing.create(loop.ring, { bgid: 22, entries: 2, bufferSize: 64 });
-  try {
-    assert.throws(() => new RecvmsgStream(loop, 0, buffers), /must hold the 16-byte header/);
-  } finally {
-    await loop.close();
-    buffers.close();
-  }
+  b.test("a recvmsg stream refuses buffers too small for its header, name and control areas",
+    skipIf(noBufRing), async () => {
+    const loop = b.loop();
+    const buffers = BufferRing.create(loop.ring, { bgid: 22, entries: 2, bufferSize: 64 });
+    try {
+      assert.throws(() => new RecvmsgStream(loop, 0, buffers), /must hold the 16-byte header/);
+    } finally {
+      await loop.close();
+      buffers.close();
+    }
+  });
 });
