@@ -2,13 +2,15 @@
  * The client side of the server tests (uring/server): a TCP socket made and connected with libc (a loopback connect
  * completes at once, before the server accepts) and then read and written through the loop, so it works in both
  * loop modes (in owning mode nothing else would run while the loop waits in the kernel); and a byte pattern that
- * tells every position of every connection's stream apart.
+ * tells every position of every connection's stream apart. Also the server side those tests share: starting a
+ * server on a loopback port the kernel picks, and driving an echo of many connections at once.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { libc } from "../ffi/mod.ts";
 import type { Loop } from "../uring/loop/loop.ts";
+import type { ServeOptions, ServerStats } from "../uring/server/callbacks.ts";
 import { NativeMemory } from "../uring/core/memory.ts";
 import { sendAll } from "../uring/net/send_all.ts";
 import { recv } from "../uring/net/send_recv.ts";
@@ -152,4 +154,86 @@ export class TcpPeer {
     libc().close(this.fd);
     if (!this.buf.isPinned) this.buf.free();
   }
+}
+
+/**
+ * Drives an echo server at 127.0.0.1:`port` with `count` peers at once: each sends `total` bytes of its own pattern
+ * (stream `seed` = its index) in writes of odd sizes, all before much is read, then FIN, and reads to EOF; asserts
+ * every peer got each byte back once, in order. Every other peer has a 4 KiB receive buffer, so the server's sends
+ * wait for socket space while its recvs wait for buffers. Closes the peers.
+ *
+ * @example
+ * ```ts
+ * import type { Loop } from "../uring/loop/loop.ts";
+ * declare const loop: Loop, port: number;
+ *
+ * await echoThroughPeers(loop, port, 16, 64 * 1024); // 16 connections, 64 KiB each
+ * ```
+ */
+export async function echoThroughPeers(loop: Loop, port: number, count: number, total: number): Promise<void> {
+  const peers = Array.from({ length: count }, (_, i) => new TcpPeer(loop, port, i % 2 ? { rcvbuf: 4096 } : {}));
+  try {
+    await Promise.all(peers.map(async (p, seed) => {
+      const writer = (async () => {
+        for (let at = 0; at < total;) {
+          const n = Math.min(total - at, 1 + ((at * 7 + seed * 131) % 3001));
+          await p.send(streamBytes(seed, at, n));
+          at += n;
+        }
+        await p.shutdownWrite();
+      })();
+      let bad = -1;
+      const got = await p.readToEnd((chunk, at) => {
+        for (let i = 0; i < chunk.length && bad < 0; i++) if (chunk[i] !== streamByte(seed, at + i)) bad = at + i;
+      });
+      await writer;
+      assert.equal(bad, -1, `connection ${seed}: byte ${bad} differs`);
+      assert.equal(got, total, `connection ${seed}: every byte came back`);
+    }));
+  } finally {
+    for (const p of peers) p.close();
+  }
+}
+
+/** The options {@link startLocalServer} hands its `start`: the part every server test sets the same way. */
+export type LocalServeOptions = Required<
+  Pick<ServeOptions, "port" | "host" | "signal" | "onListen" | "onError" | "stats">
+>;
+
+/**
+ * Starts a server test's server through `start` (serve or serveCallbacks, given the options it is handed plus its
+ * own): on 127.0.0.1, on a port the kernel picks, stopped by `signal`, its onError calls collected in `errors` and
+ * its counts in `stats`. `served` is the server's promise (its rejection already handled here: await it to see it);
+ * `port` resolves to the port it listens on, or -1 when it stopped first.
+ *
+ * @example
+ * ```ts
+ * import type { Loop } from "../uring/loop/loop.ts";
+ * import { serve } from "../uring/server/server.ts";
+ * declare const loop: Loop;
+ *
+ * const stop = new AbortController();
+ * const errors: unknown[] = [];
+ * const { served, port } = startLocalServer((o) => serve(loop, { ...o, maxQueued: 4 }, async () => {}),
+ *   stop.signal, errors, { accepted: 0, active: 0 });
+ * console.log(await port);
+ * stop.abort();
+ * await served;
+ * ```
+ */
+export function startLocalServer(
+  start: (options: LocalServeOptions) => Promise<void>, signal: AbortSignal, errors: unknown[], stats: ServerStats,
+): { served: Promise<void>; port: Promise<number> } {
+  let listening!: (port: number) => void;
+  const port = new Promise<number>((r) => (listening = r));
+  const served = start({
+    port: 0,
+    host: "127.0.0.1",
+    signal,
+    onListen: (a) => listening(a.port),
+    onError: (e) => errors.push(e),
+    stats,
+  });
+  served.catch(() => {});
+  return { served, port: Promise.race([port, served.then(() => -1)]) };
 }

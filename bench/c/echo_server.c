@@ -139,19 +139,8 @@ static void on_send(int fd, int res) {
 }
 
 int main(int argc, char **argv) {
-	int port;
-	const char *host;
-	srv_args(NAME, argc, argv, &port, &host);
-	int bound;
-	int lfd = srv_listen(NAME, host, port, &bound);
-	srv_ring(NAME, &ring);
-	srv_buffers_init(NAME, &ring, &bufs);
-	conns = calloc(SRV_MAX_FD, sizeof *conns);
-	starved = malloc(SRV_MAX_FD * sizeof *starved);
-	if (!conns || !starved) srv_die(NAME, "calloc", ENOMEM);
-	srv_arm_accept(NAME, &ring, lfd);
-	printf("%d\n", bound);
-	fflush(stdout);
+	int lfd;
+	conns = srv_start(NAME, argc, argv, &ring, &bufs, sizeof *conns, &starved, &lfd);
 	for (;;) {
 		int r = io_uring_submit_and_wait(&ring, 1);
 		if (r < 0 && r != -EINTR) srv_die(NAME, "io_uring_submit_and_wait", -r);

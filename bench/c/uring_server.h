@@ -162,4 +162,27 @@ static void srv_args(const char *name, int argc, char **argv, int *port, const c
 	}
 }
 
+/*
+ * What each server's main does first: parses the arguments, listens, sets up the ring and its buffers, allocates
+ * the table of SRV_MAX_FD connections of `conn_size` bytes (zeroed) and the list of starved ones, arms the accept,
+ * and prints the port alone on one line. Returns the connection table; *lfd gets the listening socket.
+ */
+static void *srv_start(const char *name, int argc, char **argv, struct io_uring *ring, struct srv_buffers *b,
+	size_t conn_size, int **starved, int *lfd) {
+	int port;
+	const char *host;
+	srv_args(name, argc, argv, &port, &host);
+	int bound;
+	*lfd = srv_listen(name, host, port, &bound);
+	srv_ring(name, ring);
+	srv_buffers_init(name, ring, b);
+	void *conns = calloc(SRV_MAX_FD, conn_size);
+	*starved = malloc(SRV_MAX_FD * sizeof **starved);
+	if (!conns || !*starved) srv_die(name, "calloc", ENOMEM);
+	srv_arm_accept(name, ring, *lfd);
+	printf("%d\n", bound);
+	fflush(stdout);
+	return conns;
+}
+
 #endif

@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { it, pipePair, socketPair, tempDir } from "../../testing/mod.ts";
+import { collect, put } from "../../testing/epoll_ring.ts";
 import { libc } from "../../ffi/mod.ts";
 import { NativeMemory } from "../core/memory.ts";
 import { UringError } from "../core/errors.ts";
-import { type Sqe, sqeSetData } from "../ring/sqe.ts";
+import { sqeSetData } from "../ring/sqe.ts";
 import { registerBuffers } from "../ring/registered_buffers.ts";
 import { registerFilesSparse } from "../ring/registered_files.ts";
 import { registerEventfd } from "../ring/eventfd.ts";
@@ -30,26 +31,6 @@ import {
 } from "../prep/mod.ts";
 import type { Ring } from "../ring/ring.ts";
 import { EpollRing } from "./mod.ts";
-
-type Cqe = [userData: number, res: number, flags: number];
-
-function put(ring: EpollRing, prep: (sqe: Sqe) => void, userData: number): void {
-  const sqe = ring.getSqe()!;
-  prep(sqe);
-  sqeSetData(sqe, userData);
-}
-
-/** Waits (five seconds at most) until `n` CQEs arrived; returns them in order. */
-function collect(ring: EpollRing, n: number): Cqe[] {
-  const out: Cqe[] = [];
-  const deadline = performance.now() + 5000;
-  ring.submit();
-  while (out.length < n && performance.now() < deadline) {
-    ring.submitAndWait(1, { timeoutNs: 20e6 });
-    ring.drain((ud, res, flags) => void out.push([ud, res, flags]));
-  }
-  return out;
-}
 
 function withRing(fn: (ring: EpollRing) => void, entries = 16, cqEntries?: number): void {
   const ring = new EpollRing(entries, cqEntries === undefined ? {} : { cqEntries });

@@ -5,29 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { it, tempDir } from "../../testing/mod.ts";
+import { collect, put } from "../../testing/epoll_ring.ts";
 import { NativeMemory } from "../core/memory.ts";
-import { type Sqe, sqeSetData } from "../ring/sqe.ts";
 import { prepClose, prepFsync, prepFtruncate, prepOpen } from "../prep/mod.ts";
 import { EpollRing } from "./mod.ts";
-
-type Cqe = [userData: number, res: number, flags: number];
-
-function put(ring: EpollRing, prep: (sqe: Sqe) => void, userData: number): void {
-  const sqe = ring.getSqe()!;
-  prep(sqe);
-  sqeSetData(sqe, userData);
-}
-
-function collect(ring: EpollRing, n: number): Cqe[] {
-  const out: Cqe[] = [];
-  const deadline = performance.now() + 5000;
-  ring.submit();
-  while (out.length < n && performance.now() < deadline) {
-    ring.submitAndWait(1, { timeoutNs: 20e6 });
-    ring.drain((ud, res, flags) => void out.push([ud, res, flags]));
-  }
-  return out;
-}
 
 const O_RDWR = 2;
 const O_CREAT = 0o100;

@@ -1,25 +1,10 @@
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
 import { forEachBackend, resizeRefused, skipIf } from "../../testing/mod.ts";
-import { Loop } from "./loop.ts";
+import { checkOperationTimeouts, nopOp, timeoutOp } from "../../testing/loop_ops.ts";
 import { PromiseOp } from "./operation.ts";
 import { UringError } from "../core/errors.ts";
 import { IORING_SETUP_SQPOLL } from "../abi/uapi.ts";
-import { prepNop } from "../prep/nop.ts";
-import { prepTimeout } from "../prep/timeout.ts";
-import type { Sqe } from "../ring/sqe.ts";
-
-/** A TIMEOUT operation of `ms` milliseconds (completes with -ETIME). */
-function timeoutOp(loop: Loop, ms: number): PromiseOp {
-  return new PromiseOp("timeout", (sqe: Sqe, op) => {
-    const ts = op.chunk(loop, 16);
-    ts.view.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
-    ts.view.setBigInt64(8, BigInt((ms % 1000) * 1e6), true);
-    prepTimeout(sqe, ts.address, 0, 0);
-  });
-}
-
-const nop = () => new PromiseOp("nop", (sqe) => prepNop(sqe));
 
 forEachBackend((b) => {
   b.test("every operation completes exactly once under a random mix with a tiny SQ and CQ", async () => {
@@ -34,7 +19,7 @@ forEachBackend((b) => {
         let op: PromiseOp;
         let expect: "ok" | "etime" | "abort";
         if (r < 0.6) {
-          op = nop();
+          op = nopOp();
           expect = "ok";
         } else if (r < 0.8) {
           op = timeoutOp(loop, 1);
@@ -78,7 +63,7 @@ forEachBackend((b) => {
     try {
       const order: number[] = [];
       const ops = Array.from({ length: 50 }, (_, i) => {
-        const op = loop.submit(nop());
+        const op = loop.submit(nopOp());
         op.promise.then(() => order.push(i));
         return op.promise;
       });
@@ -112,17 +97,7 @@ forEachBackend((b) => {
   b.test("a per-operation timeout uses a linked timeout and rejects with a TimeoutError", async () => {
     const loop = b.loop();
     try {
-      const op = timeoutOp(loop, 10_000);
-      op.timeoutNs = 20e6;
-      loop.submit(op);
-      const t0 = performance.now();
-      await assert.rejects(op.promise, (e: Error) => e.name === "TimeoutError");
-      const ms = performance.now() - t0;
-      assert.ok(ms >= 15 && ms < 5000, `timed out after ${ms} ms`);
-      // An operation that beats its timeout resolves normally.
-      const quick = nop();
-      quick.timeoutNs = 1e9;
-      assert.equal(await loop.submit(quick).promise, 0);
+      await checkOperationTimeouts(loop);
     } finally {
       await loop.close();
     }
@@ -138,7 +113,7 @@ forEachBackend((b) => {
     assert.equal(settled.length, 6);
     for (const s of settled) assert.equal(s.status, "rejected");
     assert.equal(loop.stats.inFlight, 0);
-    assert.throws(() => loop.submit(nop()), /the loop is closed/);
+    assert.throws(() => loop.submit(nopOp()), /the loop is closed/);
   });
 
   b.test("integrated mode: a setTimeout fires while a ring operation is pending", async () => {
@@ -162,7 +137,7 @@ forEachBackend((b) => {
     try {
       const result = await loop.run(async () => {
         let sum = 0;
-        for (let i = 0; i < 1000; i++) sum += await loop.submit(nop()).promise;
+        for (let i = 0; i < 1000; i++) sum += await loop.submit(nopOp()).promise;
         await assert.rejects(loop.submit(timeoutOp(loop, 5)).promise, /ETIME/);
         // A timer still fires: the loop yields to the runtime when the ring is idle.
         await new Promise((r) => setTimeout(r, 5));
@@ -207,7 +182,7 @@ forEachBackend((b) => {
           if (ticking) setImmediate(tick);
         };
         setImmediate(tick);
-        for (let i = 0; i < 1000; i++) assert.equal(await loop.submit(nop()).promise, 0);
+        for (let i = 0; i < 1000; i++) assert.equal(await loop.submit(nopOp()).promise, 0);
         ticking = false;
         assert.ok(turns < 200, `${turns} macrotask turns for 1000 sequential NOPs`);
       });
@@ -225,7 +200,7 @@ forEachBackend((b) => {
           loop.ring.resize(64, { cqEntries: 512 });
           assert.equal(loop.ring.cqEntries, 512);
           const nops = [];
-          for (let i = 0; i < 200; i++) nops.push(loop.submit(nop()).promise);
+          for (let i = 0; i < 200; i++) nops.push(loop.submit(nopOp()).promise);
           assert.deepEqual(new Set(await Promise.all(nops)), new Set([0]));
           await assert.rejects(waiting.promise, /ETIME/);
         });
@@ -248,13 +223,13 @@ forEachBackend((b) => {
         return alloc(size);
       };
       // A NOP allocates nothing itself: the one allocation that fails is its linked timeout's timespec.
-      const first = nop();
+      const first = nopOp();
       first.timeoutNs = 1e9;
       loop.submit(first);
       await assert.rejects(first.promise, (e: unknown) => e instanceof UringError && e.code === "ENOMEM");
       // The next operation runs on its own: not linked to a timeout SQE that was never written.
       const t0 = performance.now();
-      assert.equal(await loop.submit(nop()).promise, 0);
+      assert.equal(await loop.submit(nopOp()).promise, 0);
       assert.ok(performance.now() - t0 < 1000);
       assert.equal(loop.stats.inFlight, 0);
     } finally {
@@ -269,7 +244,7 @@ forEachBackend((b) => {
         throw new RangeError("bad argument");
       }));
       await assert.rejects(bad.promise, /bad argument/);
-      assert.equal(await loop.submit(nop()).promise, 0);
+      assert.equal(await loop.submit(nopOp()).promise, 0);
     } finally {
       await loop.close();
     }
@@ -301,7 +276,7 @@ forEachBackend((b) => {
         timer = setTimeout(() => reject(new Error("the NOP was never submitted again")), 2000);
       });
       try {
-        assert.equal(await Promise.race([loop.submit(nop()).promise, hung]), 0);
+        assert.equal(await Promise.race([loop.submit(nopOp()).promise, hung]), 0);
       } finally {
         clearTimeout(timer);
       }

@@ -5,29 +5,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Loop, type LoopOptions } from "./loop.ts";
-import { PromiseOp } from "./operation.ts";
-import { prepNop } from "../prep/nop.ts";
-import { prepTimeout } from "../prep/timeout.ts";
 import { recv, send } from "../net/send_recv.ts";
 import { IORING_FEAT_EXT_ARG } from "../abi/uapi.ts";
-import type { Sqe } from "../ring/sqe.ts";
 import { libc } from "../../ffi/mod.ts";
 import { socketPair, track, withLoop } from "../../testing/mod.ts";
+import { checkOperationTimeouts, nopOp, timeoutOp } from "../../testing/loop_ops.ts";
 
 const OLD = { maskFeatures: IORING_FEAT_EXT_ARG };
 const MODES = ["integrated", "owning"] as const;
-
-/** A TIMEOUT operation of `ms` milliseconds (completes with -ETIME). */
-function timeoutOp(loop: Loop, ms: number): PromiseOp {
-  return new PromiseOp("timeout", (sqe: Sqe, op) => {
-    const ts = op.chunk(loop, 16);
-    ts.view.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
-    ts.view.setBigInt64(8, BigInt((ms % 1000) * 1e6), true);
-    prepTimeout(sqe, ts.address, 0, 0);
-  });
-}
-
-const nop = () => new PromiseOp("nop", (sqe) => prepNop(sqe));
 
 /**
  * Awaits a `ms` timer and checks it fired in time. A 2 s kernel TIMEOUT guards the wait: should the loop block in
@@ -111,16 +96,7 @@ for (const mode of MODES) {
 
   test(`${mode} mode without EXT_ARG: per-operation timeouts reject with a TimeoutError, others resolve`, () =>
     onOldLoop(mode, async (loop) => {
-      const op = timeoutOp(loop, 10_000);
-      op.timeoutNs = 20e6;
-      loop.submit(op);
-      const t0 = performance.now();
-      await assert.rejects(op.promise, (e: Error) => e.name === "TimeoutError");
-      const ms = performance.now() - t0;
-      assert.ok(ms >= 15 && ms < 5000, `timed out after ${ms} ms`);
-      const quick = nop();
-      quick.timeoutNs = 1e9;
-      assert.equal(await loop.submit(quick).promise, 0);
+      await checkOperationTimeouts(loop);
       const [client, server] = socketPair();
       track(client);
       track(server);

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Ring } from "./ring.ts";
-import { sqeSetData } from "./sqe.ts";
+import { type Sqe, sqeSetData } from "./sqe.ts";
 import { registerClock } from "./clock.ts";
 import { prepNop } from "../prep/nop.ts";
 import { prepTimeout } from "../prep/timeout.ts";
@@ -64,11 +64,17 @@ function rawCqe(ring: Ring, w: number, after: number): [number, number, number, 
   return [c[at]!, c[at + 1]!, c[at + 2]! | 0, c[at + 3]!];
 }
 
-/** Submits a NOP with `ud` and returns the word index of its CQE (the ring's first, on a fresh ring). */
-function firstNop(ring: Ring, ud: number): number {
+/** Puts a NOP with user_data `ud` in the SQ (not submitted yet); returns its SQE. */
+function putNop(ring: Ring, ud: number): Sqe {
   const sqe = ring.getSqe()!;
   prepNop(sqe);
   sqeSetData(sqe, ud);
+  return sqe;
+}
+
+/** Submits a NOP with `ud` and returns the word index of its CQE (the ring's first, on a fresh ring). */
+function firstNop(ring: Ring, ud: number): number {
+  putNop(ring, ud);
   assert.equal(ring.submitAndWait(1), 1);
   let word = -1;
   ring.forEachCqe((_ud, _res, _flags, w) => (word = w));
@@ -103,9 +109,7 @@ test("without EXT_ARG, a timed wait with nothing in flight returns after the tim
     // The kernel did post the TIMEOUT's CQE, right after the NOP's: user_data all ones, -ETIME.
     assert.deepEqual(rawCqe(ring, w, 1).slice(0, 3), [0xffffffff, 0xffffffff, -ETIME]);
     // And a NOP afterwards is the one CQE a wait sees.
-    const sqe = ring.getSqe()!;
-    prepNop(sqe);
-    sqeSetData(sqe, 2);
+    putNop(ring, 2);
     assert.equal(ring.submitAndWait(1, { timeoutNs: 1e9 }), 1);
     assert.deepEqual(drained(ring), [[2, 0]]);
   } finally {
@@ -117,9 +121,7 @@ test("without EXT_ARG, a CQE that comes first ends the wait, and the TIMEOUT's l
   const ring = new Ring(8, OLD);
   try {
     const w = firstNop(ring, 1);
-    const sqe = ring.getSqe()!;
-    prepNop(sqe);
-    sqeSetData(sqe, 7);
+    putNop(ring, 7);
     const { value: ready, ms } = timed(() => ring.submitAndWait(1, { timeoutNs: 150_000_000 }));
     assert.equal(ready, 1);
     assert.ok(ms < 140, `returned after ${ms} ms, before the 150 ms timeout`);
@@ -160,10 +162,7 @@ test("without EXT_ARG, a TIMEOUT's CQE left in the CQ does not end a later wait"
     assert.ok(plain.ms >= 40, `returned after ${plain.ms} ms, before the 50 ms TIMEOUT`);
     assert.deepEqual(drained(ring), [[40, -ETIME]]);
     assert.equal(ring.submitAndWait(1, { timeoutNs: 1_000_000 }), 0);
-    const nop = ring.getSqe()!;
-    prepNop(nop);
-    sqeSetFlags(nop, IOSQE_ASYNC);
-    sqeSetData(nop, 41);
+    sqeSetFlags(putNop(ring, 41), IOSQE_ASYNC);
     const timedWait = timed(() => ring.submitAndWait(1, { timeoutNs: 5e9 }));
     assert.equal(timedWait.value, 1, "a timed wait returns with the CQE it waited for");
     assert.deepEqual(drained(ring), [[41, 0]]);
@@ -176,9 +175,7 @@ test("without EXT_ARG, a TIMEOUT's CQE left in the CQ does not end a later wait"
 test("without EXT_ARG, a wait for a CQE already in the CQ takes no TIMEOUT", () => {
   const ring = new Ring(8, OLD);
   try {
-    const sqe = ring.getSqe()!;
-    prepNop(sqe);
-    sqeSetData(sqe, 3);
+    putNop(ring, 3);
     ring.submit();
     const { value: ready, ms } = timed(() => ring.submitAndWait(1, { timeoutNs: 5e9 }));
     assert.equal(ready, 1);
@@ -219,20 +216,13 @@ test("without EXT_ARG, a wait for several CQEs goes on until they all came or th
   try {
     // A NOP through the async workers (IOSQE_ASYNC) completes after it was submitted, most likely after the
     // wait's TIMEOUT went in: that TIMEOUT counts the 2 CQEs asked for, not 1, so the wait goes on to its time.
-    const sqe = ring.getSqe()!;
-    prepNop(sqe);
-    sqeSetFlags(sqe, IOSQE_ASYNC);
-    sqeSetData(sqe, 20);
+    sqeSetFlags(putNop(ring, 20), IOSQE_ASYNC);
     const r = timed(() => ring.submitAndWait(2, { timeoutNs: 200_000_000 }));
     assert.ok(r.ms >= 180 && r.ms < 3000, `waited ${r.ms} ms of 200`);
     assert.equal(r.value, 1);
     assert.deepEqual(drained(ring), [[20, 0]]);
     // Both NOPs complete while they are submitted: the wait ends at once.
-    for (const ud of [21, 22]) {
-      const nop = ring.getSqe()!;
-      prepNop(nop);
-      sqeSetData(nop, ud);
-    }
+    for (const ud of [21, 22]) putNop(ring, ud);
     const both = timed(() => ring.submitAndWait(2, { timeoutNs: 5e9 }));
     assert.equal(both.value, 2);
     assert.ok(both.ms < 1000, `returned after ${both.ms} ms`);
@@ -255,9 +245,7 @@ test("without EXT_ARG, a timed wait on an SQPOLL ring hands its TIMEOUT to the k
       const r = timed(() => ring.submitAndWait(1, { timeoutNs: 30_000_000 }));
       assert.equal(r.value, 0, "the wait's TIMEOUT ended it, not the 2 s guard");
       assert.ok(r.ms >= 25 && r.ms < 1500, `waited ${r.ms} ms of 30`);
-      const nop = ring.getSqe()!;
-      prepNop(nop);
-      sqeSetData(nop, 51);
+      putNop(ring, 51);
       assert.equal(ring.submitAndWait(1, { timeoutNs: 1e9 }), 1);
       assert.deepEqual(drained(ring), [[51, 0]]);
     } finally {
@@ -331,9 +319,7 @@ for (const [name, flag, why] of wideCqes) {
     try {
       for (let round = 0; round < 6; round++) {
         assert.equal(ring.submitAndWait(1, { timeoutNs: 1_000_000 }), 0, `round ${round}: the time passed`);
-        const sqe = ring.getSqe()!;
-        prepNop(sqe);
-        sqeSetData(sqe, 100 + round);
+        putNop(ring, 100 + round);
         assert.equal(ring.submitAndWait(1, { timeoutNs: 1e9 }), 1);
         assert.equal(ring.cqReady(), 1);
         assert.deepEqual(drained(ring), [[100 + round, 0]]);
@@ -363,11 +349,7 @@ test(resized, skipIf(noResize, resized), () => {
   try {
     // Two NOPs take SQ positions 0 and 1; then an SQE the kernel refuses (position 2) ends the next batch before
     // the wait's TIMEOUT (position 3, slot 1 of 2), which stays in the SQ with its 5 s.
-    for (const ud of [1, 2]) {
-      const nop = ring.getSqe()!;
-      prepNop(nop);
-      sqeSetData(nop, ud);
-    }
+    for (const ud of [1, 2]) putNop(ring, ud);
     ring.submit();
     assert.deepEqual(drained(ring), [[1, 0], [2, 0]]);
     const bad = ring.getSqe()!;

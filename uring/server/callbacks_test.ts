@@ -4,7 +4,14 @@ import { NativeMemory } from "../core/memory.ts";
 import { timeout } from "../ops/timeout.ts";
 import { SO_SNDBUF } from "../abi/sockaddr.ts";
 import { forEachBackend, skipIf } from "../../testing/mod.ts";
-import { setSocketInt, streamByte, streamBytes, TcpPeer } from "../../testing/tcp_peer.ts";
+import {
+  echoThroughPeers,
+  setSocketInt,
+  startLocalServer,
+  streamByte,
+  streamBytes,
+  TcpPeer,
+} from "../../testing/tcp_peer.ts";
 import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 import { serveCallbacks, type ServeOptions } from "./callbacks.ts";
 import type { CallbackConnection, CallbackHandlers } from "./connection.ts";
@@ -39,27 +46,17 @@ forEachBackend((b) => {
     const errors: unknown[] = [];
     const stats = { accepted: 0, active: 0 };
     const main = async () => {
-      let listening!: (port: number) => void;
-      const port = new Promise<number>((r) => (listening = r));
-      const served = serveCallbacks(loop, {
-        port: 0,
-        host: "127.0.0.1",
-        signal: stop.signal,
-        onListen: (a) => listening(a.port),
-        onError: (e) => errors.push(e),
-        stats,
-        ...options,
-      }, {
-        ...handlers,
-        onClose: (conn, error) => {
-          closes.push({ conn: conn as CallbackConnection<unknown>, error });
-          handlers.onClose?.(conn, error);
-        },
-      });
-      served.catch(() => {});
+      const { served, port } = startLocalServer((base) =>
+        serveCallbacks(loop, { ...base, ...options }, {
+          ...handlers,
+          onClose: (conn, error) => {
+            closes.push({ conn: conn as CallbackConnection<unknown>, error });
+            handlers.onClose?.(conn, error);
+          },
+        }), stop.signal, errors, stats);
       const h: Harness = {
         loop,
-        port: await Promise.race([port, served.then(() => -1)]),
+        port: await port,
         closes,
         errors,
         stop: async () => {
@@ -95,32 +92,11 @@ forEachBackend((b) => {
     b.test(name, { ...skipIf(oldKernel, name), timeout: 60_000 }, async () => {
       const total = 96 * 1024;
       await withServer(mode, { bufferCount: 8, bufferSize: 512, maxQueued: 2 }, echo, async (h) => {
-        const peers = Array.from({ length: 24 }, (_, i) => new TcpPeer(h.loop, h.port, i % 2 ? { rcvbuf: 4096 } : {}));
-        try {
-          await Promise.all(peers.map(async (p, seed) => {
-            // Writes of odd sizes, all sent before much is read: sends wait for socket space, recvs for buffers.
-            const writer = (async () => {
-              for (let at = 0; at < total;) {
-                const n = Math.min(total - at, 1 + ((at * 7 + seed * 131) % 3001));
-                await p.send(streamBytes(seed, at, n));
-                at += n;
-              }
-              await p.shutdownWrite();
-            })();
-            let bad = -1;
-            const got = await p.readToEnd((chunk, at) => {
-              for (let i = 0; i < chunk.length && bad < 0; i++) if (chunk[i] !== streamByte(seed, at + i)) bad = at + i;
-            });
-            await writer;
-            assert.equal(bad, -1, `connection ${seed}: byte ${bad} differs`);
-            assert.equal(got, total, `connection ${seed}: every byte came back`);
-          }));
-        } finally {
-          for (const p of peers) p.close();
-        }
+        const peers = 24;
+        await echoThroughPeers(h.loop, h.port, peers, total);
         // Each peer's EOF closed its connection (after what was queued was sent) without an error.
-        for (let i = 0; i < 100 && h.closes.length < peers.length; i++) await timeout(h.loop, 5);
-        assert.equal(h.closes.length, peers.length);
+        for (let i = 0; i < 100 && h.closes.length < peers; i++) await timeout(h.loop, 5);
+        assert.equal(h.closes.length, peers);
         for (const c of h.closes) assert.equal(c.error, null);
         assert.deepEqual(h.errors, []);
       });

@@ -5,7 +5,7 @@ import { Loop } from "../loop/loop.ts";
 import { timeout } from "../ops/timeout.ts";
 import { type ConnectionHandler, serve, type ServeOptions, type ServerStats } from "./server.ts";
 import { forEachBackend, skipIf } from "../../testing/mod.ts";
-import { streamByte, streamBytes, TcpPeer } from "../../testing/tcp_peer.ts";
+import { echoThroughPeers, startLocalServer, streamByte, streamBytes, TcpPeer } from "../../testing/tcp_peer.ts";
 import { kernelVersionAtLeast } from "../ring/kernel_version.ts";
 
 forEachBackend((be) => {
@@ -67,24 +67,14 @@ forEachBackend((be) => {
     const errors: unknown[] = [];
     const stats = { accepted: 0, active: 0 };
     const main = async () => {
-      let listening!: (port: number) => void;
-      const port = new Promise<number>((r) => (listening = r));
-      const served = serve(loop, {
-        port: 0,
-        host: "127.0.0.1",
-        signal: stop.signal,
-        onListen: (a) => listening(a.port),
-        onError: (e) => errors.push(e),
-        stats,
-        ...options,
-      }, handler);
-      served.catch(() => {});
+      const { served, port } = startLocalServer((base) => serve(loop, { ...base, ...options }, handler), stop.signal,
+        errors, stats);
       const stopped = async () => {
         stop.abort();
         await served;
       };
       try {
-        await body(loop, await Promise.race([port, served.then(() => -1)]), stopped);
+        await body(loop, await port, stopped);
       } finally {
         await stopped();
       }
@@ -108,28 +98,7 @@ forEachBackend((be) => {
       const { errors } = await withServe(mode, { bufferCount: 8, bufferSize: 512, maxQueued: 2 }, async (conn) => {
         for await (const chunk of conn.input) await conn.send(chunk);
       }, async (loop, port) => {
-        const peers = Array.from({ length: 16 }, (_, i) => new TcpPeer(loop, port, i % 2 ? { rcvbuf: 4096 } : {}));
-        try {
-          await Promise.all(peers.map(async (p, seed) => {
-            const writer = (async () => {
-              for (let at = 0; at < total;) {
-                const n = Math.min(total - at, 1 + ((at * 7 + seed * 131) % 3001));
-                await p.send(streamBytes(seed, at, n));
-                at += n;
-              }
-              await p.shutdownWrite();
-            })();
-            let bad = -1;
-            const got = await p.readToEnd((chunk, at) => {
-              for (let i = 0; i < chunk.length && bad < 0; i++) if (chunk[i] !== streamByte(seed, at + i)) bad = at + i;
-            });
-            await writer;
-            assert.equal(bad, -1, `connection ${seed}: byte ${bad} differs`);
-            assert.equal(got, total, `connection ${seed}: every byte came back`);
-          }));
-        } finally {
-          for (const p of peers) p.close();
-        }
+        await echoThroughPeers(loop, port, 16, total);
       });
       assert.deepEqual(errors, []);
     });
