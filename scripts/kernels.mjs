@@ -235,6 +235,8 @@ function runScript(steps, timeoutS) {
     DENO_NO_PROMPT: "1",
     // Deno's type check is slow under emulation; the host checks. Honoured by scripts/test.mjs.
     RINGSIDE_DENO_NO_CHECK: "1",
+    // Tests that cannot finish under emulation (a headless browser under TCG) skip by this, and say so.
+    RINGSIDE_QEMU_GUEST: kvmUsable() ? "kvm" : "tcg",
     // test.mjs's own per-runner timeout, inside ours.
     RINGSIDE_TEST_TIMEOUT_S: String(Math.max(60, timeoutS - 30)),
     ...(process.env.LIBURING_PATH ? { LIBURING_PATH: process.env.LIBURING_PATH } : {}),
@@ -498,10 +500,20 @@ function printMatrix(rows, o) {
 
 // --- main ------------------------------------------------------------------------------------------------------
 
-function pruneRuns(runsDir) {
+/** Marks a run directory finished: only finished runs (or ones untouched for a day, left by a killed run) are pruned,
+ *  so a run in progress (npm test's smoke beside a full matrix, say) never loses its logs under it. */
+const RUN_DONE = "finished";
+const STALE_MS = 24 * 3600_000;
+
+function pruneRuns(runsDir, current) {
   if (!existsSync(runsDir)) return;
-  const all = readdirSync(runsDir).filter((n) => statSync(join(runsDir, n)).isDirectory()).sort();
-  for (const n of all.slice(0, Math.max(0, all.length - KEEP_RUNS))) rmSync(join(runsDir, n), { recursive: true, force: true });
+  const all = readdirSync(runsDir).filter((n) => n !== current && statSync(join(runsDir, n)).isDirectory()).sort();
+  const prunable = all.filter((n) =>
+    existsSync(join(runsDir, n, RUN_DONE)) || Date.now() - statSync(join(runsDir, n)).mtimeMs > STALE_MS
+  );
+  for (const n of prunable.slice(0, Math.max(0, prunable.length - KEEP_RUNS))) {
+    rmSync(join(runsDir, n), { recursive: true, force: true });
+  }
 }
 
 async function main() {
@@ -576,7 +588,8 @@ async function main() {
     say(`${k.name}: powered off after ${fmtTime(r.seconds)} (root mounted after ${fmtTime(r.booted)})`);
     rows.push(row);
   }
-  pruneRuns(runsDir);
+  if (existsSync(join(runsDir, stamp))) writeFileSync(join(runsDir, stamp, RUN_DONE), new Date().toISOString() + "\n");
+  pruneRuns(runsDir, stamp);
 
   const failed = rows.some((row) =>
     row.errors.length || (o.doctor && !o.fetchOnly && !row.doctor?.ok) || Object.values(row.runs).some((r) => r.failed > 0)
