@@ -76,7 +76,7 @@ export function serveHttp(loop: Loop, options: HttpOptions): Promise<void> {
     onData: (conn, bytes, start, end) => {
       const h = conn.context;
       if (h.linger !== null) return; // waiting for the client's EOF after our FIN; what it still sends is dropped
-      h.parser.push(bytes.subarray(start, end), h.requests);
+      h.parser.push(bytes, h.requests, start, end);
       if (h.requests.length > 0) {
         conn.send(answers.batch(h.requests));
         h.requests.length = 0;

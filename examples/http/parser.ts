@@ -127,16 +127,19 @@ export class RequestParser {
    *
    * @param chunk The bytes received; not kept.
    * @param out Where requests go, in order.
+   * @param from Where the new bytes start in `chunk` (default 0).
+   * @param to Where they end (default `chunk.byteLength`): a range of a larger buffer needs no view of its own.
    */
-  push(chunk: Uint8Array, out: HttpRequest[]): void {
+  push(chunk: Uint8Array, out: HttpRequest[], from = 0, to: number = chunk.byteLength): void {
     if (this.done) return;
-    const len = chunk.byteLength;
-    let pos = 0;
+    const len = to;
+    let pos = from;
     if (this.carryLength > 0) {
-      const lf = chunk.indexOf(LF);
-      const take = lf < 0 ? len : lf;
+      const found = chunk.indexOf(LF, pos);
+      const lf = found < len ? found : -1;
+      const take = (lf < 0 ? len : lf) - pos;
       if (this.carryLength + take > this.lineLimit()) return this.fail(this.limitStatus(), out);
-      this.keep(chunk, 0, take);
+      this.keep(chunk, pos, pos + take);
       if (lf < 0) return;
       const n = this.carryLength;
       this.carryLength = 0;
@@ -152,7 +155,8 @@ export class RequestParser {
         if (this.bodyLeft === 0) this.phase = phase === BODY ? REQUEST_LINE : CHUNK_END;
         continue;
       }
-      const lf = chunk.indexOf(LF, pos);
+      const found = chunk.indexOf(LF, pos);
+      const lf = found < len ? found : -1;
       const end = lf < 0 ? len : lf;
       // A line longer than the limit is refused as soon as its bytes are here, whether or not its LF is.
       if (end - pos > this.lineLimit()) return this.fail(this.limitStatus(), out);
@@ -250,8 +254,8 @@ export class RequestParser {
     const minor = data[p + 7]! - 48;
     if (major < 0 || major > 9 || minor < 0 || minor > 9) return this.fail(400, out);
     if (major !== 1) return this.fail(505, out);
-    this.method = latin1(data, start, methodEnd);
-    this.target = latin1(data, targetStart, targetEnd);
+    this.method = interned(data, start, methodEnd);
+    this.target = interned(data, targetStart, targetEnd);
     this.minor = minor === 0 ? 0 : 1;
     this.headers = 0;
     this.close = false;
@@ -371,6 +375,29 @@ function fieldEnd(data: Uint8Array, start: number, end: number): number {
     if ((c < SP && c !== HT) || c === 0x7f) return -1;
   }
   return p;
+}
+
+/** The longest method or target kept in {@link interned}'s table. */
+const INTERN_MAX = 32;
+/** {@link interned}'s table: a string per hash of its bytes (the last one seen with that hash). */
+const INTERN = new Array<string>(256).fill("");
+
+/**
+ * The bytes at [from, to) as a string, one char per byte, without building a new string when the same short bytes
+ * came before: a server sees the same few methods and targets over and over, and each string built is garbage.
+ */
+function interned(data: Uint8Array, from: number, to: number): string {
+  const n = to - from;
+  if (n > INTERN_MAX) return latin1(data, from, to);
+  let h = n;
+  for (let i = from; i < to; i++) h = (h * 31 + data[i]!) & 255;
+  const s = INTERN[h]!;
+  if (s.length === n) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) === data[from + i]) i++;
+    if (i === n) return s;
+  }
+  return INTERN[h] = latin1(data, from, to);
 }
 
 /** The bytes at [from, to) as a string, one char per byte. */

@@ -27,17 +27,46 @@ export const REASONS: Readonly<Record<number, string>> = {
   505: "HTTP Version Not Supported",
 };
 
+/** One kind of response: its length, {@link REPEAT} copies, and the views of 1..REPEAT of them made so far. */
+interface Answer {
+  one: number;
+  all: Uint8Array;
+  views: (Uint8Array | undefined)[];
+}
+
 /** Copies of each response kept back to back, so that this many pipelined identical answers are one slice. */
 export const REPEAT = 64;
 
+/** The Connection header each answer code's low bits stand for. */
+const CONNECTION = ["", "close", "keep-alive"] as const;
+
+/**
+ * The response to `req` as a small number: status * 8 + 4 for HEAD + the Connection header's index in
+ * {@link CONNECTION}. Numbers, not strings: the server computes one per request, and a number is no garbage.
+ */
+export function answerCode(req: HttpRequest): number {
+  if (req.error) return req.error * 8 + 1;
+  const conn = !req.keepAlive ? 1 : req.minor === 0 ? 2 : 0;
+  const method = req.method;
+  const head = method === "HEAD";
+  const t = req.target;
+  const root = t === "/" || (t.charCodeAt(0) === 47 && t.charCodeAt(1) === 63); // "/" or "/?..."
+  const status = method !== "GET" && !head ? 405 : root ? 200 : 404;
+  return status * 8 + (head ? 4 : 0) + conn;
+}
+
+/** The key string of each answer code made so far. */
+const KEYS = new Map<number, string>();
+
 /** The response to `req`, as a cache key: status, whether it is for HEAD, and the Connection header to send. */
 export function answerKey(req: HttpRequest): string {
-  if (req.error) return `${req.error}||close`;
-  const conn = !req.keepAlive ? "close" : req.minor === 0 ? "keep-alive" : "";
-  const q = req.target.indexOf("?");
-  const path = q < 0 ? req.target : req.target.slice(0, q);
-  const status = req.method !== "GET" && req.method !== "HEAD" ? 405 : path === "/" ? 200 : 404;
-  return `${status}|${req.method === "HEAD" ? "head" : ""}|${conn}`;
+  const code = answerCode(req);
+  let key = KEYS.get(code);
+  if (key === undefined) {
+    key = `${code >> 3}|${code & 4 ? "head" : ""}|${CONNECTION[code & 3]}`;
+    KEYS.set(code, key);
+  }
+  return key;
 }
 
 /** The response text of a key from {@link answerKey}. */
@@ -68,7 +97,9 @@ export function answerText(key: string): string {
  * ```
  */
 export class Answers {
-  private readonly kinds = new Map<string, { one: number; all: Uint8Array }>();
+  private readonly kinds = new Map<string, Answer>();
+  /** The same answers by {@link answerCode}. */
+  private readonly byCode = new Map<number, Answer>();
   private readonly memory: NativeMemory[] = [];
 
   /** The response of `key`: its length, and {@link REPEAT} copies of it in native memory. */
@@ -79,26 +110,35 @@ export class Answers {
       const mem = NativeMemory.allocate(bytes.byteLength * REPEAT);
       for (let i = 0; i < REPEAT; i++) mem.bytes.set(bytes, i * bytes.byteLength);
       this.memory.push(mem);
-      a = { one: bytes.byteLength, all: mem.bytes };
+      a = { one: bytes.byteLength, all: mem.bytes, views: [] };
       this.kinds.set(key, a);
+    }
+    return a;
+  }
+
+  private answer(req: HttpRequest): Answer {
+    const code = answerCode(req);
+    let a = this.byCode.get(code);
+    if (a === undefined) {
+      a = this.get(answerKey(req)) as Answer;
+      this.byCode.set(code, a);
     }
     return a;
   }
 
   /**
    * The responses to `requests` (at least one), in order, as one buffer: a slice of native memory when they are all
-   * the same response (up to {@link REPEAT} of them), otherwise a new buffer with them back to back.
+   * the same response (up to {@link REPEAT} of them; the same view each time), otherwise a new buffer with them
+   * back to back.
    */
   batch(requests: readonly HttpRequest[]): Uint8Array {
-    const first = answerKey(requests[0]!);
-    let same = requests.length <= REPEAT;
-    for (let i = 1; same && i < requests.length; i++) same = answerKey(requests[i]!) === first;
-    if (same) {
-      const a = this.get(first);
-      return a.all.subarray(0, a.one * requests.length);
-    }
+    const first = this.answer(requests[0]!);
+    const n = requests.length;
+    let same = n <= REPEAT;
+    for (let i = 1; same && i < n; i++) same = this.answer(requests[i]!) === first;
+    if (same) return first.views[n] ??= first.all.subarray(0, first.one * n);
     const parts = requests.map((r) => {
-      const a = this.get(answerKey(r));
+      const a = this.answer(r);
       return a.all.subarray(0, a.one);
     });
     const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
@@ -115,5 +155,6 @@ export class Answers {
     for (const m of this.memory) m.free();
     this.memory.length = 0;
     this.kinds.clear();
+    this.byCode.clear();
   }
 }
