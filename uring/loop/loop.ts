@@ -191,6 +191,10 @@ export class Loop {
   private readonly epoll: EpollRing | null = null;
   private waiting: Promise<void> | null = null;
   private readonly stats_ = { started: 0, completed: 0, dropped: 0, stale: 0, ignored: 0, queuedForSpace: 0 };
+  // Owning mode: completions (and noteContinuations calls) that may have queued promise continuations, and the
+  // count when run() last yielded microtask hops for them.
+  private continuations = 0;
+  private continuationsSeen = -1;
   private readonly visit = (ud: number, res: number, flags: number, word: number) =>
     this.dispatch(ud, res, flags, word);
   // What completions asked to run once the reap delivering them is over (runAfterReap), and whether one is running.
@@ -654,6 +658,14 @@ export class Loop {
     this.runAfterReapTasks();
   };
 
+  /**
+   * @internal Says that callback-level code (an operation with `wakesContinuations` false, or a runAfterReap
+   * task) settled a promise: owning mode then lets its continuations run, and submit, before its next enter.
+   */
+  noteContinuations(): void {
+    this.continuations++;
+  }
+
   /** Delivers every ready CQE (ring.drain), then runs what the completions queued with runAfterReap. */
   private drainRing(): number {
     this.reaping = true;
@@ -697,6 +709,7 @@ export class Loop {
       this.stats_.stale++;
       return;
     }
+    if (op.wakesContinuations) this.continuations++;
     let more = (flags & IORING_CQE_F_MORE) !== 0;
     if (!more && op.cqesLeft > 1) {
       // A chain whose members each post a CQE: the last one ends the operation.
@@ -798,7 +811,10 @@ export class Loop {
           turn = now;
           await sleep(0);
           settledTurn = true;
-        } else if (!settledTurn) {
+        } else if (!settledTurn && this.continuations !== this.continuationsSeen) {
+          // Only when something settled a promise: callback-level completions (the server core) queue no
+          // continuations, and their handlers have already run; the macrotask before blocking covers the rest.
+          this.continuationsSeen = this.continuations;
           await this.quietMicrotasks();
         }
         if (settled || this.closedFlag) break;
@@ -976,6 +992,7 @@ class InternalOp extends Operation {
   constructor(fn: (sqe: Sqe) => void) {
     super();
     this.fn = fn;
+    this.wakesContinuations = false;
   }
   prep(sqe: Sqe): void {
     this.fn(sqe);

@@ -82,6 +82,13 @@ export abstract class Operation {
   cqesLeft = 1;
   /** Set when cancellation was requested (abort, close): a -ECANCELED result is then reported as such. */
   cancelRequested = false;
+  /**
+   * Whether a completion of this operation may queue promise continuations (a promise settles, an iterator gets a
+   * value). Operations whose completions reach code only through {@link Loop.runAfterReap} (the server core's
+   * recv, send and accept) set it false, so that owning mode submits what their handlers asked for without first
+   * yielding microtask hops for continuations that cannot exist. Blocking still waits for a macrotask.
+   */
+  wakesContinuations = true;
   /** @internal The buffer group its SQE selects from (IOSQE_BUFFER_SELECT), or -1: set by the loop. */
   bufferGroup = -1;
   /**

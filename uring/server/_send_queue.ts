@@ -413,6 +413,7 @@ export class SendOp extends Operation {
 
   constructor(queue: SendQueue, owner: SendQueueOwner) {
     super();
+    this.wakesContinuations = false; // its completion reaches code through runAfterReap only
     this.queue = queue;
     this.owner = owner;
   }

@@ -439,6 +439,7 @@ class AcceptOp extends Operation {
 
   constructor(server: CallbackServer, fd: number) {
     super();
+    this.wakesContinuations = false; // its completion reaches code through runAfterReap only
     this.server = server;
     this.fd = fd;
   }

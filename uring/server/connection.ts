@@ -724,6 +724,7 @@ class RecvOp extends Operation {
 
   constructor(conn: CallbackConnection<unknown>, fd: number, bgid: number) {
     super();
+    this.wakesContinuations = false; // its completion reaches code through runAfterReap only
     this.conn = conn;
     this.fd = fd;
     this.bgid = bgid;

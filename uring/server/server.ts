@@ -107,8 +107,12 @@ export function serve(loop: Loop, options: ServeOptions, handler: ConnectionHand
   }
   const onError = options.onError ?? ((e: unknown) => console.error("ringside server: a connection failed:", e));
   const stopper = new AbortController();
+  // Every event of the core settles a promise of the async API (a pull, a send, the handler's start): owning mode
+  // must let those continuations run, and submit, before it enters the kernel again.
+  const wake = () => loop.noteContinuations();
   const handlers: CallbackHandlers<AsyncConnection | null> = {
     onOpen: (conn) => {
+      wake();
       // Asked now, while the descriptor is this connection's: a peer that already reset it answers ENOTCONN, and
       // there is nothing to serve.
       const local = conn.localAddress;
@@ -121,15 +125,28 @@ export function serve(loop: Loop, options: ServeOptions, handler: ConnectionHand
       c.run(handler, onError);
       return c;
     },
-    onData: (conn, bytes, start, end) => conn.context!.input.push(bytes, start, end),
-    onEnd: (conn) => conn.context!.input.finish(null),
-    onSent: (conn) => conn.context!.sent(),
+    onData: (conn, bytes, start, end) => {
+      wake();
+      conn.context!.input.push(bytes, start, end);
+    },
+    onEnd: (conn) => {
+      wake();
+      conn.context!.input.finish(null);
+    },
+    onSent: (conn) => {
+      wake();
+      conn.context!.sent();
+    },
     onStop: (conn, reason) => {
+      wake();
       stopper.abort(options.signal?.reason);
       if (conn.context) conn.context.stop(reason);
       else conn.abort(reason);
     },
-    onClose: (conn, error) => conn.context?.closed(error),
+    onClose: (conn, error) => {
+      wake();
+      conn.context?.closed(error);
+    },
   };
   // Unexpected failures of a connection are the handler's to see (its pull or send rejects); onError gets those
   // the handler lets escape, as before.
