@@ -79,7 +79,7 @@ export function serveHttp(loop: Loop, options: HttpOptions): Promise<void> {
       h.parser.push(bytes, h.requests, start, end);
       if (h.requests.length > 0) {
         conn.send(answers.batch(h.requests));
-        h.requests.length = 0;
+        h.parser.recycle(h.requests);
       }
       if (h.parser.done) {
         conn.end();

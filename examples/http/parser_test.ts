@@ -147,3 +147,23 @@ test("Answers: one buffer for every request of a read, in order, and the bytes o
     answers.free();
   }
 });
+
+test("RequestParser.recycle empties the batch and the next requests reuse its objects, with their own fields", () => {
+  const p = new RequestParser();
+  const out: HttpRequest[] = [];
+  p.push(enc("GET / HTTP/1.1\r\nHost: a\r\n\r\nHEAD /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"), out);
+  const first = [...out];
+  p.recycle(out);
+  assert.equal(out.length, 0);
+  // Targets longer than the intern table's limit are built, not looked up: both paths fill a recycled object.
+  const long = `/${"l".repeat(40)}`;
+  p.push(enc(`POST ${long} HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nzDELETE /d HTTP/1.1\r\nHost: a\r\n\r\n`), out);
+  assert.deepEqual(summary(out), [["POST", long, 1, true, 0], ["DELETE", "/d", 1, true, 0]]);
+  assert.ok(out.every((r) => first.includes(r)), "the recycled objects were filled again");
+  assert.notEqual(out[0], out[1]);
+  // The third request of a batch of two recycled gets a new object.
+  p.recycle(out);
+  p.push(enc("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n".repeat(3)), out);
+  assert.deepEqual(summary(out).map((r) => r[1]), ["/1", "/1", "/1"]);
+  assert.equal(new Set(out).size, 3);
+});
