@@ -3,7 +3,10 @@ import { forEachBackend } from "../../testing/mod.ts";
 import type { Loop } from "./loop.ts";
 import { Operation, OpState } from "./operation.ts";
 import { prepNop } from "../prep/nop.ts";
+import { prepTimeout } from "../prep/timeout.ts";
 import type { Sqe } from "../ring/sqe.ts";
+import { NativeMemory } from "../core/memory.ts";
+import { writeTimespec } from "../abi/mod.ts";
 
 /** A NOP whose completions are handled the callback way: recorded in complete(), acted on after the reap. */
 class CallbackNop extends Operation {
@@ -61,6 +64,33 @@ class Batch {
   }
 }
 
+/** A timeout handled the callback way (no promise, as the server core's requests): `then` runs after the reap. */
+class CallbackTimeout extends Operation {
+  private res = 0;
+  constructor(private readonly loop: Loop, private readonly ts: number, private readonly then: (res: number) => void) {
+    super();
+    this.wakesContinuations = false;
+  }
+  prep(sqe: Sqe): void {
+    prepTimeout(sqe, this.ts, 0, 0);
+  }
+  complete(res: number): void {
+    this.res = res;
+    this.loop.runAfterReap(this);
+  }
+  afterReap(): void {
+    this.then(this.res);
+  }
+  drop(): void {}
+}
+
+/** A `struct __kernel_timespec` of `ns` nanoseconds in native memory. */
+function timespec(ns: number): NativeMemory {
+  const m = NativeMemory.allocate(16);
+  writeTimespec(new DataView(m.buffer), 0, Math.floor(ns / 1e9), ns % 1e9);
+  return m;
+}
+
 forEachBackend((be) => {
   for (const mode of ["integrated", "owning"] as const) {
     be.test(`${mode}: runAfterReap runs a task once the reap delivered every CQE, and the task may submit`, async () => {
@@ -95,6 +125,37 @@ forEachBackend((be) => {
       assert.equal(runs, 2);
     } finally {
       await loop.close();
+    }
+  });
+});
+
+forEachBackend((be) => {
+  // After callback-level completions the owning loop blocks again after microtask hops, not a macrotask: a request
+  // that an await chain started by a callback submits must still go in before it blocks (a long timeout keeps it
+  // blocking here; a request left behind would wait for that wait's 100 ms bound, 40 times).
+  be.test("owning: what an await resumed by a callback submits goes in before the loop blocks again", async () => {
+    const loop = be.loop({ mode: "owning" });
+    const short = timespec(200_000);
+    const long = timespec(30e9);
+    try {
+      let elapsed = 0;
+      await loop.run(async () => {
+        const guard = loop.submit(new CallbackTimeout(loop, long.address, () => {}));
+        const t0 = performance.now();
+        for (let i = 0; i < 40; i++) {
+          const res = await new Promise<number>((resolve) => {
+            loop.submit(new CallbackTimeout(loop, short.address, resolve));
+          });
+          assert.equal(res, -62, "ETIME");
+        }
+        elapsed = performance.now() - t0;
+        loop.cancel(guard);
+      });
+      assert.ok(elapsed < 2000, `40 timeouts of 0.2 ms took ${elapsed.toFixed(0)} ms: requests waited for the wait's bound`);
+    } finally {
+      await loop.close();
+      short.free();
+      long.free();
     }
   });
 });
