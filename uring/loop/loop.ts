@@ -701,8 +701,12 @@ export class Loop {
 
   private dispatch(ud: number, res: number, flags: number, word: number): void {
     if (ud >= MESSAGE_BASE) {
-      if (ud === IGNORED_USER_DATA) this.stats_.ignored++;
-      else this.inbox.deliver(ud - MESSAGE_BASE, res, flags);
+      if (ud === IGNORED_USER_DATA) {
+        this.stats_.ignored++;
+      } else {
+        this.continuations++; // a message may settle a receiver's promise
+        this.inbox.deliver(ud - MESSAGE_BASE, res, flags);
+      }
       return;
     }
     const slot = ud % SLOTS;
