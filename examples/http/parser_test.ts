@@ -166,4 +166,10 @@ test("RequestParser.recycle empties the batch and the next requests reuse its ob
   p.push(enc("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n".repeat(3)), out);
   assert.deepEqual(summary(out).map((r) => r[1]), ["/1", "/1", "/1"]);
   assert.equal(new Set(out).size, 3);
+  // A recycled object (keep-alive before) reports a request that ends the connection.
+  const before = [...out];
+  p.recycle(out);
+  p.push(enc("GET /2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), out);
+  assert.deepEqual(summary(out), [["GET", "/2", 1, false, 0]]);
+  assert.ok(before.includes(out[0]!));
 });
