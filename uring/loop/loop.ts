@@ -103,6 +103,12 @@ const CLOSE_WAIT = { timeoutNs: 10_000_000 };
  */
 const QUIET_SPAN_MS = 1;
 const QUIET_WAIT = { timeoutNs: QUIET_SPAN_MS * 1e6 };
+/**
+ * When a short wait ran out and the macrotask after it submitted something, a promise chain was waiting on it
+ * (deeper than the hops): the quiet path is then left alone this long, so such a program pays the 1 ms once a
+ * second, not once a request.
+ */
+const QUIET_BACKOFF_MS = 1000;
 const QUIET_HOPS = 3;
 const QUIET_HOPS_MAX = 32;
 
@@ -797,6 +803,8 @@ export class Loop {
    * macrotask, less than 1 ms ago, it blocks after a few hops instead of a macrotask (which costs 1.5-3 us in the
    * runtimes, as much as the rest of an echo), for at most 1 ms. So timers run, and a promise chain a callback
    * starts on its own submits, within about 1 ms; chains through the loop's promise operations are not delayed.
+   * When such a 1 ms wait ran out and the macrotask after it submitted something, the loop keeps to macrotasks for
+   * a second: a program whose callbacks start deep chains pays that millisecond once a second, not per request.
    *
    * @example
    * ```ts
@@ -824,6 +832,8 @@ export class Loop {
       // callback-level completions only, a few quiet hops did: then the wait is bounded by QUIET_SPAN_MS.)
       let settledTurn = false;
       let quietWait = false;
+      let quietTimedOut = false;
+      let quietOffUntil = 0;
       let lastMacrotask = turn;
       this.continuationsSeen = -1;
       this.continuationsAtMacrotask = -1;
@@ -864,8 +874,10 @@ export class Loop {
           // complete inline (NOPs, page-cache reads, sends with room), and others may have finished meanwhile.
           this.ring.submitAndWait(0);
           if (this.drainRing() > 0) continue;
+          const t = performance.now();
           if (
-            this.continuations === this.continuationsAtMacrotask && performance.now() - lastMacrotask < QUIET_SPAN_MS
+            this.continuations === this.continuationsAtMacrotask && t - lastMacrotask < QUIET_SPAN_MS &&
+            t >= quietOffUntil
           ) {
             // Nothing settled a promise since a recent macrotask: what callbacks queued runs in a few hops, and the
             // wait is short, for what needs more (a deeper chain, a timer).
@@ -874,8 +886,11 @@ export class Loop {
             quietWait = true;
           } else {
             // Nothing ready: one macrotask lets every continuation run before the loop blocks.
+            const started = this.stats_.started;
             await macrotask();
             lastMacrotask = performance.now();
+            if (quietTimedOut && this.stats_.started !== started) quietOffUntil = lastMacrotask + QUIET_BACKOFF_MS;
+            quietTimedOut = false;
             this.continuationsAtMacrotask = this.continuations;
             quietWait = false;
           }
@@ -884,7 +899,7 @@ export class Loop {
         }
         settledTurn = false;
         this.ring.submitAndWait(1, quietWait ? QUIET_WAIT : TURN_WAIT);
-        this.drainRing();
+        if (this.drainRing() === 0 && quietWait) quietTimedOut = true;
       }
     } finally {
       this.running = false;
