@@ -88,6 +88,10 @@ const TRANSIENT_ACCEPT = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "ECON
  * buffer and answers with `conn.send` (in place) or `conn.write` (copied); the sends of a turn go out as one request
  * per connection. Works in both loop modes (in owning mode call it inside `loop.run`).
  *
+ * Its completions settle no promise, so an owning loop goes from them straight back to the kernel, without the
+ * macrotask it takes after promise completions (see `Loop.run`): a promise chain that a handler starts on its own
+ * still submits within about a millisecond, and what handlers start with the loop's promise operations at once.
+ *
  * Stopping: the accept is cancelled, every connection is aborted (its recv and send cancelled, `onClose` called
  * with an AbortError) or handed to `onStop`, and once every descriptor is closed the listener is closed and the
  * buffer ring released.
