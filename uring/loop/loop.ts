@@ -95,7 +95,6 @@ const FULL_TURN_MS = 100; // a timer turn costs the runtimes' 1-2 ms clamp: at 1
 const TURN_WAIT = { timeoutNs: FULL_TURN_MS * 1e6 };
 /** How long close() waits for cancelled operations per round before it lets the runtime run. */
 const CLOSE_WAIT = { timeoutNs: 10_000_000 };
-/** Owning mode: microtask hops in a row with nothing submitted that count as quiet, and the most it yields. */
 /**
  * Owning mode after callback-level completions only (see run()): how long it may go without a macrotask, and the
  * bound of its kernel waits meanwhile, so that a timer, or a promise chain deeper than the hops, waits about this
@@ -109,6 +108,7 @@ const QUIET_WAIT = { timeoutNs: QUIET_SPAN_MS * 1e6 };
  * second, not once a request.
  */
 const QUIET_BACKOFF_MS = 1000;
+/** Owning mode: microtask hops in a row with nothing submitted that count as quiet, and the most it yields. */
 const QUIET_HOPS = 3;
 const QUIET_HOPS_MAX = 32;
 
